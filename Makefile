@@ -1,0 +1,104 @@
+# Build the hypervisor image, the guests, host tests, fuzzers and benchmarks.
+# Host-buildable modules (mm/ ept/ emul/ vm/ and the multiboot2 parser) are
+# compiled twice: freestanding into the image, and for the host under ASan/UBSan.
+
+CROSS_COMPILE ?=
+CC      := $(CROSS_COMPILE)gcc
+LD      := $(CROSS_COMPILE)ld
+OBJDUMP := $(CROSS_COMPILE)objdump
+OBJCOPY := $(CROSS_COMPILE)objcopy
+HOSTCC  ?= gcc
+FUZZCC  ?= clang
+B       := build
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-pic -fno-pie -mno-red-zone -mcmodel=kernel -mgeneral-regs-only \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) -I. $(WARN) -MMD -MP
+KASFLAGS := -D__ASSEMBLY__ -I. -MMD -MP -fno-pic -fno-pie
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+
+# Host-buildable sources: these must not touch hardware.
+HOST_SRCS := boot/mb2.c $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c) lib/printf.c
+# Hypervisor-only sources.
+HV_ONLY   := $(wildcard boot/*.S arch/x86/*.S arch/x86/*.c vmx/*.c vmx/*.S drivers/*.c configs/*.c) \
+	boot/main.c lib/string.c lib/console.c
+HV_SRCS   := $(filter-out boot/mb2.c,$(HV_ONLY)) $(HOST_SRCS)
+HV_OBJS   := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
+
+.PHONY: all run test check format format-check fuzz bench clean unit fuzz-short integration guests
+all: $(B)/hv.elf $(B)/hv.lst $(B)/hv.iso guests
+
+$(B)/hv/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(B)/hv/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+$(B)/hv.elf: $(HV_OBJS) linker.ld
+	$(LD) $(KLDFLAGS) -T linker.ld -o $@ $(HV_OBJS)
+$(B)/hv.lst: $(B)/hv.elf
+	$(OBJDUMP) -S $< > $@
+
+include guests/guests.mk
+
+# The product image: one hybrid BIOS+UEFI GRUB ISO, dd-able to a USB stick.
+$(B)/hv.iso: $(B)/hv.elf $(GUEST_ELFS) tools/mkimage.sh
+	tools/mkimage.sh $@ $(B)/hv.elf "" $(GUEST_MODULES)
+
+# ---- host unit tests (cmocka, ASan + UBSan) ----
+HOSTFLAGS := -std=gnu11 -g -O1 -I. -DHOST_BUILD -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer $(WARN)
+UNIT_TESTS := $(patsubst test/unit/%.c,$(B)/host/%,$(wildcard test/unit/test_*.c))
+HOST_SUPPORT := test/unit/fake_page.c
+$(B)/host/%: test/unit/%.c $(HOST_SRCS) $(HOST_SUPPORT) $(wildcard */*.h test/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTFLAGS) -o $@ $< $(HOST_SRCS) $(HOST_SUPPORT) -lcmocka -lZydis
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+# ---- libFuzzer targets ----
+FUZZ_TARGETS := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(wildcard test/fuzz/fuzz_*.c))
+FUZZFLAGS := -std=gnu11 -g -O1 -I. -DHOST_BUILD -fsanitize=fuzzer,address,undefined $(WARN)
+$(B)/fuzz/%: test/fuzz/%.c $(HOST_SRCS) $(HOST_SUPPORT) $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(HOST_SRCS) $(HOST_SUPPORT) -lZydis
+FUZZ_SECONDS ?= 10
+fuzz-short: $(FUZZ_TARGETS)
+	@set -e; for t in $(FUZZ_TARGETS); do echo "== $$t ($(FUZZ_SECONDS)s)"; \
+	  mkdir -p $(B)/corpus/$$(basename $$t); \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(B)/corpus/$$(basename $$t) 2>&1 | tail -2; done
+fuzz:
+	$(MAKE) fuzz-short FUZZ_SECONDS=600
+
+# ---- integration (Bochs, QEMU TCG, QEMU+OVMF) ----
+integration: all
+	python3 test/integration/run.py
+
+test: all unit fuzz-short integration
+
+# ---- benchmarks ----
+bench: all
+	python3 bench/run.py
+
+# ---- run: Bochs here, nested KVM where the host has VMX ----
+run: all
+	tools/run.sh $(B)/hv.iso
+
+# ---- style and static analysis ----
+C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(C_FILES)
+format-check:
+	clang-format --dry-run --Werror $(C_FILES)
+check: format-check
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	  --suppress=missingIncludeSystem -I. -DHOST_BUILD $(HOST_SRCS)
+	clang-tidy --quiet $(HOST_SRCS) -- -I. -DHOST_BUILD -std=gnu11
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
