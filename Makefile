@@ -42,7 +42,7 @@ $(B)/hv.elf: $(HV_OBJS) linker.ld
 $(B)/hv.lst: $(B)/hv.elf
 	$(OBJDUMP) -S $< > $@
 
-include guests/guests.mk
+-include guests/guests.mk
 
 # The product image: one hybrid BIOS+UEFI GRUB ISO, dd-able to a USB stick.
 $(B)/hv.iso: $(B)/hv.elf $(GUEST_ELFS) tools/mkimage.sh
@@ -102,3 +102,8 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- host microbenchmarks (no sanitizers, optimised) ----
+$(B)/bench/%: bench/%.c $(HOST_SRCS) $(HOST_SUPPORT) $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 -g -I. -DHOST_BUILD $(WARN) -o $@ $< $(HOST_SRCS) $(HOST_SUPPORT) -lZydis

@@ -1,0 +1,65 @@
+/*
+ * Static VM configuration, as plain C data: a VM is a name, a CPU, a memory map
+ * of regions and a guest image. Configurations are validated (vm/validate.c)
+ * before anything is allocated for them.
+ */
+#ifndef VM_CONFIG_H
+#define VM_CONFIG_H
+
+#include "lib/types.h"
+
+enum region_kind {
+	REGION_RAM,	  /* backed by buddy frames owned by the VM, zeroed */
+	REGION_ROM,	  /* read+execute, filled from a module named by .name */
+	REGION_MMIO_EMUL, /* left out of EPT: traps to the device model named by .name */
+	REGION_MMIO_PASS, /* host range [.hpa, .hpa+.size) mapped uncached */
+	REGION_SHARED,	  /* named shared memory (.name), same frames in every VM naming it */
+	REGION_KIND_COUNT
+};
+
+#define REGION_R BIT(0)
+#define REGION_W BIT(1)
+#define REGION_X BIT(2)
+#define REGION_RWX (REGION_R | REGION_W | REGION_X)
+
+struct vm_region {
+	uint64_t gpa;
+	uint64_t size;
+	enum region_kind kind;
+	uint32_t rights;  /* REGION_R/W/X; ROM must not have W */
+	const char *name; /* device model, module string or shared region name */
+	uint64_t hpa;	  /* passthrough MMIO only */
+};
+
+enum boot_proto {
+	BOOT_MULTIBOOT2, /* our guests: 32-bit entry, EAX magic, EBX info */
+	BOOT_MULTIBOOT1, /* unmodified multiboot v1 kernels */
+};
+
+/* Restart policy on triple fault, fatal EPT violation or debug-exit. */
+enum vm_policy { VM_POLICY_STOP, VM_POLICY_RESTART };
+
+#define VM_FLAG_PRIVILEGED BIT(0) /* may ask for hypervisor statistics */
+
+struct vm_config {
+	const char *name;
+	uint32_t cpu; /* physical CPU index */
+	const struct vm_region *regions;
+	unsigned nr_regions;
+	const char *image;   /* multiboot2 module string of the guest kernel */
+	enum boot_proto proto;
+	const char *cmdline; /* guest command line */
+	enum vm_policy policy;
+	uint32_t flags;
+};
+
+/* A named set of VMs the hypervisor's command line can pick ("config=NAME"). */
+struct hv_config {
+	const char *name;
+	const struct vm_config *vms;
+	unsigned nr_vms;
+};
+
+#define REGION_KIND_NAMES {"ram", "rom", "mmio-emul", "mmio-pass", "shared"}
+
+#endif
