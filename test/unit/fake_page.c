@@ -15,6 +15,7 @@ static struct { uintptr_t base; uint64_t size; owner_t owner; } fake[FAKE_MAX];
 static unsigned fake_nr;
 unsigned long fake_page_allocs;
 unsigned long fake_page_limit = ~0UL;
+bool (*fake_page_owner_hook)(hpa_t a, owner_t *owner);
 
 void *page_alloc(unsigned order, owner_t owner, hpa_t *out)
 {
@@ -52,6 +53,10 @@ void page_free(void *va, unsigned order, owner_t owner)
 
 owner_t page_owner(hpa_t a)
 {
+	owner_t o;
+
+	if (fake_page_owner_hook && fake_page_owner_hook(a, &o))
+		return o;
 	for (unsigned i = 0; i < fake_nr; i++)
 		if (a.v >= fake[i].base && a.v - fake[i].base < fake[i].size)
 			return fake[i].owner;
