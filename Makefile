@@ -13,7 +13,7 @@ B       := build
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector \
-	-fno-pic -fno-pie -mno-red-zone -mcmodel=kernel -mgeneral-regs-only \
+	-fno-pic -fno-pie -mno-red-zone -mcmodel=small -mgeneral-regs-only \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -I. $(WARN) -MMD -MP
 KASFLAGS := -D__ASSEMBLY__ -I. -MMD -MP -fno-pic -fno-pie
@@ -22,8 +22,8 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segme
 # Host-buildable sources: these must not touch hardware.
 HOST_SRCS := $(wildcard boot/mb2.c) $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c) lib/printf.c
 # Hypervisor-only sources.
-HV_ONLY   := $(wildcard boot/*.S arch/x86/*.S arch/x86/*.c vmx/*.c vmx/*.S drivers/*.c configs/*.c) \
-	boot/main.c lib/string.c lib/console.c
+HV_ONLY   := $(wildcard boot/*.S boot/*.c arch/x86/*.S arch/x86/*.c vmx/*.c vmx/*.S drivers/*.c \
+	devices/*.c configs/*.c) lib/string.c lib/console.c
 HV_SRCS   := $(filter-out boot/mb2.c,$(HV_ONLY)) $(HOST_SRCS)
 HV_OBJS   := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
 

@@ -19,11 +19,11 @@
 #define MIN(a, b)	((a) < (b) ? (a) : (b))
 #define MAX(a, b)	((a) > (b) ? (a) : (b))
 
-#define KiB		(1ULL << 10)
-#define MiB		(1ULL << 20)
-#define GiB		(1ULL << 30)
+#define KiB		((uint64_t)1 << 10)
+#define MiB		((uint64_t)1 << 20)
+#define GiB		((uint64_t)1 << 30)
 #define PAGE_SHIFT	12
-#define PAGE_SIZE	(1ULL << PAGE_SHIFT)
+#define PAGE_SIZE	((uint64_t)1 << PAGE_SHIFT)
 
 #ifndef static_assert
 #define static_assert _Static_assert

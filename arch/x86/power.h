@@ -1,0 +1,20 @@
+/*
+ * Ending a run: print the status line the test bench reads, drain the serial
+ * line, then power off by whatever works (QEMU debug-exit, Bochs, ACPI S5).
+ */
+#ifndef ARCH_X86_POWER_H
+#define ARCH_X86_POWER_H
+
+#include "lib/types.h"
+
+enum hv_exit_status {
+	HV_EXIT_OK = 0,
+	HV_EXIT_FAIL = 1,   /* an expected failure: bad config, unsupported CPU */
+	HV_EXIT_BUG = 2,    /* hypervisor bug: exception, panic */
+};
+
+/* Remember where ACPI says PM1a_CNT is and the S5 sleep type (from the FADT). */
+void power_set_acpi(uint16_t pm1a_cnt, uint16_t slp_typ);
+__noreturn void power_off(enum hv_exit_status status);
+
+#endif

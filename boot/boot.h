@@ -1,0 +1,17 @@
+/* Helpers of the boot sequence (boot/main.c): command line, summaries, benchmarks. */
+#ifndef BOOT_BOOT_H
+#define BOOT_BOOT_H
+
+#include "lib/types.h"
+#include "mm/buddy.h"
+#include "mm/memmap.h"
+
+/* Copy the value of "key=value" from @cmdline into @buf; true when present. */
+bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t len);
+bool cmdline_has(const char *cmdline, const char *word);
+void strncpy_safe(char *dst, const char *src, size_t len);
+void mem_print_summary(const struct memmap *map, const struct buddy *b, struct mem_range meta);
+/* With "bench" on the command line: allocator costs in instructions. */
+void boot_benchmarks(const char *cmdline);
+
+#endif

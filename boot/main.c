@@ -1,0 +1,119 @@
+/*
+ * hv_main: the boot sequence, one step per call, in order. Each step either
+ * succeeds or ends the run with a clear message and a failure status.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/mm.h"
+#include "arch/x86/power.h"
+#include "boot/boot.h"
+#include "boot/mb2.h"
+#include "lib/console.h"
+#include "lib/string.h"
+#include "mm/memmap.h"
+#include "vmx/caps.h"
+
+#define MB2_INFO_MAX	     (1 * MiB)
+
+extern char __image_start[], __image_end[];
+
+static struct mb2_info boot_info;
+static struct memmap boot_mem;
+static char cmdline_buf[256];
+
+static void read_boot_info(uint32_t magic, const void *info)
+{
+	if (magic != MB2_BOOTLOADER_MAGIC) {
+		pr_err("boot: not loaded by a multiboot2 loader (magic 0x%x, want 0x%x)\n", magic,
+		       MB2_BOOTLOADER_MAGIC);
+		power_off(HV_EXIT_FAIL);
+	}
+	if (mb2_parse(info, MB2_INFO_MAX, &boot_info) < 0 && !boot_info.best_mmap) {
+		pr_err("boot: multiboot2 information unusable: %s\n",
+		       boot_info.nr_errors ? boot_info.errors[0] : "no detail");
+		power_off(HV_EXIT_FAIL);
+	}
+	for (unsigned i = 0; i < boot_info.nr_errors; i++)
+		pr_err("boot: %s\n", boot_info.errors[i]);
+	if (boot_info.cmdline)
+		strncpy_safe(cmdline_buf, boot_info.cmdline, sizeof(cmdline_buf));
+}
+
+static void apply_cmdline(void)
+{
+	char level[16];
+
+	if (cmdline_get(cmdline_buf, "loglevel", level, sizeof(level)) &&
+	    console_set_level(level))
+		pr_err("boot: loglevel=%s unknown (error, warn, info, debug): keeping info\n", level);
+	pr_info("kestrel: micro-hypervisor, loaded by %s\n",
+		boot_info.loader ? boot_info.loader : "unknown loader");
+	pr_info("boot: cmdline \"%s\"\n", cmdline_buf);
+	for (unsigned i = 0; i < boot_info.nr_modules; i++)
+		pr_info("boot: module %u [0x%lx..0x%lx) \"%s\"\n", i, boot_info.modules[i].start,
+			boot_info.modules[i].end, boot_info.modules[i].string);
+}
+
+static void carve_memory(const void *info)
+{
+	struct mem_range excl[MB2_MAX_MODULES + 3];
+	unsigned n = 0;
+	int ret;
+
+	if (!boot_info.best_mmap) {
+		pr_err("boot: no memory map from the boot loader (neither tag 6 nor tag 17)\n");
+		power_off(HV_EXIT_FAIL);
+	}
+	excl[n++] = (struct mem_range){ 0, MiB, "first MiB" };
+	excl[n++] = (struct mem_range){ (uint64_t)__image_start, (uint64_t)__image_end,
+					"hypervisor image" };
+	excl[n++] = (struct mem_range){ (uint64_t)info, (uint64_t)info + boot_info.info_size,
+					"boot information" };
+	for (unsigned i = 0; i < boot_info.nr_modules; i++)
+		excl[n++] = (struct mem_range){ boot_info.modules[i].start,
+						boot_info.modules[i].end, "module" };
+	ret = memmap_carve(boot_info.best_mmap, boot_info.nr_best_mmap, excl, n, &boot_mem);
+	if (ret) {
+		pr_err("mem: cannot carve the firmware memory map (%d)\n", ret);
+		power_off(HV_EXIT_FAIL);
+	}
+	pr_info("mem: firmware map from %s, %u entries\n",
+		boot_info.best_mmap == boot_info.mmap ? "multiboot2 mmap tag" : "EFI memory map",
+		boot_info.nr_best_mmap);
+}
+
+static void init_memory(void)
+{
+	if (mm_init(&boot_mem) || mm_direct_map(boot_mem.top)) {
+		pr_err("mem: cannot set up the frame allocator\n");
+		power_off(HV_EXIT_FAIL);
+	}
+	mem_print_summary(&boot_mem, mm_buddy(), mm_meta_range());
+}
+
+static void check_cpu(void)
+{
+	char why[160];
+
+	if (vmx_caps_probe(why, sizeof(why))) {
+		if (vmx_caps.vmx)
+			vmx_caps_print();
+		pr_err("cpu: %s\n", why);
+		pr_err("cpu: kestrel needs Intel VT-x with EPT; stopping\n");
+		power_off(HV_EXIT_FAIL);
+	}
+	vmx_caps_print();
+}
+
+void hv_main(uint32_t magic, const void *info)
+{
+	console_init();
+	read_boot_info(magic, info);
+	apply_cmdline();
+	cpu_init_tables();
+	carve_memory(info);
+	init_memory();
+	check_cpu();
+	pr_info("boot: checks done in %lu instructions\n", rdtsc() - boot_tsc);
+	boot_benchmarks(cmdline_buf);
+	power_off(HV_EXIT_OK);
+}

@@ -1,0 +1,11 @@
+/* 16550 UART driver for the host console (COM1). Called by lib/console.c only. */
+#ifndef DRIVERS_SERIAL_H
+#define DRIVERS_SERIAL_H
+
+#include "lib/types.h"
+
+void serial_init(uint16_t base);
+void serial_putc(char c);
+void serial_drain(void); /* wait until the transmitter is empty (LSR.TEMT) */
+
+#endif

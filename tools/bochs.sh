@@ -1,0 +1,34 @@
+#!/bin/sh
+# Run an image in Bochs headless and print what the machine wrote to port 0xE9.
+# Usage: bochs.sh IMAGE.iso [CPU_MODEL] [MEGS] [CPUS] [TIMEOUT_S]
+# Exit: Bochs's own code (1 on shutdown), 124 on timeout. Logs in $BOCHS_DIR
+# (default: a temporary directory, removed unless BOCHS_KEEP=1).
+set -u
+iso=$1 model=${2:-corei7_skylake_x} megs=${3:-128} cpus=${4:-1} tmo=${5:-60}
+dir=${BOCHS_DIR:-$(mktemp -d)}
+mkdir -p "$dir"
+cat > "$dir/bochsrc" <<RC
+megs: $megs
+cpu: model=$model, count=$cpus, ips=10000000, reset_on_triple_fault=0
+clock: sync=none, time0=1
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+display_library: rfb, options="timeout=0"
+com1: enabled=1, mode=file, dev=$dir/serial.txt
+port_e9_hack: enabled=1
+log: $dir/bochs.log
+speaker: enabled=0
+sound: driver=dummy
+panic: action=fatal
+error: action=report
+RC
+echo c > "$dir/dbg"
+timeout "$tmo" bochs -q -f "$dir/bochsrc" -rc "$dir/dbg" </dev/null 2>"$dir/stderr" |
+	grep -av -e '^Next at' -e '^(0)' -e '^<bochs' -e 'Bochs' -e 'Built from' -e 'Timestamp:' -e '^=\+$' -e '^\s*$' > "$dir/e9.txt"
+rc=$?
+cat "$dir/e9.txt"
+status=$(cat "$dir/rc" 2>/dev/null)
+[ -n "${BOCHS_DIR:-}" ] || [ "${BOCHS_KEEP:-0}" = 1 ] || rm -rf "$dir"
+exit 0
