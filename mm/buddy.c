@@ -1,0 +1,377 @@
+/*
+ * Buddy allocator of host frames with per-frame owner tags. Free lists are threaded
+ * through a caller-provided descriptor array by frame index, never through the frames,
+ * so the managed memory is never touched. Callers: the page interface and host tests.
+ *
+ * Invariants:
+ * - A block of order k spans 2^k frames, starts at an absolute pfn aligned to 2^k,
+ *   lies wholly inside [base_pfn, base_pfn + nr_frames), and blocks never overlap.
+ * - FRAME_HEAD is set on exactly the first frame of every block, free or allocated;
+ *   that descriptor's owner and order speak for the whole block. Interior
+ *   descriptors are stale except that FRAME_HEAD is clear, so a 1 GiB allocation
+ *   writes O(order) descriptors, not 262144.
+ * - A frame in no block is OWNER_RESERVED (a hole, or never handed to buddy_add_free).
+ * - Every free block is on the list of its order exactly once; nr_free[], free_frames
+ *   and nonempty agree with the lists.
+ * - No two free buddies of the same order coexist: freeing merges eagerly.
+ * Hence the block holding pfn p starts at ALIGN_DOWN(p, 2^k) for its order k, and
+ * buddy_owner() probes k = 0..BUDDY_MAX_ORDER: O(19) reads.
+ */
+#include "mm/buddy.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+
+#define BUDDY_NIL	UINT32_MAX
+#define FRAME_HEAD	BIT(0)
+#define BUDDY_PFN_LIMIT BIT(52 - PAGE_SHIFT) /* architectural MAXPHYADDR bound */
+
+struct buddy_frame {
+	uint32_t next; /* free list links (frame indices), valid on free heads */
+	uint32_t prev;
+	owner_t owner; /* valid on heads */
+	uint8_t order; /* valid on heads */
+	uint8_t flags; /* FRAME_HEAD */
+};
+static_assert(sizeof(struct buddy_frame) <= 16, "descriptor must stay small");
+
+static bool buddy_in_range(const struct buddy *b, pfn_t pfn)
+{
+	return pfn >= b->base_pfn && pfn - b->base_pfn < b->nr_frames;
+}
+
+static uint32_t buddy_idx(const struct buddy *b, pfn_t pfn)
+{
+	return (uint32_t)(pfn - b->base_pfn);
+}
+
+static bool buddy_owner_ok(owner_t o)
+{
+	return o != OWNER_FREE && o != OWNER_RESERVED;
+}
+
+static bool buddy_is_free_head(const struct buddy_frame *f, unsigned order)
+{
+	return (f->flags & FRAME_HEAD) && f->owner == OWNER_FREE && f->order == order;
+}
+
+static void buddy_list_add(struct buddy *b, uint32_t idx, unsigned order)
+{
+	struct buddy_frame *f = &b->frames[idx];
+	uint32_t head = b->free_head[order];
+
+	f->flags = FRAME_HEAD;
+	f->owner = OWNER_FREE;
+	f->order = (uint8_t)order;
+	f->prev = BUDDY_NIL;
+	f->next = head;
+	if (head != BUDDY_NIL)
+		b->frames[head].prev = idx;
+	b->free_head[order] = idx;
+	b->nr_free[order]++;
+	b->free_frames += BIT(order);
+	b->nonempty |= (uint32_t)BIT(order);
+}
+
+static void buddy_list_del(struct buddy *b, uint32_t idx, unsigned order)
+{
+	struct buddy_frame *f = &b->frames[idx];
+
+	if (f->prev != BUDDY_NIL)
+		b->frames[f->prev].next = f->next;
+	else
+		b->free_head[order] = f->next;
+	if (f->next != BUDDY_NIL)
+		b->frames[f->next].prev = f->prev;
+	b->nr_free[order]--;
+	b->free_frames -= BIT(order);
+	if (b->free_head[order] == BUDDY_NIL)
+		b->nonempty &= ~(uint32_t)BIT(order);
+}
+
+/* Return the block at @idx to the free lists, merging with free buddies. */
+static void buddy_free_block(struct buddy *b, uint32_t idx, unsigned order)
+{
+	pfn_t pfn = b->base_pfn + idx;
+
+	while (order < BUDDY_MAX_ORDER) {
+		pfn_t bud = pfn ^ BIT(order);
+
+		if (!buddy_in_range(b, bud) ||
+		    !buddy_is_free_head(&b->frames[buddy_idx(b, bud)], order))
+			break;
+		buddy_list_del(b, buddy_idx(b, bud), order);
+		b->frames[buddy_idx(b, MAX(pfn, bud))].flags = 0;
+		pfn = MIN(pfn, bud);
+		order++;
+	}
+	buddy_list_add(b, buddy_idx(b, pfn), order);
+}
+
+/* Head descriptor of the block holding @pfn (in range), or NULL for a reserved frame. */
+static const struct buddy_frame *buddy_block_of(const struct buddy *b, pfn_t pfn)
+{
+	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
+		pfn_t h = ALIGN_DOWN(pfn, BIT(k));
+		const struct buddy_frame *f;
+
+		if (h < b->base_pfn)
+			break;
+		f = &b->frames[buddy_idx(b, h)];
+		/* A head too small to cover pfn means no larger block can either. */
+		if (f->flags & FRAME_HEAD)
+			return f->order >= k ? f : NULL;
+	}
+	return NULL;
+}
+
+/* Index of the allocated block of @order at @a owned by @owner, or -EINVAL/-EPERM. */
+static int buddy_find_alloc(const struct buddy *b, hpa_t a, unsigned order, owner_t owner,
+			    uint32_t *idx)
+{
+	pfn_t pfn = hpa_to_pfn(a);
+	const struct buddy_frame *f;
+
+	if (order > BUDDY_MAX_ORDER || !IS_ALIGNED(a.v, PAGE_SIZE) || !buddy_in_range(b, pfn))
+		return -EINVAL;
+	f = &b->frames[buddy_idx(b, pfn)];
+	if (!(f->flags & FRAME_HEAD) || f->owner == OWNER_FREE || f->order != order)
+		return -EINVAL;
+	if (f->owner != owner)
+		return -EPERM;
+	*idx = buddy_idx(b, pfn);
+	return 0;
+}
+
+size_t buddy_meta_size(pfn_t nr_frames)
+{
+	return (size_t)nr_frames * sizeof(struct buddy_frame);
+}
+
+int buddy_init(struct buddy *b, void *meta, size_t meta_size, pfn_t base_pfn, pfn_t nr_frames)
+{
+	if (!b || !meta || nr_frames == 0 || nr_frames > BUDDY_NIL || base_pfn >= BUDDY_PFN_LIMIT ||
+	    nr_frames > BUDDY_PFN_LIMIT - base_pfn || meta_size < buddy_meta_size(nr_frames) ||
+	    !IS_ALIGNED((uintptr_t)meta, _Alignof(struct buddy_frame)))
+		return -EINVAL;
+	*b = (struct buddy){.frames = meta, .base_pfn = base_pfn, .nr_frames = nr_frames};
+	for (pfn_t i = 0; i < nr_frames; i++)
+		b->frames[i] = (struct buddy_frame){0}; /* no FRAME_HEAD: all reserved */
+	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++)
+		b->free_head[k] = BUDDY_NIL;
+	return 0;
+}
+
+/* True when no frame of [s, e) (in range, s < e) belongs to a block. */
+static bool buddy_range_reserved(const struct buddy *b, pfn_t s, pfn_t e)
+{
+	/* A block overlapping [s, e) either covers s or starts inside. */
+	if (buddy_block_of(b, s))
+		return false;
+	for (pfn_t p = s + 1; p < e; p++)
+		if (b->frames[buddy_idx(b, p)].flags & FRAME_HEAD)
+			return false;
+	return true;
+}
+
+int buddy_add_free(struct buddy *b, hpa_t start, hpa_t end)
+{
+	pfn_t s = hpa_to_pfn(start), e = hpa_to_pfn(end);
+
+	if (!IS_ALIGNED(start.v | end.v, PAGE_SIZE) || s > e || s < b->base_pfn ||
+	    e - b->base_pfn > b->nr_frames)
+		return -EINVAL;
+	if (s == e)
+		return 0;
+	if (!buddy_range_reserved(b, s, e))
+		return -EINVAL;
+	/* Carve from the top, each piece the largest block ending at e; merging joins them. */
+	while (e > s) {
+		unsigned k = MIN((unsigned)__builtin_ctzll(e), BUDDY_MAX_ORDER);
+
+		while (e - s < BIT(k))
+			k--;
+		e -= BIT(k);
+		buddy_free_block(b, buddy_idx(b, e), k);
+	}
+	return 0;
+}
+
+int buddy_alloc(struct buddy *b, unsigned order, owner_t owner, hpa_t *out)
+{
+	struct buddy_frame *f;
+	uint32_t mask, idx;
+	unsigned k;
+
+	if (order > BUDDY_MAX_ORDER || !buddy_owner_ok(owner) || !out)
+		return -EINVAL;
+	mask = b->nonempty >> order;
+	if (!mask)
+		return -ENOMEM;
+	k = order + (unsigned)__builtin_ctz(mask);
+	idx = b->free_head[k];
+	buddy_list_del(b, idx, k);
+	while (k > order) { /* keep the lower half, free the upper */
+		k--;
+		buddy_list_add(b, idx + (uint32_t)BIT(k), k);
+	}
+	f = &b->frames[idx];
+	f->flags = FRAME_HEAD;
+	f->owner = owner;
+	f->order = (uint8_t)order;
+	*out = pfn_to_hpa(b->base_pfn + idx);
+	return 0;
+}
+
+int buddy_free(struct buddy *b, hpa_t a, unsigned order, owner_t owner)
+{
+	uint32_t idx;
+	int ret = buddy_find_alloc(b, a, order, owner, &idx);
+
+	if (ret)
+		return ret;
+	buddy_free_block(b, idx, order);
+	return 0;
+}
+
+owner_t buddy_owner(const struct buddy *b, hpa_t a)
+{
+	pfn_t pfn = hpa_to_pfn(a);
+	const struct buddy_frame *f;
+
+	if (!buddy_in_range(b, pfn))
+		return OWNER_RESERVED;
+	f = buddy_block_of(b, pfn);
+	return f ? f->owner : OWNER_RESERVED;
+}
+
+int buddy_set_owner(struct buddy *b, hpa_t a, unsigned order, owner_t from, owner_t to)
+{
+	uint32_t idx;
+	int ret;
+
+	if (!buddy_owner_ok(to))
+		return -EINVAL;
+	ret = buddy_find_alloc(b, a, order, from, &idx);
+	if (ret)
+		return ret;
+	b->frames[idx].owner = to;
+	return 0;
+}
+
+uint64_t buddy_free_blocks(const struct buddy *b, unsigned order)
+{
+	return order <= BUDDY_MAX_ORDER ? b->nr_free[order] : 0;
+}
+
+uint64_t buddy_free_frames(const struct buddy *b)
+{
+	return b->free_frames;
+}
+
+int buddy_largest_free_order(const struct buddy *b)
+{
+	return b->nonempty ? 31 - __builtin_clz(b->nonempty) : -1;
+}
+
+/* ---- buddy_check(): an independent audit, O(nr_frames) ---- */
+
+__attribute__((format(printf, 3, 4))) static int buddy_fail(char *err, size_t errlen,
+							    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		kvsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* Walk the list of @order: links consistent, members are free heads of that order. */
+static int buddy_check_list(const struct buddy *b, unsigned k, char *err, size_t errlen)
+{
+	uint32_t prev = BUDDY_NIL, idx = b->free_head[k];
+	uint64_t n = 0;
+
+	for (; idx != BUDDY_NIL; prev = idx, idx = b->frames[idx].next) {
+		const struct buddy_frame *f;
+
+		if (idx >= b->nr_frames || ++n > b->nr_free[k])
+			return buddy_fail(err, errlen,
+					  "order %u list: bad index %u or longer than %llu", k, idx,
+					  (unsigned long long)b->nr_free[k]);
+		f = &b->frames[idx];
+		if (f->prev != prev)
+			return buddy_fail(err, errlen, "order %u list: frame %u prev %u != %u", k,
+					  idx, f->prev, prev);
+		if (!buddy_is_free_head(f, k))
+			return buddy_fail(err, errlen, "order %u list: frame %u is not a free head",
+					  k, idx);
+	}
+	if (n != b->nr_free[k] || !!(b->nonempty & BIT(k)) != (n != 0))
+		return buddy_fail(err, errlen, "order %u: list has %llu blocks, counters disagree",
+				  k, (unsigned long long)n);
+	return 0;
+}
+
+/* Check one block head at @idx; counts free heads into @nfree. */
+static int buddy_check_block(const struct buddy *b, uint32_t idx, uint64_t *nfree, char *err,
+			     size_t errlen)
+{
+	const struct buddy_frame *f = &b->frames[idx];
+	pfn_t pfn = b->base_pfn + idx, bud;
+	unsigned k = f->order;
+
+	if (k > BUDDY_MAX_ORDER || !IS_ALIGNED(pfn, BIT(k)) || BIT(k) > b->nr_frames - idx)
+		return buddy_fail(err, errlen, "pfn 0x%llx: bad block of order %u",
+				  (unsigned long long)pfn, k);
+	for (uint64_t j = 1; j < BIT(k); j++)
+		if (b->frames[idx + j].flags & FRAME_HEAD)
+			return buddy_fail(err, errlen, "pfn 0x%llx: head inside order-%u block",
+					  (unsigned long long)(pfn + j), k);
+	if (f->owner != OWNER_FREE)
+		return buddy_owner_ok(f->owner)
+			   ? 0
+			   : buddy_fail(err, errlen, "pfn 0x%llx: allocated to 0x%x",
+					(unsigned long long)pfn, f->owner);
+	nfree[k]++;
+	bud = pfn ^ BIT(k);
+	if (k < BUDDY_MAX_ORDER && buddy_in_range(b, bud) &&
+	    buddy_is_free_head(&b->frames[buddy_idx(b, bud)], k))
+		return buddy_fail(err, errlen, "pfn 0x%llx: free buddies of order %u not merged",
+				  (unsigned long long)pfn, k);
+	return 0;
+}
+
+int buddy_check(const struct buddy *b, char *err, size_t errlen)
+{
+	uint64_t nfree[BUDDY_NR_ORDERS] = {0}, frames = 0;
+	int ret;
+
+	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
+		ret = buddy_check_list(b, k, err, errlen);
+		if (ret)
+			return ret;
+		frames += b->nr_free[k] << k;
+	}
+	if (frames != b->free_frames || (b->nonempty >> BUDDY_NR_ORDERS))
+		return buddy_fail(err, errlen, "free_frames %llu != %llu in lists",
+				  (unsigned long long)b->free_frames, (unsigned long long)frames);
+	for (uint64_t i = 0; i < b->nr_frames;) {
+		if (!(b->frames[i].flags & FRAME_HEAD)) {
+			i++; /* a reserved frame */
+			continue;
+		}
+		ret = buddy_check_block(b, (uint32_t)i, nfree, err, errlen);
+		if (ret)
+			return ret;
+		i += BIT(b->frames[i].order);
+	}
+	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++)
+		if (nfree[k] != b->nr_free[k])
+			return buddy_fail(
+			    err, errlen, "order %u: %llu free heads, %llu on the list", k,
+			    (unsigned long long)nfree[k], (unsigned long long)b->nr_free[k]);
+	return 0;
+}

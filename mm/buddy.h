@@ -1,0 +1,75 @@
+/*
+ * Physical-frame buddy allocator over [base_pfn, base_pfn + nr_frames), with an
+ * owner tag per frame. Metadata lives in a caller-provided array, never in the
+ * frames. Called by the page interface (arch/x86/page.c) and host tests; no locking.
+ */
+#ifndef MM_BUDDY_H
+#define MM_BUDDY_H
+
+#include "lib/types.h"
+#include "mm/page.h"
+
+#define BUDDY_MAX_ORDER 18 /* 2^18 frames = 1 GiB */
+#define BUDDY_NR_ORDERS (BUDDY_MAX_ORDER + 1)
+
+struct buddy_frame; /* per-frame descriptor, private to mm/buddy.c */
+
+struct buddy {
+	struct buddy_frame *frames; /* frames[pfn - base_pfn] */
+	pfn_t base_pfn;
+	pfn_t nr_frames;
+	uint32_t free_head[BUDDY_NR_ORDERS]; /* frame index of the first free block */
+	uint64_t nr_free[BUDDY_NR_ORDERS];   /* free blocks per order */
+	uint64_t free_frames;
+	uint32_t nonempty; /* BIT(k) set iff free_head[k] is a block */
+};
+
+/* Bytes of metadata buddy_init() needs for @nr_frames frames. */
+size_t buddy_meta_size(pfn_t nr_frames);
+
+/*
+ * Set up @b over [base_pfn, base_pfn + nr_frames); every frame starts OWNER_RESERVED.
+ * @pre meta is suitably aligned (8 bytes is enough) and meta_size >= buddy_meta_size().
+ * Returns 0, or -EINVAL for a bad buffer or range (at most 2^32 - 1 frames).
+ */
+int buddy_init(struct buddy *b, void *meta, size_t meta_size, pfn_t base_pfn, pfn_t nr_frames);
+
+/*
+ * Hand [start, end) (page aligned, inside the range, all OWNER_RESERVED) to the
+ * allocator, merged into the largest aligned blocks. -EINVAL otherwise, with no change.
+ */
+int buddy_add_free(struct buddy *b, hpa_t start, hpa_t end);
+
+/*
+ * Allocate 2^order frames, 2^order-aligned, tagged @owner (not FREE or RESERVED).
+ * Returns 0 and *out, -ENOMEM, or -EINVAL. Deterministic: smallest sufficient
+ * order, most recently freed block of that order, lower half on a split.
+ */
+int buddy_alloc(struct buddy *b, unsigned order, owner_t owner, hpa_t *out);
+
+/*
+ * Free the block at @a. -EINVAL: not the start of an allocated block of @order
+ * (includes double free); -EPERM: the block belongs to someone other than @owner.
+ */
+int buddy_free(struct buddy *b, hpa_t a, unsigned order, owner_t owner);
+
+/* Owner of the frame holding @a; OWNER_RESERVED outside the range. O(BUDDY_MAX_ORDER). */
+owner_t buddy_owner(const struct buddy *b, hpa_t a);
+
+/*
+ * Move a whole allocated block from @from to @to (donate/share). -EINVAL: not an
+ * allocated block of @order, or @to is FREE/RESERVED; -EPERM: not owned by @from.
+ */
+int buddy_set_owner(struct buddy *b, hpa_t a, unsigned order, owner_t from, owner_t to);
+
+uint64_t buddy_free_blocks(const struct buddy *b, unsigned order); /* 0 for order > max */
+uint64_t buddy_free_frames(const struct buddy *b);
+int buddy_largest_free_order(const struct buddy *b); /* -1 when nothing is free */
+
+/*
+ * Full O(nr_frames) audit of every invariant. Returns 0, or -EINVAL with a
+ * one-line description in @err (may be NULL).
+ */
+int buddy_check(const struct buddy *b, char *err, size_t errlen);
+
+#endif
