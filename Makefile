@@ -107,3 +107,6 @@ clean:
 $(B)/bench/%: bench/%.c $(HOST_SRCS) $(HOST_SUPPORT) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -g -I. -DHOST_BUILD $(WARN) -o $@ $< $(HOST_SRCS) $(HOST_SUPPORT) -lZydis
+
+print-guest-modules:
+	@echo $(GUEST_MODULES)

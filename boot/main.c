@@ -53,10 +53,26 @@ static void apply_cmdline(void)
 			boot_info.modules[i].end, boot_info.modules[i].string);
 }
 
+/* Under UEFI the EFI memory map is the firmware's own word: prefer it. */
+static void pick_firmware_map(const struct mb2_mmap_entry **map, unsigned *nr, const char **src)
+{
+	if (boot_info.has_efi_mmap && boot_info.nr_efi_mmap) {
+		*map = boot_info.efi_mmap;
+		*nr = boot_info.nr_efi_mmap;
+		*src = "EFI memory map (tag 17)";
+	} else {
+		*map = boot_info.best_mmap;
+		*nr = boot_info.nr_best_mmap;
+		*src = "multiboot2 memory map (tag 6)";
+	}
+}
+
 static void carve_memory(const void *info)
 {
 	struct mem_range excl[MB2_MAX_MODULES + 3];
-	unsigned n = 0;
+	const struct mb2_mmap_entry *fw;
+	const char *src;
+	unsigned n = 0, nr_fw;
 	int ret;
 
 	if (!boot_info.best_mmap) {
@@ -71,14 +87,13 @@ static void carve_memory(const void *info)
 	for (unsigned i = 0; i < boot_info.nr_modules; i++)
 		excl[n++] = (struct mem_range){ boot_info.modules[i].start,
 						boot_info.modules[i].end, "module" };
-	ret = memmap_carve(boot_info.best_mmap, boot_info.nr_best_mmap, excl, n, &boot_mem);
+	pick_firmware_map(&fw, &nr_fw, &src);
+	ret = memmap_carve(fw, nr_fw, excl, n, &boot_mem);
 	if (ret) {
 		pr_err("mem: cannot carve the firmware memory map (%d)\n", ret);
 		power_off(HV_EXIT_FAIL);
 	}
-	pr_info("mem: firmware map from %s, %u entries\n",
-		boot_info.best_mmap == boot_info.mmap ? "multiboot2 mmap tag" : "EFI memory map",
-		boot_info.nr_best_mmap);
+	pr_info("mem: firmware map: %s, %u entries\n", src, nr_fw);
 }
 
 static void init_memory(void)
