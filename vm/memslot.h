@@ -1,0 +1,74 @@
+/*
+ * Per-VM memory slots (KVM's idea): each slot maps a run of guest frames to a
+ * run of host frames and carries the region kind and rights it came from.
+ * Invariants: slots are sorted by base_gfn and never overlap. Built once by the
+ * VM creator, then read by the EPT builder and the exit handlers.
+ */
+#ifndef VM_MEMSLOT_H
+#define VM_MEMSLOT_H
+
+#include "lib/types.h"
+#include "vm/config.h"
+
+#define MEMSLOT_MAX 64
+
+/*
+ * One RAM region may be backed by several slots (several buddy blocks).
+ * Emulated-MMIO ranges are slots too (kind REGION_MMIO_EMUL) whose hpa means
+ * nothing, so an exit handler finds the region of a faulting GPA in one lookup.
+ */
+struct mem_slot {
+	gfn_t base_gfn;
+	uint64_t npages;
+	hpa_t hpa; /* host address of base_gfn; unused for REGION_MMIO_EMUL */
+	enum region_kind kind;
+	uint32_t rights; /* REGION_R/W/X */
+	uint16_t region; /* index in the VM's configuration */
+};
+
+struct memslots {
+	struct mem_slot slot[MEMSLOT_MAX];
+	unsigned nr;
+};
+
+void memslots_init(struct memslots *ms);
+
+/*
+ * Insert a copy of @s keeping the array sorted.
+ * Returns 0, -EINVAL (no pages, frame range overflows, bad kind),
+ * -EEXIST (overlaps a slot), -ENOSPC (MEMSLOT_MAX slots already).
+ */
+int memslot_add(struct memslots *ms, const struct mem_slot *s);
+
+/* The slot containing @a, or NULL. O(log nr). */
+const struct mem_slot *memslot_find(const struct memslots *ms, gpa_t a);
+
+static inline gpa_t memslot_gpa(const struct mem_slot *s)
+{
+	return gpa(s->base_gfn << PAGE_SHIFT);
+}
+
+static inline uint64_t memslot_size(const struct mem_slot *s)
+{
+	return s->npages << PAGE_SHIFT;
+}
+
+static inline bool memslot_contains(const struct mem_slot *s, gpa_t a)
+{
+	gfn_t f = gpa_to_gfn(a);
+
+	return f >= s->base_gfn && f - s->base_gfn < s->npages;
+}
+
+static inline bool memslot_has_hpa(const struct mem_slot *s)
+{
+	return s->kind != REGION_MMIO_EMUL;
+}
+
+/*
+ * Translate @a through @s into *out.
+ * Returns 0, or -ENOENT when @a is outside @s or @s has no host frames.
+ */
+int memslot_gpa_to_hpa(const struct mem_slot *s, gpa_t a, hpa_t *out);
+
+#endif
