@@ -1,0 +1,157 @@
+#!/bin/bash
+# Smoke test of the guests without the hypervisor, under plain QEMU (TCG):
+#  - mb1.elf through QEMU's own Multiboot v1 loader (-kernel/-append/-initrd);
+#  - testguest.elf through GRUB (grub-mkrescue ISO, "multiboot2 /boot/testguest.elf ...")
+#    with the scenarios that need no hypervisor, and a few that must fail there, to see
+#    the failure paths report correctly.
+# Exits non-zero on the first mismatch. Needs qemu-system-x86_64, grub-mkrescue (with
+# grub-pc-bin), xorriso and mtools. Run from anywhere: guests/smoke.sh
+set -u
+cd "$(dirname "$0")/.."
+B=${B:-build}
+G=$B/guests
+QEMU=${QEMU:-qemu-system-x86_64}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+failures=0
+checks=0
+
+for tool in "$QEMU" grub-mkrescue xorriso mformat; do
+	command -v "$tool" >/dev/null || { echo "smoke: $tool not found"; exit 2; }
+done
+make -s guests || exit 2
+
+# qemu_run NAME CPU ARGS...: boots, leaves the serial output in $TMP/NAME.out and the
+# QEMU exit code in $TMP/NAME.rc (isa-debug-exit: status s gives (s << 1) | 1).
+qemu_run() {
+	local name=$1 cpu=$2
+	shift 2
+	timeout 120 "$QEMU" -accel tcg -cpu "$cpu" -m 128 -display none -monitor none \
+		-serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
+		</dev/null | tr -d '\r' >"$TMP/$name.out" 2>&1
+	echo "${PIPESTATUS[0]}" >"$TMP/$name.rc"
+}
+
+# expect NAME REGEX...: each extended regex must match a line of the output.
+expect() {
+	local name=$1
+	shift
+	for re in "$@"; do
+		checks=$((checks + 1))
+		if ! grep -Eq -- "$re" "$TMP/$name.out"; then
+			echo "smoke: $name: no line matches /$re/"
+			failures=$((failures + 1))
+		fi
+	done
+}
+
+expect_not() {
+	local name=$1 re=$2
+	checks=$((checks + 1))
+	if grep -Eq -- "$re" "$TMP/$name.out"; then
+		echo "smoke: $name: unexpected line matching /$re/"
+		failures=$((failures + 1))
+	fi
+}
+
+expect_rc() {
+	local name=$1 want=$2 got
+	got=$(cat "$TMP/$name.rc")
+	checks=$((checks + 1))
+	if [ "$got" != "$want" ]; then
+		echo "smoke: $name: QEMU exit code $got, want $want"
+		failures=$((failures + 1))
+	fi
+}
+
+# iso NAME CMDLINE: a GRUB rescue ISO booting testguest.elf with that command line.
+iso() {
+	local dir=$TMP/iso-$1
+	mkdir -p "$dir/boot/grub"
+	cp "$G/testguest.elf" "$dir/boot/testguest.elf"
+	cat >"$dir/boot/grub/grub.cfg" <<CFG
+set timeout=0
+set default=0
+menuentry "testguest" {
+	multiboot2 /boot/testguest.elf $2
+	boot
+}
+CFG
+	grub-mkrescue -o "$TMP/$1.iso" "$dir" >/dev/null 2>&1 || { echo "smoke: grub-mkrescue failed"; exit 2; }
+}
+
+show_on_failure() {
+	local name=$1 before=$2
+	if [ "$failures" != "$before" ]; then
+		echo "---- $name output:"
+		cat "$TMP/$name.out"
+		echo "----"
+	fi
+}
+
+# 1. mb1 under QEMU's Multiboot v1 loader, with two modules.
+printf 'KSMODULE-one' >"$TMP/mod1"
+f0=$failures
+qemu_run mb1 qemu64 -kernel "$G/mb1.elf" -append "hello smoke" \
+	-initrd "$TMP/mod1 first module,$G/testrom.bin"
+expect mb1 '^MB1 magic ok$' '^MB1 mem_lower 6[0-9]{2} KiB mem_upper 1[0-9]{5} KiB$' \
+	'^MB1 cmdline ".*hello smoke"$' '^MB1 modules 2$' \
+	'^MB1 module 0 ".*mod1 first module" at 0x[0-9a-f]{8} size 12 bytes 4b 53 4d 4f 44 55 4c 45$' \
+	'^MB1 module 1 ".*testrom.bin" at 0x[0-9a-f]{8} size 65536 bytes 4b 53 54 4c 52 4f 4d 31$' \
+	'^MB1 PASS$'
+expect_rc mb1 1
+show_on_failure mb1 "$f0"
+
+# 2. testguest, default-style run: test=hello through GRUB's multiboot2.
+f0=$failures
+iso hello "test=hello"
+qemu_run hello qemu64 -cdrom "$TMP/hello.iso"
+expect hello '^hello: loader "GRUB' '^hello: .*cmdline "test=hello"' \
+	'^MMAP 0x0000000000100000-0x[0-9a-f]{16} type 1$' '^TEST hello PASS$' '^ALL PASS$'
+expect_rc hello 1
+show_on_failure hello "$f0"
+
+# 3. What passes without a hypervisor, with 1 GiB pages (-cpu max) and without (qemu64).
+for cpu in max qemu64; do
+	f0=$failures
+	iso nohv-$cpu "test=hello,vmxon,passthrough,mmio_selftest"
+	qemu_run nohv-$cpu $cpu -cdrom "$TMP/nohv-$cpu.iso"
+	expect nohv-$cpu '^TEST hello PASS$' '^TEST vmxon PASS$' '^TEST passthrough PASS$' \
+		'^TEST mmio_selftest PASS$' '^ALL PASS$'
+	expect_rc nohv-$cpu 1
+	show_on_failure nohv-$cpu "$f0"
+done
+expect nohv-max '1 GiB pages yes'
+expect nohv-qemu64 '1 GiB pages no'
+
+# 4. Failure paths: a failing check, a fault scenario that "survives", an unknown name.
+f0=$failures
+iso fails "test=cpuid,oob_read,no_such_test"
+qemu_run fails qemu64 -cdrom "$TMP/fails.iso"
+expect fails '^TEST cpuid FAIL 40000000\.' '^ATTEMPT read gpa 0x40000000$' \
+	'^TEST oob_read FAIL survived' '^TEST no_such_test FAIL unknown scenario$' '^FAILED 3$'
+expect_rc fails 3
+show_on_failure fails "$f0"
+
+# 5. An unexpected exception ends the run: in QEMU oob_exec runs through whatever reads back
+#    at 0x40000000 until it faults.
+f0=$failures
+iso exc "test=oob_exec,hello"
+qemu_run exc qemu64 -cdrom "$TMP/exc.iso"
+expect exc '^ATTEMPT execute at gpa 0x40000000$' '^EXCEPTION vector=[0-9]+ \(#[A-Z]+\) error=0x[0-9a-f]+ rip=0x40' \
+	'^TEST oob_exec FAIL exception #[A-Z]+ rip=0x' '^FAILED 1$'
+expect_not exc '^TEST hello'
+expect_rc exc 3
+show_on_failure exc "$f0"
+
+# 6. triple_fault: QEMU shuts down (-no-reboot, exit code 0) without the guest saying more.
+f0=$failures
+iso tf "test=triple_fault"
+qemu_run tf qemu64 -cdrom "$TMP/tf.iso"
+expect tf '^ATTEMPT triple fault'
+expect_not tf 'survived|^EXCEPTION'
+expect_rc tf 0
+show_on_failure tf "$f0"
+
+echo "smoke: $((checks - failures)) passed, $failures failed"
+[ "$failures" = 0 ]

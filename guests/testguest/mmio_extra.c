@@ -1,0 +1,154 @@
+/*
+ * MMIO cases for scenario mmio_extra: forms a decoder must also get right but the core
+ * mmio scenario leaves out: unaligned accesses, XCHG, the BT family, SUB/ADC/SBB, LOCK,
+ * MOVNTI, ignored prefixes (66 with REX.W, CS/DS/ES/SS), device-to-device MOVS, DF = 1.
+ */
+#include "guests/testguest/mmio.h"
+
+static void c_unaligned(uintptr_t p, uint64_t *o)
+{
+	uintptr_t s = p + MM_S;
+
+	mw64(s, 0x0706050403020100);
+	mw64(s + 8, 0x0F0E0D0C0B0A0908);
+	for (unsigned i = 2; i < 5; i++)
+		mw64(s + 8 * i, 0);
+	o[0] = mr16(s + 1);
+	o[1] = mr32(s + 3);
+	o[2] = mr64(s + 5);
+	mw16(s + 17, 0xAAAA);
+	mw32(s + 19, 0xBBBBBBBB);
+	mw64(s + 23, 0xCCCCCCCCCCCCCCCC);
+	o[3] = mr64(s + 16);
+	o[4] = mr64(s + 24);
+	o[5] = mr64(s + 32);
+}
+
+MMIO_ALU(xchg, 32, "xchgl %k[r], (%[a])")
+MMIO_ALU(xchgb, 8, "xchgb %b[r], (%[a])")
+MMIO_ALU(bt_imm, 32, "btl $5, (%[a])")
+MMIO_ALU(bts_imm, 32, "btsl $3, (%[a])")
+MMIO_ALU(btr_imm, 64, "btrq $63, (%[a])")
+MMIO_ALU(btc_imm, 16, "btcw $1, (%[a])")
+MMIO_ALU(bt_reg, 32, "btl %k[r], (%[a])")
+MMIO_ALU(bts_reg, 64, "btsq %q[r], (%[a])")
+MMIO_ALU(sub_store, 32, "subl %k[r], (%[a])")
+MMIO_ALU(sub_load, 64, "subq (%[a]), %q[r]")
+MMIO_ALU(adc_imm, 32, "stc\n\tadcl $1, (%[a])")
+MMIO_ALU(sbb_load, 32, "stc\n\tsbbl (%[a]), %k[r]")
+MMIO_ALU(lock_or, 32, "lock orl %k[r], (%[a])")
+MMIO_ALU(movnti, 32, "movnti %k[r], (%[a])")
+
+struct extra_alu {
+	void (*fn)(uintptr_t a, uint64_t init, uint64_t reg, uint64_t *o);
+	uint64_t init, reg;
+};
+static const struct extra_alu extra_alu[] = {
+    {a_xchg, 0x11112222, 0x33334444},
+    {a_xchgb, 0x55, 0xAA},
+    {a_bt_imm, 0x20, 0},
+    {a_bts_imm, 0, 0},
+    {a_btr_imm, 0x8000000000000001, 0},
+    {a_btc_imm, 0xFFFF, 0},
+    {a_bt_reg, 0x80, 7},
+    {a_bts_reg, 0, 40},
+    {a_sub_store, 5, 6},
+    {a_sub_load, 1, 1},
+    {a_adc_imm, 0xFFFFFFFE, 0},
+    {a_sbb_load, 1, 2},
+    {a_lock_or, 0xF000000F, 0x0FF0},
+    {a_movnti, 0, 0x4E544921},
+};
+#define NR_EXTRA_ALU ARRAY_SIZE(extra_alu)
+
+static void extra_alu_range(uintptr_t p, uint64_t *o, unsigned first)
+{
+	for (unsigned i = first; i < first + 5 && i < NR_EXTRA_ALU; i++)
+		extra_alu[i].fn(p + MM_S + 8 * (i - first), extra_alu[i].init, extra_alu[i].reg,
+				o + 3 * (i - first));
+}
+
+static void c_xalu0(uintptr_t p, uint64_t *o)
+{
+	extra_alu_range(p, o, 0);
+}
+static void c_xalu1(uintptr_t p, uint64_t *o)
+{
+	extra_alu_range(p, o, 5);
+}
+static void c_xalu2(uintptr_t p, uint64_t *o)
+{
+	extra_alu_range(p, o, 10);
+}
+static_assert(NR_EXTRA_ALU <= 15, "c_xalu0..c_xalu2 cover the forms");
+
+/* 66 + REX.W: REX.W wins, a 64-bit store. RAX is both address and value. */
+static void c_rexw_66(uintptr_t p, uint64_t *o)
+{
+	uintptr_t s = p + MM_S;
+
+	mw64(s, 0);
+	__asm__ volatile(".byte 0x66, 0x48, 0x89, 0x00 /* mov %%rax, (%%rax) */"
+			 :
+			 : "a"(s)
+			 : "memory");
+	o[0] = mr64(s) - s;
+}
+
+/* Segment prefixes that 64-bit mode ignores. */
+static void c_null_prefixes(uintptr_t p, uint64_t *o)
+{
+	uintptr_t s = p + MM_S;
+	uint32_t v;
+
+	mw64(s, 0x5E65E65E15E15E1);
+	__asm__ volatile(".byte 0x3e\n\tmovl (%1), %0" : "=r"(v) : "r"(s) : "memory");
+	o[0] = v;
+	__asm__ volatile(".byte 0x26\n\tmovl 4(%1), %0" : "=r"(v) : "r"(s) : "memory");
+	o[1] = v;
+	__asm__ volatile(".byte 0x36\n\tmovl %0, 8(%1)" : : "r"(0x36363636u), "r"(s) : "memory");
+	__asm__ volatile(".byte 0x2e\n\tmovl %0, 12(%1)" : : "r"(0x2E2E2E2Eu), "r"(s) : "memory");
+	o[2] = mr64(s + 8);
+}
+
+static void c_movs_dev(uintptr_t p, uint64_t *o)
+{
+	uintptr_t s = p + MM_S;
+	uint64_t di = s + 64, si = s, cx = 4;
+
+	for (unsigned i = 0; i < 4; i++) {
+		mw64(s + 8 * i, 0xD0D0D0D000000000 + i);
+		mw64(s + 64 + 8 * i, 0);
+	}
+	__asm__ volatile("rep movsq" : "+D"(di), "+S"(si), "+c"(cx) : : "memory");
+	o[0] = di - s;
+	o[1] = si - s;
+	o[2] = cx;
+	for (unsigned i = 0; i < 4; i++)
+		o[3 + i] = mr64(s + 64 + 8 * i);
+}
+
+/* DF = 1: STOS walks down. */
+static void c_stos_down(uintptr_t p, uint64_t *o)
+{
+	uintptr_t s = p + MM_S;
+	uint64_t di = s + 24, cx = 3;
+
+	for (unsigned i = 0; i < 4; i++)
+		mw64(s + 8 * i, 0);
+	__asm__ volatile("std\n\trep stosq\n\tcld"
+			 : "+D"(di), "+c"(cx)
+			 : "a"(0xD0D0)
+			 : "memory", "cc");
+	o[0] = di - s;
+	o[1] = cx;
+	for (unsigned i = 0; i < 4; i++)
+		o[2 + i] = mr64(s + 8 * i);
+}
+
+const struct mmio_case mmio_extra_cases[] = {
+    {"unaligned", c_unaligned}, {"xalu0", c_xalu0},	    {"xalu1", c_xalu1},
+    {"xalu2", c_xalu2},		{"rexw_66", c_rexw_66},	    {"null_prefixes", c_null_prefixes},
+    {"movs_dev", c_movs_dev},	{"stos_down", c_stos_down},
+};
+const unsigned nr_mmio_extra_cases = ARRAY_SIZE(mmio_extra_cases);
