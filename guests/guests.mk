@@ -24,7 +24,7 @@ TESTGUEST_OBJS := $(patsubst %,$(GB)/%.o,$(TESTGUEST_SRCS))
 MB1_OBJS := $(GB)/guests/mb1/entry.S.o $(GB)/guests/mb1/main.c.o
 
 GUEST_ELFS := $(GB)/testguest.elf $(GB)/mb1.elf $(GB)/testrom.bin
-GUEST_MODULES := $(GB)/testguest.elf:testguest $(GB)/mb1.elf:mb1 $(GB)/testrom.bin:testrom
+GUEST_MODULES := $(GB)/testguest.elf:testguest $(GB)/mb1.elf:mb1guest $(GB)/testrom.bin:testrom
 
 .PHONY: guests guests-smoke
 guests: $(GUEST_ELFS) $(GB)/testguest.lst
