@@ -64,16 +64,18 @@ expect_rc() {
 	fi
 }
 
-# iso NAME CMDLINE: a GRUB rescue ISO booting testguest.elf with that command line.
+# iso NAME CMDLINE: a GRUB rescue ISO booting testguest.elf with that command line and
+# testrom.bin as a module.
 iso() {
 	local dir=$TMP/iso-$1
 	mkdir -p "$dir/boot/grub"
-	cp "$G/testguest.elf" "$dir/boot/testguest.elf"
+	cp "$G/testguest.elf" "$G/testrom.bin" "$dir/boot/"
 	cat >"$dir/boot/grub/grub.cfg" <<CFG
 set timeout=0
 set default=0
 menuentry "testguest" {
 	multiboot2 /boot/testguest.elf $2
+	module2 /boot/testrom.bin testrom
 	boot
 }
 CFG
@@ -88,6 +90,22 @@ show_on_failure() {
 		echo "----"
 	fi
 }
+
+# 0. The ROM image: header, length and checksum as docs/abi.md describes them.
+checks=$((checks + 1))
+if ! python3 - "$G/testrom.bin" <<'PY'; then
+import struct, sys
+rom = open(sys.argv[1], "rb").read()
+magic, length, csum = struct.unpack_from("<8sII", rom)
+ok = (len(rom) == 65536 and magic == b"KSTLROM1" and length == 65536 - 16
+      and csum == sum(rom[16:]) & 0xFFFFFFFF
+      and rom[16:22] == bytes([0xB8, 0x4C, 0x54, 0x53, 0x4B, 0xC3])
+      and all(rom[i] == (i * 7 + 3) & 0xFF for i in range(22, len(rom))))
+sys.exit(0 if ok else 1)
+PY
+	echo "smoke: testrom.bin does not match docs/abi.md"
+	failures=$((failures + 1))
+fi
 
 # 1. mb1 under QEMU's Multiboot v1 loader, with two modules.
 printf 'KSMODULE-one' >"$TMP/mod1"
@@ -107,7 +125,8 @@ f0=$failures
 iso hello "test=hello"
 qemu_run hello qemu64 -cdrom "$TMP/hello.iso"
 expect hello '^hello: loader "GRUB' '^hello: .*cmdline "test=hello"' \
-	'^MMAP 0x0000000000100000-0x[0-9a-f]{16} type 1$' '^TEST hello PASS$' '^ALL PASS$'
+	'^MMAP 0x0000000000100000-0x[0-9a-f]{16} type 1$' '^MODULE 0x[0-9a-f]{8}-0x[0-9a-f]{8} "testrom"$' \
+	'^TEST hello PASS$' '^ALL PASS$'
 expect_rc hello 1
 show_on_failure hello "$f0"
 
