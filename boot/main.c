@@ -11,6 +11,7 @@
 #include "lib/string.h"
 #include "mm/memmap.h"
 #include "vmx/caps.h"
+#include "vmx/vmx.h"
 
 #define MB2_INFO_MAX	     (1 * MiB)
 
@@ -105,6 +106,19 @@ static void init_memory(void)
 	mem_print_summary(&boot_mem, mm_buddy(), mm_meta_range());
 }
 
+const struct mb2_info *boot_mb2_info(void)
+{
+	return &boot_info;
+}
+
+static void enter_vmx_root(void)
+{
+	if (vmx_on()) {
+		pr_err("vmx: cannot enter VMX root operation\n");
+		power_off(HV_EXIT_FAIL);
+	}
+}
+
 static void check_cpu(void)
 {
 	char why[160];
@@ -130,5 +144,9 @@ void hv_main(uint32_t magic, const void *info)
 	check_cpu();
 	pr_info("boot: checks done in %lu instructions\n", rdtsc() - boot_tsc);
 	boot_benchmarks(cmdline_buf);
+	const struct hv_config *cfg = vms_pick_config(cmdline_buf);
+	vms_validate(cfg, &boot_mem, (uint64_t)__image_end);
+	enter_vmx_root();
+	vms_create_and_run(cfg, cmdline_buf);
 	power_off(HV_EXIT_OK);
 }

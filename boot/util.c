@@ -93,6 +93,7 @@ void boot_benchmarks(const char *cmdline)
 {
 	if (!cmdline_has(cmdline, "bench"))
 		return;
+	pr_info("BENCH hv_entry_tsc %lu\n", boot_tsc);
 	pr_info("BENCH buddy_order0_pair %lu\n", bench_pairs(0));
 	pr_info("BENCH buddy_2m_pair %lu\n", bench_pairs(9));
 }

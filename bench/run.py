@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""make bench: benchmark tables.
+
+Bochs runs with one CPU and `clock: sync=none`, so its TSC advances exactly one
+per retired instruction: every figure in the first tables is an exact, repeatable
+instruction count. The host table is wall-clock (ns), noisy: compare its rows with
+each other, not across runs.
+"""
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+B = os.path.join(ROOT, "build")
+
+
+def modules():
+    out = subprocess.run(["make", "-s", "-C", ROOT, "print-guest-modules"], capture_output=True,
+                         text=True, check=True).stdout
+    return out.split()
+
+
+def bochs(cmdline, megs=256):
+    iso = os.path.join(B, "bench.iso")
+    subprocess.run([os.path.join(ROOT, "tools/mkimage.sh"), iso, os.path.join(B, "hv.elf"), cmdline]
+                   + modules(), check=True)
+    out = subprocess.run([os.path.join(ROOT, "tools/bochs.sh"), iso, "corei7_skylake_x", str(megs),
+                          "1", "300"], capture_output=True, text=True, errors="replace").stdout
+    os.unlink(iso)
+    return out
+
+
+def figures(text):
+    got = {}
+    for line in text.splitlines():
+        m = re.search(r"BENCH (\S+) (\d+)", line)
+        if m:
+            got[m.group(1)] = int(m.group(2))
+    return got
+
+
+def row(name, value, note=""):
+    v = "n/a" if value is None else str(value)
+    print("| %-44s | %12s | %s" % (name, v, note))
+
+
+def main():
+    print("## Boot and allocator (Bochs, instructions)")
+    out = bochs("bench config=test guestargs=test=bench")
+    f = figures(out)
+    boot = re.search(r"boot: checks done in (\d+) instructions", out)
+    row("hypervisor entry -> end of boot checks", int(boot.group(1)) if boot else None)
+    row("buddy order-0 alloc+free pair", f.get("buddy_order0_pair"))
+    row("buddy 2 MiB alloc+free pair", f.get("buddy_2m_pair"))
+    if "first_insn_tsc" in f and "hv_entry_tsc" in f:
+        row("hypervisor entry -> guest first instruction", f["first_insn_tsc"] - f["hv_entry_tsc"],
+            "128 MiB guest (RAM zeroed, EPT built, image loaded)")
+    print()
+    print("## Exit round trips, measured inside the guest (Bochs, instructions per iteration)")
+    ref = f.get("null_min")
+    for key, name in [("null_min", "VMCALL HC_NULL_MIN (bare-minimum reference)"),
+                      ("cpuid", "CPUID exit"), ("vmcall", "VMCALL HC_NULL"),
+                      ("mmio_violation", "MMIO write via EPT violation"),
+                      ("mmio_misconfig", "MMIO write via EPT misconfiguration"),
+                      ("port", "port write (out 0x80)")]:
+        v = f.get(key)
+        note = "%.2fx reference" % (v / ref) if v and ref else ""
+        row(name, v, note)
+    if not f:
+        print("(no BENCH lines: see the run's output)")
+        print(out[-3000:])
+    print()
+    print("## Host allocator microbenchmark (ns, wall clock, noisy)")
+    subprocess.run(["make", "-s", "-C", ROOT, "build/bench/host_buddy"], check=True)
+    subprocess.run([os.path.join(B, "bench", "host_buddy")], check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

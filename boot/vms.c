@@ -1,0 +1,92 @@
+/*
+ * The VM steps of the boot sequence: pick the configuration named on the
+ * command line, validate it against this machine, build every VM, run them.
+ * A bad configuration stops the boot with one line before anything is built.
+ */
+#include "arch/x86/mm.h"
+#include "arch/x86/power.h"
+#include "boot/boot.h"
+#include "configs/configs.h"
+#include "lib/console.h"
+#include "lib/string.h"
+#include "vm/validate.h"
+#include "vmx/vm.h"
+#include "vmx/vmx.h"
+
+#define MAX_VMS 4
+
+static struct vm vms[MAX_VMS];
+static char module_names[MB2_MAX_MODULES][32];
+
+const struct hv_config *vms_pick_config(const char *cmdline)
+{
+	char name[32] = "demo";
+
+	cmdline_get(cmdline, "config", name, sizeof(name));
+	for (unsigned i = 0; i < nr_hv_configs; i++)
+		if (!strcmp(hv_configs[i].name, name))
+			return &hv_configs[i];
+	pr_err("config: no configuration named \"%s\"; built in:", name);
+	for (unsigned i = 0; i < nr_hv_configs; i++)
+		pr_err(" %s", hv_configs[i].name);
+	pr_err("\n");
+	power_off(HV_EXIT_FAIL);
+}
+
+static unsigned first_words(const struct mb2_info *bi, const char **out)
+{
+	for (unsigned i = 0; i < bi->nr_modules; i++) {
+		const char *s = bi->modules[i].string;
+		unsigned n = 0;
+		while (s[n] && s[n] != ' ' && n + 1 < sizeof(module_names[i])) {
+			module_names[i][n] = s[n];
+			n++;
+		}
+		module_names[i][n] = '\0';
+		out[i] = module_names[i];
+	}
+	return bi->nr_modules;
+}
+
+void vms_validate(const struct hv_config *cfg, const struct memmap *map, uint64_t image_end)
+{
+	static struct validate_range ram[MEMMAP_MAX];
+	const char *mods[MB2_MAX_MODULES];
+	struct mem_range meta = mm_meta_range();
+	struct validate_range hv[2] = { { 0x200000, image_end }, { meta.start, meta.end } };
+	struct validate_env env = {
+		.free_bytes = buddy_free_frames(mm_buddy()) * PAGE_SIZE,
+		.modules = mods, .nr_modules = first_words(boot_mb2_info(), mods),
+		.nr_cpus = 1, .max_gpa = 1ULL << 48,
+		.hv_ranges = hv, .nr_hv_ranges = 2, .ram_ranges = ram, .nr_ram_ranges = map->nr_usable,
+	};
+	char err[VALIDATE_ERR_LEN];
+
+	for (unsigned i = 0; i < map->nr_usable; i++)
+		ram[i] = (struct validate_range){ map->usable[i].start, map->usable[i].end };
+	if (vm_config_validate(cfg, &env, err, sizeof(err))) {
+		pr_err("config: %s\n", err);
+		pr_err("config: \"%s\" rejected; no VM was started\n", cfg->name);
+		power_off(HV_EXIT_FAIL);
+	}
+	pr_info("config: \"%s\" valid, %u VM(s)\n", cfg->name, cfg->nr_vms);
+}
+
+void vms_create_and_run(const struct hv_config *cfg, const char *cmdline)
+{
+	char extra[128] = "";
+	unsigned n = MIN(cfg->nr_vms, MAX_VMS);
+
+	cmdline_get(cmdline, "guestargs", extra, sizeof(extra));
+	for (unsigned i = 0; i < sizeof(extra); i++)
+		if (extra[i] == '+')
+			extra[i] = ' '; /* GRUB-friendly spelling of spaces */
+	for (unsigned i = 0; i < n; i++) {
+		if (vm_create(&vms[i], &cfg->vms[i], i, extra)) {
+			pr_err("vm \"%s\": not started\n", cfg->vms[i].name);
+			power_off(HV_EXIT_FAIL);
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		vm_run(&vms[i]);
+}

@@ -1,0 +1,85 @@
+/*
+ * The MMIO test device (docs/abi.md): registers of every width, a write
+ * counter and a scratch area that reads back what was written, so guest
+ * tests can check every access form. "testdev-slow" is the same device on a
+ * page that always takes the EPT-violation path (for the benchmark).
+ */
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "vmx/vm.h"
+
+#define TD_ID	      0x000
+#define TD_R64	      0x008
+#define TD_R32	      0x010
+#define TD_R16	      0x014
+#define TD_R8	      0x016
+#define TD_COUNT      0x018
+#define TD_SCRATCH    0x100
+#define TD_END	      0x1000
+#define TD_ID_VALUE   0x4b53544c /* "KSTL" */
+
+struct testdev {
+	uint64_t r64;
+	uint32_t r32;
+	uint16_t r16;
+	uint8_t r8;
+	uint32_t count;
+	uint8_t scratch[TD_END - TD_SCRATCH];
+};
+
+static bool reg_is(uint64_t off, unsigned width, uint64_t reg, unsigned reg_width)
+{
+	return off == reg && width == reg_width;
+}
+
+static int td_read(struct vm *vm, void *state, uint64_t off, unsigned width, uint64_t *val)
+{
+	struct testdev *td = state;
+
+	off &= TD_END - 1; /* each page of the region has the same layout */
+	*val = 0;
+	if (off >= TD_SCRATCH && off + width <= TD_END)
+		memcpy(val, td->scratch + off - TD_SCRATCH, width);
+	else if (reg_is(off, width, TD_ID, 4))
+		*val = TD_ID_VALUE;
+	else if (reg_is(off, width, TD_R64, 8))
+		*val = td->r64;
+	else if (reg_is(off, width, TD_R32, 4))
+		*val = td->r32;
+	else if (reg_is(off, width, TD_R16, 2))
+		*val = td->r16;
+	else if (reg_is(off, width, TD_R8, 1))
+		*val = td->r8;
+	else if (reg_is(off, width, TD_COUNT, 4))
+		*val = td->count;
+	else
+		*val = ~0ULL >> (64 - width * 8); /* unknown register: all ones */
+	return 0;
+}
+
+static int td_write(struct vm *vm, void *state, uint64_t off, unsigned width, uint64_t val)
+{
+	struct testdev *td = state;
+
+	off &= TD_END - 1;
+	td->count++;
+	if (off >= TD_SCRATCH && off + width <= TD_END)
+		memcpy(td->scratch + off - TD_SCRATCH, &val, width);
+	else if (reg_is(off, width, TD_R64, 8))
+		td->r64 = val;
+	else if (reg_is(off, width, TD_R32, 4))
+		td->r32 = (uint32_t)val;
+	else if (reg_is(off, width, TD_R16, 2))
+		td->r16 = (uint16_t)val;
+	else if (reg_is(off, width, TD_R8, 1))
+		td->r8 = (uint8_t)val;
+	return 0; /* writes to read-only or unknown registers are ignored */
+}
+
+const struct mmio_dev_ops testdev_ops = {
+	.name = "testdev", .read = td_read, .write = td_write, .state_size = sizeof(struct testdev),
+};
+const struct mmio_dev_ops testdev_slow_ops = {
+	.name = "testdev-slow", .read = td_read, .write = td_write, .slow = true,
+	.state_size = sizeof(struct testdev),
+};

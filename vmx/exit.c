@@ -1,0 +1,120 @@
+/*
+ * VM-exit handlers, one per basic exit reason, dispatched from a table.
+ * Guest misbehaviour stops that VM (vm_stop) and never the hypervisor;
+ * anything not in the table stops the VM with the reason's name.
+ */
+#include "arch/x86/cpu.h"
+#include "lib/console.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "vmx/exit.h"
+#include "vmx/vmcs.h"
+
+typedef void (*exit_handler_fn)(struct vm *vm);
+
+static const char *const reason_names[NR_EXIT_REASONS] = {
+	[EXIT_EXCEPTION_NMI] = "exception-nmi", [EXIT_EXTERNAL_INTR] = "external-interrupt",
+	[EXIT_TRIPLE_FAULT] = "triple-fault", [EXIT_INIT] = "init", [EXIT_SIPI] = "sipi",
+	[EXIT_INTR_WINDOW] = "interrupt-window", [EXIT_CPUID] = "cpuid", [EXIT_HLT] = "hlt",
+	[EXIT_INVLPG] = "invlpg", [EXIT_RDTSC] = "rdtsc", [EXIT_VMCALL] = "vmcall",
+	[EXIT_VMCLEAR] = "vmclear", [EXIT_VMLAUNCH] = "vmlaunch", [EXIT_VMPTRLD] = "vmptrld",
+	[EXIT_VMPTRST] = "vmptrst", [EXIT_VMREAD] = "vmread", [EXIT_VMRESUME] = "vmresume",
+	[EXIT_VMWRITE] = "vmwrite", [EXIT_VMXOFF] = "vmxoff", [EXIT_VMXON] = "vmxon",
+	[EXIT_CR_ACCESS] = "cr-access", [EXIT_IO] = "io", [EXIT_RDMSR] = "rdmsr",
+	[EXIT_WRMSR] = "wrmsr", [EXIT_BAD_GUEST_STATE] = "entry-fail-guest-state",
+	[EXIT_BAD_MSR_LOAD] = "entry-fail-msr-load", [EXIT_EPT_VIOLATION] = "ept-violation",
+	[EXIT_EPT_MISCONFIG] = "ept-misconfig", [EXIT_INVEPT] = "invept",
+	[EXIT_PREEMPT_TIMER] = "preemption-timer", [EXIT_INVVPID] = "invvpid",
+	[EXIT_XSETBV] = "xsetbv", [EXIT_INVPCID] = "invpcid", [EXIT_VMFUNC] = "vmfunc",
+};
+
+const char *exit_reason_name(uint32_t reason)
+{
+	return reason < NR_EXIT_REASONS && reason_names[reason] ? reason_names[reason] : "unknown";
+}
+
+static void handle_triple_fault(struct vm *vm)
+{
+	pr_err("vm \"%s\": triple fault at RIP 0x%lx (CR0 0x%lx CR3 0x%lx CR4 0x%lx)\n",
+	       vm->cfg->name, vmcs_readnat(GUEST_RIP), vmcs_readnat(CR0_READ_SHADOW),
+	       vmcs_readnat(GUEST_CR3), vmcs_readnat(CR4_READ_SHADOW));
+	vm_stop(vm, -1, "triple fault");
+}
+
+static void handle_external_interrupt(struct vm *vm)
+{
+	/* Acknowledged on exit; the hypervisor has no interrupt sources of its own yet. */
+}
+
+static void handle_hlt(struct vm *vm)
+{
+	vcpu_advance_rip();
+	pr_info("vm \"%s\": halted at RIP 0x%lx with nothing to wake it\n", vm->cfg->name,
+		vmcs_readnat(GUEST_RIP));
+	vm_stop(vm, 0, "halted");
+}
+
+static void handle_vmx_instruction(struct vm *vm)
+{
+	/* Nested VMX is not offered: the guest sees #UD, as on a CPU without VMX. */
+	vcpu_inject_exception(6, false, 0);
+}
+
+static void handle_invalid_guest_state(struct vm *vm)
+{
+	pr_err("vm \"%s\": VM entry failed: invalid guest state (exit reason 33)\n", vm->cfg->name);
+	vmx_audit_entry_failure(vm, false);
+	vm_stop(vm, -1, "VM entry failed");
+}
+
+static void handle_ept_misconfig(struct vm *vm)
+{
+	gpa_t a = gpa(vmcs_read64(GUEST_PHYSICAL_ADDRESS));
+
+	vm->mmio_fast++;
+	vm_mmio_emulate(vm, a, true);
+}
+
+static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
+	[EXIT_EXTERNAL_INTR] = handle_external_interrupt,
+	[EXIT_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_CPUID] = handle_cpuid,
+	[EXIT_HLT] = handle_hlt,
+	[EXIT_VMCALL] = handle_vmcall,
+	[EXIT_VMCLEAR] = handle_vmx_instruction,
+	[EXIT_VMLAUNCH] = handle_vmx_instruction,
+	[EXIT_VMPTRLD] = handle_vmx_instruction,
+	[EXIT_VMPTRST] = handle_vmx_instruction,
+	[EXIT_VMREAD] = handle_vmx_instruction,
+	[EXIT_VMRESUME] = handle_vmx_instruction,
+	[EXIT_VMWRITE] = handle_vmx_instruction,
+	[EXIT_VMXOFF] = handle_vmx_instruction,
+	[EXIT_VMXON] = handle_vmx_instruction,
+	[EXIT_INVEPT] = handle_vmx_instruction,
+	[EXIT_INVVPID] = handle_vmx_instruction,
+	[EXIT_VMFUNC] = handle_vmx_instruction,
+	[EXIT_CR_ACCESS] = handle_cr_access,
+	[EXIT_IO] = handle_io,
+	[EXIT_RDMSR] = handle_rdmsr,
+	[EXIT_WRMSR] = handle_wrmsr,
+	[EXIT_XSETBV] = handle_xsetbv,
+	[EXIT_BAD_GUEST_STATE] = handle_invalid_guest_state,
+	[EXIT_EPT_VIOLATION] = handle_ept_violation,
+	[EXIT_EPT_MISCONFIG] = handle_ept_misconfig,
+};
+
+void vmx_handle_exit(struct vm *vm, uint32_t reason)
+{
+	exit_handler_fn fn = reason < NR_EXIT_REASONS ? exit_handlers[reason] : NULL;
+
+	if (reason < NR_EXIT_REASONS)
+		vm->exits[reason]++;
+	if (!fn) {
+		pr_err("vm \"%s\": unhandled VM exit %u (%s) at RIP 0x%lx, qualification 0x%lx\n",
+		       vm->cfg->name, reason, exit_reason_name(reason), vmcs_readnat(GUEST_RIP),
+		       vmcs_readnat(EXIT_QUALIFICATION));
+		vm_stop(vm, -1, "unhandled exit");
+		return;
+	}
+	fn(vm);
+}

@@ -1,0 +1,38 @@
+/* Exit reasons (SDM appendix "VMX Basic Exit Reasons") and the handlers in vmx/exit*.c. */
+#ifndef VMX_EXIT_H
+#define VMX_EXIT_H
+
+#include "vmx/vm.h"
+
+enum exit_reason {
+	EXIT_EXCEPTION_NMI = 0, EXIT_EXTERNAL_INTR = 1, EXIT_TRIPLE_FAULT = 2, EXIT_INIT = 3,
+	EXIT_SIPI = 4, EXIT_INTR_WINDOW = 7, EXIT_CPUID = 10, EXIT_HLT = 12, EXIT_INVLPG = 14,
+	EXIT_RDTSC = 16, EXIT_VMCALL = 18, EXIT_VMCLEAR = 19, EXIT_VMLAUNCH = 20,
+	EXIT_VMPTRLD = 21, EXIT_VMPTRST = 22, EXIT_VMREAD = 23, EXIT_VMRESUME = 24,
+	EXIT_VMWRITE = 25, EXIT_VMXOFF = 26, EXIT_VMXON = 27, EXIT_CR_ACCESS = 28, EXIT_IO = 30,
+	EXIT_RDMSR = 31, EXIT_WRMSR = 32, EXIT_BAD_GUEST_STATE = 33, EXIT_BAD_MSR_LOAD = 34,
+	EXIT_EPT_VIOLATION = 48, EXIT_EPT_MISCONFIG = 49, EXIT_INVEPT = 50,
+	EXIT_PREEMPT_TIMER = 52, EXIT_INVVPID = 53, EXIT_XSETBV = 55, EXIT_INVPCID = 58,
+	EXIT_VMFUNC = 59,
+};
+static_assert(EXIT_VMFUNC < NR_EXIT_REASONS, "exit table size");
+
+#define EXIT_REASON_BASIC	GENMASK(15, 0)
+#define EXIT_REASON_ENTRY_FAIL	BIT(31)
+
+/* Hypercall numbers (docs/abi.md) */
+enum hypercall {
+	HC_NULL = 0, HC_CONSOLE_WRITE = 1, HC_EXIT = 2, HC_VM_INFO = 3, HC_HEARTBEAT = 4,
+	HC_DOORBELL = 5, HC_STATS = 6, HC_NULL_MIN = 0xffff,
+};
+
+void handle_cpuid(struct vm *vm);
+void handle_vmcall(struct vm *vm);
+void handle_cr_access(struct vm *vm);
+void handle_io(struct vm *vm);
+void handle_rdmsr(struct vm *vm);
+void handle_wrmsr(struct vm *vm);
+void handle_xsetbv(struct vm *vm);
+void handle_ept_violation(struct vm *vm);
+
+#endif

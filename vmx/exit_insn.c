@@ -1,0 +1,230 @@
+/*
+ * Exit handlers for instructions the guest executes: CPUID, VMCALL, MOV to
+ * control registers, port I/O, RDMSR/WRMSR, XSETBV. Each either emulates the
+ * instruction and advances RIP, or injects the fault the CPU would raise.
+ */
+#include "arch/x86/cpu.h"
+#include "lib/console.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "vm/loader.h"
+#include "vmx/caps.h"
+#include "vmx/exit.h"
+#include "vmx/vmcs.h"
+
+#define CPUID_HV_LEAF	0x40000000
+#define CPUID1_ECX_VMX	BIT(5)
+#define CPUID1_ECX_HV	BIT(31)
+#define HV_ABI_VERSION	1
+#define VECTOR_GP	13
+#define VECTOR_UD	6
+
+void handle_cpuid(struct vm *vm)
+{
+	uint64_t *r = vm->vcpu.regs;
+	uint32_t leaf = (uint32_t)r[RAX], sub = (uint32_t)r[RCX];
+	struct cpuid_regs c = cpuid(leaf, sub);
+
+	if (leaf == 1) {
+		c.ecx &= ~(uint32_t)CPUID1_ECX_VMX;
+		c.ecx |= (uint32_t)CPUID1_ECX_HV;
+	} else if (leaf == CPUID_HV_LEAF) {
+		c.eax = CPUID_HV_LEAF + 1; /* signature "KestrelHV\0\0\0" in EBX:ECX:EDX */
+		memcpy(&c.ebx, "Kest", 4);
+		memcpy(&c.ecx, "relH", 4);
+		memcpy(&c.edx, "V\0\0\0", 4);
+	} else if (leaf == CPUID_HV_LEAF + 1) {
+		c = (struct cpuid_regs){ HV_ABI_VERSION, 0, 0, 0 };
+	} else if (leaf > CPUID_HV_LEAF + 1 && leaf < 0x40000100) {
+		c = (struct cpuid_regs){ 0, 0, 0, 0 };
+	}
+	r[RAX] = c.eax;
+	r[RBX] = c.ebx;
+	r[RCX] = c.ecx;
+	r[RDX] = c.edx;
+	vcpu_advance_rip();
+}
+
+struct hc_vm_info {
+	uint32_t version;
+	uint32_t vm_id;
+	uint64_t ram_bytes;
+	char name[32];
+};
+static_assert(sizeof(struct hc_vm_info) == 48, "hc_vm_info layout (docs/abi.md)");
+
+static uint64_t vm_ram_bytes(const struct vm *vm)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < vm->cfg->nr_regions; i++)
+		if (vm->cfg->regions[i].kind == REGION_RAM)
+			n += vm->cfg->regions[i].size;
+	return n;
+}
+
+static int64_t hc_console_write(struct vm *vm, uint64_t buf, uint64_t len)
+{
+	char tmp[256];
+
+	if (len > 4096)
+		return -EINVAL;
+	for (uint64_t done = 0; done < len;) {
+		size_t n = (size_t)MIN(len - done, sizeof(tmp));
+		if (gmem_read(&vm->slots, gpa(buf + done), tmp, n))
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++)
+			vm_console_putc(vm, tmp[i]);
+		done += n;
+	}
+	return (int64_t)len;
+}
+
+static int64_t hc_vm_info(struct vm *vm, uint64_t at)
+{
+	struct hc_vm_info info = { .version = 1, .vm_id = vm->id, .ram_bytes = vm_ram_bytes(vm) };
+	size_t n = strnlen(vm->cfg->name, sizeof(info.name) - 1);
+
+	memcpy(info.name, vm->cfg->name, n);
+	return gmem_write(&vm->slots, gpa(at), &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+void handle_vmcall(struct vm *vm)
+{
+	uint64_t *r = vm->vcpu.regs;
+	int64_t ret;
+
+	vcpu_advance_rip();
+	switch (r[RAX]) {
+	case HC_NULL: ret = 0; break;
+	case HC_CONSOLE_WRITE: ret = hc_console_write(vm, r[RDI], r[RSI]); break;
+	case HC_EXIT:
+		vm_stop(vm, (int)r[RDI], "exit hypercall");
+		return;
+	case HC_VM_INFO: ret = hc_vm_info(vm, r[RDI]); break;
+	case HC_STATS:
+		ret = vm->cfg->flags & VM_FLAG_PRIVILEGED ? 0 : -EPERM;
+		if (!ret)
+			vm_print_stats(vm);
+		break;
+	default: ret = -ENOSYS; break;
+	}
+	r[RAX] = (uint64_t)ret;
+}
+
+/* ---- control registers (SDM "Exit Qualification for Control-Register Accesses") ---- */
+
+#define CRQ_NUM	   GENMASK(3, 0)
+#define CRQ_TYPE(q) (((q) >> 4) & 3)
+#define CRQ_GPR(q)  (((q) >> 8) & 15)
+#define CR_MOV_TO   0
+#define CR_CLTS	    2
+#define CR_LMSW	    3
+#define CR0_TS	    BIT(3)
+
+static uint64_t guest_gpr(struct vm *vm, unsigned n)
+{
+	return n == RSP ? vmcs_readnat(GUEST_RSP) : vm->vcpu.regs[n];
+}
+
+/* Guest wrote @val: the shadow shows it; the real register also has the VMX fixed bits. */
+static void guest_write_cr0(uint64_t val)
+{
+	vmcs_writenat(CR0_READ_SHADOW, val);
+	vmcs_writenat(GUEST_CR0, val | (rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG)));
+}
+
+static void guest_write_cr4(uint64_t val)
+{
+	vmcs_writenat(CR4_READ_SHADOW, val);
+	vmcs_writenat(GUEST_CR4, val | rdmsr(MSR_IA32_VMX_CR4_FIXED0));
+}
+
+/* CR0.PG with EFER.LME enters IA-32e mode, and clearing PG leaves it: keep LMA and the entry control in step. */
+static void sync_ia32e(void)
+{
+	uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
+	uint32_t entry = vmcs_read32(ENTRY_CTLS);
+
+	if ((vmcs_readnat(GUEST_CR0) & CR0_PG) && (efer & EFER_LME)) {
+		efer |= EFER_LMA;
+		entry |= ENTRY_IA32E_GUEST;
+	} else {
+		efer &= ~EFER_LMA;
+		entry &= ~ENTRY_IA32E_GUEST;
+	}
+	vmcs_write64(GUEST_IA32_EFER, efer);
+	vmcs_write32(ENTRY_CTLS, entry);
+}
+
+void handle_cr_access(struct vm *vm)
+{
+	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
+	unsigned cr = (unsigned)(q & CRQ_NUM);
+	uint64_t shadow = vmcs_readnat(CR0_READ_SHADOW);
+
+	if (CRQ_TYPE(q) == CR_MOV_TO && cr == 0)
+		guest_write_cr0(guest_gpr(vm, CRQ_GPR(q)));
+	else if (CRQ_TYPE(q) == CR_MOV_TO && cr == 4)
+		guest_write_cr4(guest_gpr(vm, CRQ_GPR(q)));
+	else if (CRQ_TYPE(q) == CR_CLTS)
+		guest_write_cr0(shadow & ~CR0_TS);
+	else if (CRQ_TYPE(q) == CR_LMSW)
+		guest_write_cr0((shadow & ~0xfULL) | ((q >> 16) & 0xf) | (shadow & CR0_PE));
+	else {
+		pr_err("vm \"%s\": unexpected control-register exit, qualification 0x%lx\n",
+		       vm->cfg->name, q);
+		vm_stop(vm, -1, "control-register access");
+		return;
+	}
+	if (cr == 0)
+		sync_ia32e();
+	vcpu_advance_rip();
+}
+
+/* ---- port I/O (SDM "Exit Qualification for I/O Instructions") ---- */
+
+#define IOQ_SIZE(q)  ((unsigned)((q) & 7) + 1)
+#define IOQ_IN	     BIT(3)
+#define IOQ_STRING   BIT(4)
+#define IOQ_PORT(q)  ((uint16_t)((q) >> 16))
+
+void handle_io(struct vm *vm)
+{
+	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
+	unsigned size = IOQ_SIZE(q);
+	uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
+	uint32_t val = (uint32_t)(vm->vcpu.regs[RAX] & mask);
+
+	if (q & IOQ_STRING) {
+		pr_err("vm \"%s\": string I/O (INS/OUTS) on port 0x%x is not supported\n",
+		       vm->cfg->name, IOQ_PORT(q));
+		vm_stop(vm, -1, "string I/O");
+		return;
+	}
+	vcpu_advance_rip();
+	port_io(vm, IOQ_PORT(q), size, q & IOQ_IN, &val);
+	if (q & IOQ_IN)
+		vm->vcpu.regs[RAX] = (vm->vcpu.regs[RAX] & ~mask) | (val & mask);
+}
+
+/* ---- MSRs: the bitmap passes the allow-list through; these see the rest ---- */
+
+void handle_rdmsr(struct vm *vm)
+{
+	/* Not on the allow-list: the guest gets #GP(0), as for an MSR that does not exist. */
+	pr_debug("vm \"%s\": RDMSR 0x%lx refused (#GP)\n", vm->cfg->name, vm->vcpu.regs[RCX]);
+	vcpu_inject_exception(VECTOR_GP, true, 0);
+}
+
+void handle_wrmsr(struct vm *vm)
+{
+	pr_debug("vm \"%s\": WRMSR 0x%lx refused (#GP)\n", vm->cfg->name, vm->vcpu.regs[RCX]);
+	vcpu_inject_exception(VECTOR_GP, true, 0);
+}
+
+void handle_xsetbv(struct vm *vm)
+{
+	/* No XSAVE state for guests yet. */
+	vcpu_inject_exception(VECTOR_UD, false, 0);
+}

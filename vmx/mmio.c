@@ -1,0 +1,182 @@
+/*
+ * EPT violations and emulated MMIO. A violation on an emulated-MMIO page is
+ * decoded and emulated (the instruction fetched through the guest's page
+ * tables, then the slots); after the first trap on a page that allows it, the
+ * page gets KVM's MMIO marker so later accesses take the misconfiguration
+ * exit. Any other violation stops the VM with a diagnostic.
+ */
+#include "emul/decode.h"
+#include "emul/emulate.h"
+#include "emul/gwalk.h"
+#include "lib/console.h"
+#include "lib/errno.h"
+#include "vm/loader.h"
+#include "vmx/exit.h"
+#include "vmx/vmcs.h"
+
+/* Exit qualification for EPT violations (SDM "Exit Qualification for EPT Violations") */
+#define EPTQ_READ	 BIT(0)
+#define EPTQ_WRITE	 BIT(1)
+#define EPTQ_FETCH	 BIT(2)
+#define EPTQ_READABLE	 BIT(3)
+#define EPTQ_WRITABLE	 BIT(4)
+#define EPTQ_EXECUTABLE	 BIT(5)
+#define EPTQ_GLA_VALID	 BIT(7)
+#define EPTQ_GLA_XLATED	 BIT(8)
+
+#define SEG_CS_AR_L BIT(13)
+
+struct mmio_access {
+	struct vm *vm;
+};
+
+struct mmio_dev *vm_find_dev(struct vm *vm, gpa_t a)
+{
+	for (unsigned i = 0; i < vm->nr_devs; i++)
+		if (a.v - vm->devs[i].base.v < vm->devs[i].size)
+			return &vm->devs[i];
+	return NULL;
+}
+
+static int dev_read(void *opaque, uint64_t a, unsigned width, uint64_t *val)
+{
+	struct vm *vm = opaque;
+	struct mmio_dev *d = vm_find_dev(vm, gpa(a));
+
+	if (!d)
+		return -EFAULT;
+	return d->ops->read(vm, d->state, a - d->base.v, width, val);
+}
+
+static int dev_write(void *opaque, uint64_t a, unsigned width, uint64_t val)
+{
+	struct vm *vm = opaque;
+	struct mmio_dev *d = vm_find_dev(vm, gpa(a));
+
+	if (!d)
+		return -EFAULT;
+	return d->ops->write(vm, d->state, a - d->base.v, width, val);
+}
+
+static int read_gpa(void *opaque, uint64_t a, void *buf, size_t len)
+{
+	struct vm *vm = opaque;
+
+	return gmem_read(&vm->slots, gpa(a), buf, len);
+}
+
+static unsigned guest_mode(void)
+{
+	return (vmcs_read32(ENTRY_CTLS) & ENTRY_IA32E_GUEST) && (vmcs_read32(GUEST_CS_AR) & SEG_CS_AR_L) ? 64 : 32;
+}
+
+/* Up to 15 instruction bytes at CS:RIP, through the guest's page tables and the slots. */
+static int fetch_insn(struct vm *vm, uint8_t *buf, size_t *len)
+{
+	struct gwalk_ctx g = {
+		.cr0 = vmcs_readnat(GUEST_CR0), .cr3 = vmcs_readnat(GUEST_CR3),
+		.cr4 = vmcs_readnat(GUEST_CR4), .efer = vmcs_read64(GUEST_IA32_EFER),
+		.opaque = vm, .read_gpa = read_gpa,
+	};
+	uint64_t rip = vmcs_readnat(GUEST_RIP) + vmcs_readnat(GUEST_CS_BASE);
+	unsigned access = GWALK_FETCH | ((vmcs_read32(GUEST_SS_AR) >> 5) & 3 ? GWALK_USER : 0);
+	uint32_t pfec = 0;
+	int n = gwalk_fetch(&g, rip, access, buf, 15, &pfec);
+
+	if (n <= 0)
+		return n < 0 ? n : -EFAULT;
+	*len = (size_t)n;
+	return 0;
+}
+
+static void mmio_fail(struct vm *vm, gpa_t a, const char *what, int err)
+{
+	pr_err("vm \"%s\": MMIO at GPA 0x%lx, RIP 0x%lx: %s (%d)\n", vm->cfg->name, a.v,
+	       vmcs_readnat(GUEST_RIP), what, err);
+	vm_stop(vm, -1, "MMIO emulation failed");
+}
+
+int vm_mmio_emulate(struct vm *vm, gpa_t a, bool fast)
+{
+	struct emul_ctx ctx = { .opaque = vm, .mmio_read = dev_read, .mmio_write = dev_write };
+	uint8_t bytes[16];
+	struct insn in;
+	size_t len;
+	int ret;
+
+	ret = fetch_insn(vm, bytes, &len);
+	if (ret) {
+		mmio_fail(vm, a, "cannot fetch the instruction", ret);
+		return ret;
+	}
+	ret = decode_insn(bytes, len, guest_mode(), &in);
+	if (ret) {
+		mmio_fail(vm, a, "instruction not decodable", ret);
+		return ret;
+	}
+	for (unsigned i = 0; i < NR_GPRS; i++)
+		ctx.regs[i] = vm->vcpu.regs[i];
+	ctx.regs[RSP] = vmcs_readnat(GUEST_RSP);
+	ctx.rip = vmcs_readnat(GUEST_RIP);
+	ctx.rflags = vmcs_readnat(GUEST_RFLAGS);
+	ret = emul_mmio(&ctx, &in, a.v);
+	if (ret) {
+		mmio_fail(vm, a, "emulation refused the access", ret);
+		return ret;
+	}
+	for (unsigned i = 0; i < NR_GPRS; i++)
+		vm->vcpu.regs[i] = ctx.regs[i];
+	vmcs_writenat(GUEST_RSP, ctx.regs[RSP]);
+	vmcs_writenat(GUEST_RIP, ctx.rip);
+	vmcs_writenat(GUEST_RFLAGS, ctx.rflags);
+	return 0;
+}
+
+static const char *access_name(uint64_t q)
+{
+	return q & EPTQ_FETCH ? "instruction fetch" : q & EPTQ_WRITE ? "write" : "read";
+}
+
+static void violation_stop(struct vm *vm, gpa_t a, uint64_t q, const char *why)
+{
+	pr_err("vm \"%s\": EPT violation: %s at GPA 0x%lx (%s), RIP 0x%lx%s, qualification 0x%lx "
+	       "[access %s%s%s, entry %c%c%c]\n",
+	       vm->cfg->name, access_name(q), a.v, why, vmcs_readnat(GUEST_RIP),
+	       q & EPTQ_GLA_VALID ? "" : " (no linear address)", q,
+	       q & EPTQ_READ ? "R" : "", q & EPTQ_WRITE ? "W" : "", q & EPTQ_FETCH ? "X" : "",
+	       q & EPTQ_READABLE ? 'r' : '-', q & EPTQ_WRITABLE ? 'w' : '-',
+	       q & EPTQ_EXECUTABLE ? 'x' : '-');
+	if (q & EPTQ_GLA_VALID)
+		pr_err("vm \"%s\":   guest linear address 0x%lx\n", vm->cfg->name,
+		       vmcs_readnat(GUEST_LINEAR_ADDRESS));
+	vm_stop(vm, -1, "EPT violation");
+}
+
+void handle_ept_violation(struct vm *vm)
+{
+	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
+	gpa_t a = gpa(vmcs_read64(GUEST_PHYSICAL_ADDRESS));
+	const struct mem_slot *s = memslot_find(&vm->slots, a);
+	struct mmio_dev *d;
+
+	if (!s) {
+		violation_stop(vm, a, q, "outside the VM's memory map");
+		return;
+	}
+	if (s->kind != REGION_MMIO_EMUL) {
+		violation_stop(vm, a, q, q & EPTQ_WRITE && !(s->rights & REGION_W) ? "write to read-only memory" :
+					 q & EPTQ_FETCH && !(s->rights & REGION_X) ? "fetch from non-executable memory" :
+					 "access not allowed by the region's rights");
+		return;
+	}
+	if (q & EPTQ_FETCH) {
+		violation_stop(vm, a, q, "instruction fetch from emulated MMIO");
+		return;
+	}
+	vm->mmio_slow++;
+	if (vm_mmio_emulate(vm, a, false))
+		return;
+	d = vm_find_dev(vm, a);
+	if (d && !d->ops->slow && ept_mark_mmio(&vm->ept, gpa(ALIGN_DOWN(a.v, PAGE_SIZE))) == 0)
+		vmx_invept_single(vm->eptp);
+}

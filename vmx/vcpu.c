@@ -1,0 +1,179 @@
+/*
+ * VMCS setup for a vCPU: controls adjusted to the capability MSRs, host state
+ * of this CPU, and the guest state of the multiboot i386 entry (32-bit flat
+ * protected mode, paging off) that unrestricted guest lets us enter directly.
+ */
+#include "arch/x86/cpu.h"
+#include "lib/console.h"
+#include "lib/errno.h"
+#include "vmx/caps.h"
+#include "vmx/vm.h"
+#include "vmx/vmcs.h"
+
+#define AR_CODE32 0xc09b	/* G, D/B, P, S, type execute/read accessed */
+#define AR_DATA32 0xc093	/* G, D/B, P, S, type read/write accessed */
+#define AR_TSS32_BUSY 0x008b
+#define AR_UNUSABLE BIT(16)
+#define CR0_ET BIT(4)
+#define GUEST_PAT_DEFAULT 0x0007040600070406ULL
+
+static int setup_controls(struct vm *vm)
+{
+	const struct vmx_caps *c = &vmx_caps;
+	uint32_t pin = vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING);
+	uint32_t proc = vmx_adjust_ctls(c->proc, PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
+						 PROC_USE_MSR_BITMAPS | PROC_SECONDARY);
+	uint32_t want2 = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
+			 PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
+	uint32_t proc2 = vmx_adjust_ctls(c->proc2, want2);
+	uint32_t exit = vmx_adjust_ctls(c->exit, EXIT_HOST_64BIT | EXIT_ACK_INTR | EXIT_SAVE_PAT |
+						 EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER);
+	uint32_t entry = vmx_adjust_ctls(c->entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER);
+
+	if (!(proc2 & PROC2_ENABLE_EPT) || !(proc2 & PROC2_UNRESTRICTED_GUEST))
+		return -ENOTSUP;
+	vmcs_write32(PIN_BASED_CTLS, pin);
+	vmcs_write32(PROC_BASED_CTLS, proc);
+	vmcs_write32(PROC_BASED_CTLS2, proc2);
+	vmcs_write32(EXIT_CTLS, exit);
+	vmcs_write32(ENTRY_CTLS, entry);
+	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write32(CR3_TARGET_COUNT, 0);
+	vmcs_write64(MSR_BITMAP, vm->msr_bitmap_hpa.v);
+	vmcs_write64(EPT_POINTER, vm->eptp);
+	vmcs_write16(VPID, vm->vcpu.vpid);
+	return 0;
+}
+
+static void setup_host_state(void)
+{
+	vmcs_writenat(HOST_CR0, read_cr0());
+	vmcs_writenat(HOST_CR3, read_cr3());
+	vmcs_writenat(HOST_CR4, read_cr4());
+	vmcs_write16(HOST_CS_SEL, 0x08);
+	vmcs_write16(HOST_SS_SEL, 0x10);
+	vmcs_write16(HOST_DS_SEL, 0x10);
+	vmcs_write16(HOST_ES_SEL, 0x10);
+	vmcs_write16(HOST_FS_SEL, 0);
+	vmcs_write16(HOST_GS_SEL, 0);
+	vmcs_write16(HOST_TR_SEL, cpu_tr_selector());
+	vmcs_writenat(HOST_FS_BASE, 0);
+	vmcs_writenat(HOST_GS_BASE, 0);
+	vmcs_writenat(HOST_TR_BASE, cpu_tss_base());
+	vmcs_writenat(HOST_GDTR_BASE, cpu_gdt_base());
+	vmcs_writenat(HOST_IDTR_BASE, cpu_idt_base());
+	vmcs_write32(HOST_SYSENTER_CS, 0);
+	vmcs_writenat(HOST_SYSENTER_ESP, 0);
+	vmcs_writenat(HOST_SYSENTER_EIP, 0);
+	vmcs_write64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_EFER));
+	vmcs_writenat(HOST_RIP, (uint64_t)vmx_exit_entry);
+}
+
+#define SEG(name, sel, ar)                                                             \
+	do {                                                                           \
+		vmcs_write16(GUEST_##name##_SEL, sel);                                 \
+		vmcs_writenat(GUEST_##name##_BASE, 0);                                 \
+		vmcs_write32(GUEST_##name##_LIMIT, 0xffffffff);                        \
+		vmcs_write32(GUEST_##name##_AR, ar);                                   \
+	} while (0)
+
+static void setup_segments(void)
+{
+	SEG(CS, 0x08, AR_CODE32);
+	SEG(DS, 0x10, AR_DATA32);
+	SEG(ES, 0x10, AR_DATA32);
+	SEG(SS, 0x10, AR_DATA32);
+	SEG(FS, 0x10, AR_DATA32);
+	SEG(GS, 0x10, AR_DATA32);
+	vmcs_write16(GUEST_TR_SEL, 0);
+	vmcs_writenat(GUEST_TR_BASE, 0);
+	vmcs_write32(GUEST_TR_LIMIT, 0xff);
+	vmcs_write32(GUEST_TR_AR, AR_TSS32_BUSY);
+	vmcs_write16(GUEST_LDTR_SEL, 0);
+	vmcs_writenat(GUEST_LDTR_BASE, 0);
+	vmcs_write32(GUEST_LDTR_LIMIT, 0);
+	vmcs_write32(GUEST_LDTR_AR, AR_UNUSABLE);
+	vmcs_writenat(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_writenat(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
+}
+
+/*
+ * CR0.NE and CR4.VMXE must stay set while the guest runs (VMX fixed bits) but
+ * the guest should not see them: they are owned by the host through the
+ * guest/host masks, and the read shadows show what the guest wrote. CR0.PG
+ * is owned too, so that entering long mode exits and the IA-32e control follows.
+ */
+static void setup_control_regs(void)
+{
+	uint64_t cr0_fixed = rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
+	uint64_t cr4_fixed = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+
+	vmcs_writenat(GUEST_CR0, CR0_PE | CR0_ET | cr0_fixed);
+	vmcs_writenat(CR0_GUEST_HOST_MASK, cr0_fixed | CR0_PG); /* PG: see sync_ia32e() */
+	vmcs_writenat(CR0_READ_SHADOW, CR0_PE | CR0_ET);
+	vmcs_writenat(GUEST_CR4, cr4_fixed);
+	vmcs_writenat(CR4_GUEST_HOST_MASK, cr4_fixed);
+	vmcs_writenat(CR4_READ_SHADOW, 0);
+	vmcs_writenat(GUEST_CR3, 0);
+}
+
+static void setup_guest_state(uint64_t entry)
+{
+	setup_segments();
+	setup_control_regs();
+	vmcs_writenat(GUEST_DR7, 0x400);
+	vmcs_writenat(GUEST_RSP, 0);
+	vmcs_writenat(GUEST_RIP, entry);
+	vmcs_writenat(GUEST_RFLAGS, 0x2);
+	vmcs_writenat(GUEST_PENDING_DBG, 0);
+	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
+	vmcs_write32(GUEST_SYSENTER_CS, 0);
+	vmcs_writenat(GUEST_SYSENTER_ESP, 0);
+	vmcs_writenat(GUEST_SYSENTER_EIP, 0);
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write64(GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
+	vmcs_write64(GUEST_IA32_EFER, 0);
+	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+	vmcs_write32(ENTRY_INTR_INFO, 0);
+}
+
+int vcpu_setup(struct vm *vm, uint64_t entry, uint64_t ebx_info, uint32_t eax_magic)
+{
+	struct vcpu *v = &vm->vcpu;
+	int ret = vmcs_alloc_load(&v->vmcs);
+
+	if (ret)
+		return ret;
+	v->launched = false;
+	v->vpid = (uint16_t)(vm->id + 1);
+	ret = setup_controls(vm);
+	if (ret)
+		return ret;
+	setup_host_state();
+	setup_guest_state(entry);
+	for (unsigned i = 0; i < NR_GPRS; i++)
+		v->regs[i] = 0;
+	v->regs[RAX] = eax_magic;
+	v->regs[RBX] = ebx_info;
+	return 0;
+}
+
+void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error)
+{
+	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
+
+	if (has_error) {
+		info |= INTR_INFO_DELIVER_EC;
+		vmcs_write32(ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	vmcs_write32(ENTRY_INTR_INFO, info);
+}
+
+void vcpu_advance_rip(void)
+{
+	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + vmcs_read32(EXIT_INSTR_LEN));
+}

@@ -1,0 +1,322 @@
+/*
+ * VM lifecycle: build a VM from its validated configuration (RAM from the
+ * buddy allocator in the largest aligned blocks, memory slots, EPT, guest
+ * image and boot information, VMCS), run it until it stops, report.
+ * Every failure returns -errno with a line naming the VM; nothing half-built runs.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/mm.h"
+#include "boot/boot.h"
+#include "lib/console.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "vm/bootinfo.h"
+#include "vm/loader.h"
+#include "vm/validate.h"
+#include "vmx/caps.h"
+#include "vmx/exit.h"
+#include "vmx/vm.h"
+#include "vmx/vmcs.h"
+
+#define GUEST_INFO_GPA	0x10000
+#define GUEST_INFO_MAX	0x10000
+#define MB2_GUEST_MAGIC 0x36d76289
+#define MB1_GUEST_MAGIC 0x2badb002
+
+static const char *const kind_names[] = REGION_KIND_NAMES;
+
+/* Largest order whose block fits in @left pages and keeps @gfn aligned. */
+static unsigned block_order(gfn_t gfn, uint64_t left)
+{
+	unsigned k = BUDDY_MAX_ORDER;
+
+	while (k && ((1ULL << k) > left || (gfn & ((1ULL << k) - 1))))
+		k--;
+	return k;
+}
+
+static int add_backed(struct vm *vm, const struct vm_region *r, uint16_t idx, owner_t owner)
+{
+	gfn_t gfn = gpa_to_gfn(gpa(r->gpa));
+	uint64_t left = r->size >> PAGE_SHIFT;
+
+	while (left) {
+		unsigned k = block_order(gfn, left);
+		hpa_t h;
+		while (buddy_alloc(mm_buddy(), k, owner, &h)) {
+			if (k == 0)
+				return -ENOMEM;
+			k--;
+		}
+		if (vm->nr_ram == VM_MAX_RAM_BLOCKS)
+			return -ENOSPC;
+		vm->ram[vm->nr_ram++] = (struct ram_block){ h, k };
+		memset(hpa_to_va(h), 0, PAGE_SIZE << k);
+		struct mem_slot s = { gfn, 1ULL << k, h, r->kind, r->rights, idx };
+		int ret = memslot_add(&vm->slots, &s);
+		if (ret)
+			return ret;
+		gfn += 1ULL << k;
+		left -= 1ULL << k;
+	}
+	return 0;
+}
+
+static int add_device(struct vm *vm, const struct vm_region *r, uint16_t idx)
+{
+	const struct mmio_dev_ops *ops = mmio_dev_lookup(r->name);
+	struct mmio_dev *d = &vm->devs[vm->nr_devs];
+	struct mem_slot s = { gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, hpa(0), r->kind,
+			      r->rights, idx };
+
+	if (!ops || vm->nr_devs == VM_MAX_DEVS)
+		return -ENODEV;
+	d->base = gpa(r->gpa);
+	d->size = r->size;
+	d->ops = ops;
+	d->state = NULL;
+	if (ops->state_size) {
+		unsigned order = 0;
+		while ((PAGE_SIZE << order) < ops->state_size)
+			order++;
+		d->state = page_alloc(order, OWNER_HYP, NULL);
+		if (!d->state)
+			return -ENOMEM;
+	}
+	vm->nr_devs++;
+	return memslot_add(&vm->slots, &s);
+}
+
+static int add_region(struct vm *vm, const struct vm_region *r, uint16_t idx)
+{
+	struct mem_slot s = { gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, hpa(r->hpa),
+			      r->kind, r->rights, idx };
+
+	switch (r->kind) {
+	case REGION_RAM:
+	case REGION_ROM:
+		return add_backed(vm, r, idx, vm->owner);
+	case REGION_SHARED:
+		return add_backed(vm, r, idx, OWNER_SHARED(0));
+	case REGION_MMIO_EMUL:
+		return add_device(vm, r, idx);
+	case REGION_MMIO_PASS:
+		return memslot_add(&vm->slots, &s);
+	default:
+		return -EINVAL;
+	}
+}
+
+static const struct mb2_module *find_module(const struct mb2_info *bi, const char *name)
+{
+	return name ? mb2_find_module(bi, name) : NULL;
+}
+
+static int fill_roms(struct vm *vm, const struct mb2_info *bi)
+{
+	for (unsigned i = 0; i < vm->cfg->nr_regions; i++) {
+		const struct vm_region *r = &vm->cfg->regions[i];
+		const struct mb2_module *m;
+		if (r->kind != REGION_ROM)
+			continue;
+		m = find_module(bi, r->name);
+		if (!m)
+			return -ENOENT;
+		if (gmem_write_kinds(&vm->slots, gpa(r->gpa), (void *)m->start,
+				     MIN(m->end - m->start, r->size), GMEM_ROM))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static void print_map(const struct vm *vm)
+{
+	char buf[96];
+
+	pr_info("vm \"%s\": guest-physical map (%u slots)\n", vm->cfg->name, vm->slots.nr);
+	for (unsigned i = 0; i < vm->cfg->nr_regions; i++) {
+		const struct vm_region *r = &vm->cfg->regions[i];
+		const struct mem_slot *s = memslot_find(&vm->slots, gpa(r->gpa));
+		struct ept_walk_result w = { 0 };
+		int ret = ept_walk(&vm->ept, gpa(r->gpa), &w);
+		pr_info("  [0x%09lx..0x%09lx) %-9s %c%c%c hpa 0x%09lx %s%s\n", r->gpa,
+			r->gpa + r->size, kind_names[r->kind], r->rights & REGION_R ? 'r' : '-',
+			r->rights & REGION_W ? 'w' : '-', r->rights & REGION_X ? 'x' : '-',
+			s && memslot_has_hpa(s) ? s->hpa.v : 0,
+			ret ? "traps" : w.size == GiB ? "first leaf 1G" : w.size == 2 * MiB ? "first leaf 2M" : "first leaf 4K",
+			r->name ? "" : "");
+	}
+	if (ept_summary(&vm->ept, &vm->slots, buf, sizeof(buf)) >= 0)
+		pr_info("  EPT: %s\n", buf);
+}
+
+static void msr_allow(uint8_t *bm, uint32_t msr, bool write)
+{
+	unsigned base = (msr >= 0xc0000000 ? 1024 : 0) + (write ? 2048 : 0);
+	uint32_t n = msr & 0x1fff;
+
+	bm[base + n / 8] &= (uint8_t)~(1u << (n % 8));
+}
+
+static int setup_msr_bitmap(struct vm *vm)
+{
+	static const uint32_t rw[] = { 0x174, 0x175, 0x176, 0x277, 0xc0000080, 0xc0000081,
+				       0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100,
+				       0xc0000101, 0xc0000102, 0xc0000103 };
+	uint8_t *bm = page_alloc(0, OWNER_HYP, &vm->msr_bitmap_hpa);
+
+	if (!bm)
+		return -ENOMEM;
+	memset(bm, 0xff, PAGE_SIZE);
+	for (unsigned i = 0; i < ARRAY_SIZE(rw); i++) {
+		msr_allow(bm, rw[i], false);
+		msr_allow(bm, rw[i], true);
+	}
+	msr_allow(bm, 0x10, false); /* IA32_TSC: read only */
+	vm->msr_bitmap = bm;
+	return 0;
+}
+
+static int load_guest(struct vm *vm, const struct mb2_info *bi, const char *extra)
+{
+	const struct mb2_module *m = find_module(bi, vm->cfg->image);
+	static char cmdline[VALIDATE_CMDLINE_MAX + 128];
+	struct vm_config cfg = *vm->cfg;
+	char err[LOADER_ERR_LEN];
+	struct load_result lr;
+	uint32_t size;
+	int ret;
+
+	if (!m) {
+		pr_err("vm \"%s\": guest image module \"%s\" not found\n", cfg.name, cfg.image);
+		return -ENOENT;
+	}
+	ret = loader_load_image(&vm->slots, cfg.proto, (const void *)m->start, m->end - m->start,
+				&lr, err, sizeof(err));
+	if (ret) {
+		pr_err("vm \"%s\": guest image \"%s\": %s\n", cfg.name, cfg.image, err);
+		return ret;
+	}
+	ksnprintf(cmdline, sizeof(cmdline), "%s%s%s", cfg.cmdline ? cfg.cmdline : "",
+		  extra[0] ? " " : "", extra);
+	cfg.cmdline = cmdline;
+	ret = cfg.proto == BOOT_MULTIBOOT1
+		      ? bootinfo_mb1(&vm->slots, gpa(GUEST_INFO_GPA), GUEST_INFO_MAX, &cfg, NULL, 0, &size)
+		      : bootinfo_mb2(&vm->slots, gpa(GUEST_INFO_GPA), GUEST_INFO_MAX, &cfg, NULL, 0, &size);
+	if (ret) {
+		pr_err("vm \"%s\": cannot build the boot information (%d)\n", cfg.name, ret);
+		return ret;
+	}
+	pr_info("vm \"%s\": loaded \"%s\" [0x%lx..0x%lx) entry 0x%lx, %s info at 0x%x, cmdline \"%s\"\n",
+		cfg.name, cfg.image, lr.lo.v, lr.end.v, lr.entry,
+		cfg.proto == BOOT_MULTIBOOT1 ? "multiboot" : "multiboot2", GUEST_INFO_GPA, cmdline);
+	return vcpu_setup(vm, lr.entry, GUEST_INFO_GPA,
+			  cfg.proto == BOOT_MULTIBOOT1 ? MB1_GUEST_MAGIC : MB2_GUEST_MAGIC);
+}
+
+static int build_memory(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int ret = 0;
+
+	memslots_init(&vm->slots);
+	for (unsigned i = 0; !ret && i < cfg->nr_regions; i++) {
+		ret = add_region(vm, &cfg->regions[i], (uint16_t)i);
+		if (ret)
+			pr_err("vm \"%s\": region %u [0x%lx..0x%lx) %s: cannot set up (%d)\n", cfg->name,
+			       i, cfg->regions[i].gpa, cfg->regions[i].gpa + cfg->regions[i].size,
+			       kind_names[cfg->regions[i].kind], ret);
+	}
+	if (!ret)
+		ret = ept_init(&vm->ept, vm->owner, vmx_caps.ept_1g, vmx_caps.ept_2m);
+	if (!ret)
+		ret = ept_build(&vm->ept, &vm->slots);
+	if (ret)
+		pr_err("vm \"%s\": cannot build its EPT (%d)\n", cfg->name, ret);
+	vm->eptp = ept_eptp(&vm->ept, false);
+	return ret;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const char *extra)
+{
+	const struct mb2_info *bi = boot_mb2_info();
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->id = id;
+	vm->owner = OWNER_VM(id);
+	ret = build_memory(vm);
+	if (!ret)
+		ret = fill_roms(vm, bi);
+	if (!ret)
+		ret = setup_msr_bitmap(vm);
+	if (!ret)
+		print_map(vm);
+	if (!ret)
+		ret = load_guest(vm, bi, extra);
+	vm->state = ret ? VM_STOPPED : VM_RUNNING;
+	return ret;
+}
+
+void vm_console_putc(struct vm *vm, char c)
+{
+	if (c == '\r')
+		return;
+	if (c != '\n' && vm->line_len < VM_LINE_MAX - 1) {
+		vm->line[vm->line_len++] = c;
+		return;
+	}
+	vm->line[vm->line_len] = '\0';
+	pr_info("[%s] %s\n", vm->cfg->name, vm->line);
+	vm->line_len = 0;
+	if (c != '\n')
+		vm->line[vm->line_len++] = c;
+}
+
+void vm_stop(struct vm *vm, int status, const char *why)
+{
+	if (vm->line_len)
+		vm_console_putc(vm, '\n');
+	vm->state = VM_STOPPED;
+	vm->exit_status = status;
+	vm->stop_reason = why;
+}
+
+void vm_print_stats(const struct vm *vm)
+{
+	char line[400];
+	int n = 0;
+
+	for (uint32_t r = 0; r < NR_EXIT_REASONS && n < (int)sizeof(line); r++)
+		if (vm->exits[r])
+			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s:%lu",
+				       exit_reason_name(r), vm->exits[r]);
+	pr_info("vm \"%s\": exits%s\n", vm->cfg->name, n ? line : " none");
+}
+
+void vm_run(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	if (vmcs_load(v->vmcs)) {
+		vm_stop(vm, -1, "VMPTRLD failed");
+		return;
+	}
+	while (vm->state == VM_RUNNING) {
+		if (vmx_enter(v->regs, v->launched)) {
+			pr_err("vm \"%s\": %s failed, VM-instruction error %u\n", vm->cfg->name,
+			       v->launched ? "VMRESUME" : "VMLAUNCH", vmcs_read32(VM_INSTRUCTION_ERROR));
+			vmx_audit_entry_failure(vm, true);
+			vm_stop(vm, -1, "VM entry failed");
+			break;
+		}
+		v->launched = true;
+		uint32_t reason = vmcs_read32(EXIT_REASON);
+		vmx_handle_exit(vm, reason & EXIT_REASON_BASIC);
+	}
+	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
+		vm->exit_status);
+	vm_print_stats(vm);
+}

@@ -1,0 +1,101 @@
+/*
+ * A running VM: its configuration, memory slots, EPT, the one vCPU, device
+ * instances and exit statistics. Created from a validated vm_config by
+ * vm_create, run by vm_run until it stops; a stopped VM never stops another.
+ */
+#ifndef VMX_VM_H
+#define VMX_VM_H
+
+#include "ept/ept.h"
+#include "mm/page.h"
+#include "vm/config.h"
+#include "vm/memslot.h"
+#include "vmx/vmx.h"
+
+#define NR_EXIT_REASONS 70
+#define VM_MAX_DEVS	8
+#define VM_MAX_RAM_BLOCKS 64
+#define VM_LINE_MAX	160
+
+struct vm;
+
+/* An emulated-MMIO device model (devices/). Offsets are relative to the region base. */
+struct mmio_dev_ops {
+	const char *name;
+	int (*read)(struct vm *vm, void *state, uint64_t off, unsigned width, uint64_t *val);
+	int (*write)(struct vm *vm, void *state, uint64_t off, unsigned width, uint64_t val);
+	bool slow;	/* never switch to the EPT-misconfiguration fast path */
+	size_t state_size;
+};
+
+struct mmio_dev {
+	gpa_t base;
+	uint64_t size;
+	const struct mmio_dev_ops *ops;
+	void *state;
+};
+
+enum vm_state { VM_RUNNING, VM_STOPPED };
+
+struct vcpu {
+	uint64_t regs[NR_GPRS]; /* guest GPRs while in root; regs[RSP] synced on demand */
+	hpa_t vmcs;
+	bool launched;
+	uint16_t vpid;
+};
+
+struct ram_block {
+	hpa_t hpa;
+	unsigned order;
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	unsigned id;
+	owner_t owner;
+	struct memslots slots;
+	struct ept ept;
+	uint64_t eptp;
+	struct vcpu vcpu;
+	struct mmio_dev devs[VM_MAX_DEVS];
+	unsigned nr_devs;
+	struct ram_block ram[VM_MAX_RAM_BLOCKS];
+	unsigned nr_ram;
+	void *msr_bitmap;
+	hpa_t msr_bitmap_hpa;
+	enum vm_state state;
+	int exit_status;
+	const char *stop_reason;
+	uint64_t exits[NR_EXIT_REASONS];
+	uint64_t mmio_fast, mmio_slow;
+	char line[VM_LINE_MAX]; /* console output until the newline */
+	unsigned line_len;
+};
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const char *extra_args);
+void vm_run(struct vm *vm);
+void vm_stop(struct vm *vm, int status, const char *why);
+void vm_print_stats(const struct vm *vm);
+void vm_console_putc(struct vm *vm, char c);
+
+/* vmx/vcpu.c */
+int vcpu_setup(struct vm *vm, uint64_t entry, uint64_t ebx_info, uint32_t eax_magic);
+void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error);
+void vcpu_advance_rip(void);
+
+/* vmx/exit.c */
+void vmx_handle_exit(struct vm *vm, uint32_t reason);
+const char *exit_reason_name(uint32_t reason);
+
+/* vmx/audit.c: explain a failed VM entry */
+void vmx_audit_entry_failure(struct vm *vm, bool instruction_error);
+
+/* vmx/mmio.c: emulated MMIO */
+int vm_mmio_emulate(struct vm *vm, gpa_t gpa, bool fast);
+struct mmio_dev *vm_find_dev(struct vm *vm, gpa_t gpa);
+
+/* devices/ */
+const struct mmio_dev_ops *mmio_dev_lookup(const char *name);
+int port_io(struct vm *vm, uint16_t port, unsigned size, bool in, uint32_t *val);
+
+#endif

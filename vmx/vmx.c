@@ -1,0 +1,112 @@
+/*
+ * VMXON and the VMX instructions the VM runtime needs. A failing VMREAD or
+ * VMWRITE means a broken hypervisor invariant (wrong field or no current
+ * VMCS) and panics; VMXON/VMPTRLD failures are returned.
+ */
+#include "vmx/vmx.h"
+#include "vmx/caps.h"
+#include "vmx/vmcs.h"
+#include "arch/x86/cpu.h"
+#include "lib/console.h"
+#include "lib/errno.h"
+#include "mm/page.h"
+
+#define VMX_BASIC_REVISION GENMASK(30, 0)
+
+static hpa_t vmxon_region;
+
+/* CF or ZF set after a VMX instruction means VMfailInvalid / VMfailValid. */
+#define VMX_OK(insn, ...)                                                              \
+	({                                                                             \
+		uint8_t ok;                                                            \
+		__asm__ volatile(insn "; seta %0" : "=qm"(ok) : __VA_ARGS__ : "cc", "memory"); \
+		ok;                                                                    \
+	})
+
+uint64_t __vmcs_read(uint32_t field)
+{
+	uint64_t v;
+	uint8_t ok;
+
+	__asm__ volatile("vmread %2, %1; seta %0" : "=qm"(ok), "=rm"(v) : "r"((uint64_t)field) : "cc");
+	if (!ok)
+		panic("VMREAD of field 0x%x failed", field);
+	return v;
+}
+
+void __vmcs_write(uint32_t field, uint64_t value)
+{
+	if (!VMX_OK("vmwrite %2, %1", "r"((uint64_t)field), "rm"(value)))
+		panic("VMWRITE of field 0x%x = 0x%lx failed (error %lu)", field, value,
+		      __vmcs_read(VM_INSTRUCTION_ERROR));
+}
+
+static void set_vmx_fixed_bits(void)
+{
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+
+	cr0 |= rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+	cr0 &= rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+	cr4 |= rdmsr(MSR_IA32_VMX_CR4_FIXED0) | CR4_VMXE;
+	cr4 &= rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	write_cr0(cr0);
+	write_cr4(cr4);
+}
+
+static void *vmx_region(hpa_t *out)
+{
+	uint32_t *p = page_alloc(0, OWNER_HYP, out);
+
+	if (p)
+		*p = (uint32_t)(vmx_caps.basic & VMX_BASIC_REVISION);
+	return p;
+}
+
+int vmx_on(void)
+{
+	if (!vmx_region(&vmxon_region))
+		return -ENOMEM;
+	set_vmx_fixed_bits();
+	if (!VMX_OK("vmxon %1", "m"(vmxon_region.v))) {
+		pr_err("vmx: VMXON failed\n");
+		return -EIO;
+	}
+	return 0;
+}
+
+int vmcs_load(hpa_t vmcs)
+{
+	return VMX_OK("vmptrld %1", "m"(vmcs.v)) ? 0 : -EIO;
+}
+
+int vmcs_alloc_load(hpa_t *out)
+{
+	if (!vmx_region(out))
+		return -ENOMEM;
+	if (!VMX_OK("vmclear %1", "m"(out->v)))
+		return -EIO;
+	return vmcs_load(*out);
+}
+
+void vmx_invept_single(uint64_t eptp)
+{
+	struct { uint64_t eptp, zero; } desc = { eptp, 0 };
+	uint64_t type = vmx_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE ? 1 : 2;
+
+	if (!VMX_OK("invept %1, %2", "m"(desc), "r"(type)))
+		panic("INVEPT failed");
+}
+
+void vmx_invvpid_single(uint16_t vpid)
+{
+	struct { uint64_t vpid, addr; } desc = { vpid, 0 };
+
+	if (!VMX_OK("invvpid %1, %2", "m"(desc), "r"((uint64_t)1)))
+		panic("INVVPID failed");
+}
+
+/* Allowed-0 settings (bits 31:0) must be 1; allowed-1 (63:32) may be 1. */
+uint32_t vmx_adjust_ctls(uint64_t cap, uint32_t want)
+{
+	return (uint32_t)((want | (uint32_t)cap) & (uint32_t)(cap >> 32));
+}

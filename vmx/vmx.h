@@ -1,0 +1,30 @@
+/*
+ * VMX root operation on this CPU: VMXON, VMCS load/clear, INVEPT/INVVPID,
+ * and the world switch (vmx/entry.S). Called by the VM runtime (vmx/vm.c).
+ */
+#ifndef VMX_VMX_H
+#define VMX_VMX_H
+
+#include "lib/types.h"
+
+/* Guest general-purpose registers in instruction-encoding order (RSP unused: it is in the VMCS). */
+enum gpr { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, NR_GPRS };
+
+int vmx_on(void);
+/* Allocate and VMCLEAR+VMPTRLD a fresh VMCS; 0 or -errno. */
+int vmcs_alloc_load(hpa_t *out);
+int vmcs_load(hpa_t vmcs);
+void vmx_invept_single(uint64_t eptp);
+void vmx_invvpid_single(uint16_t vpid);
+
+/*
+ * Enter the guest: VMLAUNCH when !launched, else VMRESUME. Returns 0 after a
+ * VM exit (guest registers saved into @regs), or 1 when the instruction
+ * itself failed (VM_INSTRUCTION_ERROR says why).
+ */
+int vmx_enter(uint64_t *regs, int launched);
+extern char vmx_exit_entry[];
+
+uint32_t vmx_adjust_ctls(uint64_t cap_msr_value, uint32_t want);
+
+#endif
