@@ -1,12 +1,11 @@
 /*
- * Table-light x86 decoder for the MMIO instruction subset (see emul/decode.h).
+ * Table-driven x86 decoder for the MMIO instruction subset (see emul/decode.h).
  * Invariants: never reads buf past len nor past 15 bytes; accepts only encodings the CPU
  * executes (LOCK rules, mandatory-prefix rules) and that have a memory operand.
  * Called by the VMX MMIO exit path and by host tests; no state, no allocation.
  */
 #include "emul/decode.h"
 #include "lib/errno.h"
-#include "lib/string.h"
 
 #define PFX_LOCK  0xF0
 #define PFX_REPNE 0xF2
@@ -33,14 +32,17 @@ enum form {
 	F_STRING,
 };
 
-/* Operand size classes: a fixed byte count, or the effective operand size. */
+/* Operand size classes: a byte count, the effective operand size, or "W": opcode bit 0 picks
+ * byte (clear) or the effective operand size (set), as in 88/89. 0 means no operand. */
 #define SZ_OSZ 0xff
+#define SZ_W   0xfe
 
 enum imm_kind {
 	IMM_NONE,
 	IMM_8,	/* imm8, sign-extended */
 	IMM_8U, /* imm8, unsigned (bit offsets) */
 	IMM_Z,	/* imm16 or imm32 by operand size, sign-extended to 64 */
+	IMM_W,	/* IMM_8 for byte opcodes (bit 0 clear), else IMM_Z */
 };
 
 enum group {
@@ -51,15 +53,57 @@ enum group {
 	G_BT,	/* 0F BA: /4../7 are BT BTS BTR BTC */
 };
 
+/* opdesc.attr: encodings that exist only under some conditions. */
+#define D_NP	 BIT(0) /* 66/F2/F3 make it invalid (MOVNTI is "NP") */
+#define D_64ONLY BIT(1) /* 63 is ARPL outside 64-bit mode */
+#define D_32ONLY BIT(2) /* 82 is invalid in 64-bit mode */
+#define D_NO_R16 BIT(3) /* 66 without REX.W rejected: MOVSXD r16 (SDM says m16, Zydis m32) */
+
 struct opdesc {
-	uint8_t op;    /* enum emul_op (before group resolution) */
+	uint8_t op;    /* enum emul_op (before group resolution); EMUL_INVALID: not ours */
 	uint8_t form;  /* enum form */
-	uint8_t msize; /* memory operand bytes, or SZ_OSZ */
-	uint8_t rsize; /* register operand bytes, or SZ_OSZ */
+	uint8_t msize; /* memory operand size class */
+	uint8_t rsize; /* register operand size class, 0 when none */
 	uint8_t imm;   /* enum imm_kind */
 	uint8_t group; /* enum group */
-	bool no_opsz;  /* 66/F2/F3 make it invalid (MOVNTI is "NP") */
+	uint8_t attr;  /* D_* */
 };
+
+#define W SZ_W
+#define O SZ_OSZ
+/* One-byte opcodes other than the 00-3F ALU block (SDM "One-byte Opcode Map"). */
+static const struct opdesc map1[256] = {
+    [0x63] = {EMUL_MOVSX, F_REG_RM, 4, O, IMM_NONE, G_NONE, D_64ONLY | D_NO_R16},
+    [0x80 ... 0x81] = {EMUL_ADD, F_RM_IMM, W, 0, IMM_W, G_ALU, 0},
+    [0x82] = {EMUL_ADD, F_RM_IMM, 1, 0, IMM_8, G_ALU, D_32ONLY},
+    [0x83] = {EMUL_ADD, F_RM_IMM, O, 0, IMM_8, G_ALU, 0},
+    [0x84 ... 0x85] = {EMUL_TEST, F_RM_REG, W, W, IMM_NONE, G_NONE, 0},
+    [0x86 ... 0x87] = {EMUL_XCHG, F_RM_REG, W, W, IMM_NONE, G_NONE, 0},
+    [0x88 ... 0x89] = {EMUL_MOV_STORE, F_RM_REG, W, W, IMM_NONE, G_NONE, 0},
+    [0x8A ... 0x8B] = {EMUL_MOV_LOAD, F_REG_RM, W, W, IMM_NONE, G_NONE, 0},
+    [0xA0 ... 0xA1] = {EMUL_MOV_LOAD, F_MOFFS_LOAD, W, W, IMM_NONE, G_NONE, 0},
+    [0xA2 ... 0xA3] = {EMUL_MOV_STORE, F_MOFFS_STORE, W, W, IMM_NONE, G_NONE, 0},
+    [0xA4 ... 0xA5] = {EMUL_MOVS, F_STRING, W, 0, IMM_NONE, G_NONE, 0},
+    [0xAA ... 0xAB] = {EMUL_STOS, F_STRING, W, W, IMM_NONE, G_NONE, 0},
+    [0xC6 ... 0xC7] = {EMUL_STORE_IMM, F_RM_IMM, W, 0, IMM_W, G_MOV, 0},
+    [0xF6 ... 0xF7] = {EMUL_TEST, F_RM_IMM, W, 0, IMM_W, G_TEST, 0},
+};
+
+/* Two-byte opcodes 0F xx (SDM "Two-byte Opcode Map"). */
+static const struct opdesc map0f[256] = {
+    [0xA3] = {EMUL_BT, F_RM_REG, O, O, IMM_NONE, G_NONE, 0},
+    [0xAB] = {EMUL_BTS, F_RM_REG, O, O, IMM_NONE, G_NONE, 0},
+    [0xB3] = {EMUL_BTR, F_RM_REG, O, O, IMM_NONE, G_NONE, 0},
+    [0xBB] = {EMUL_BTC, F_RM_REG, O, O, IMM_NONE, G_NONE, 0},
+    [0xBA] = {EMUL_BT, F_RM_IMM, O, 0, IMM_8U, G_BT, 0},
+    [0xB6] = {EMUL_MOVZX, F_REG_RM, 1, O, IMM_NONE, G_NONE, 0},
+    [0xB7] = {EMUL_MOVZX, F_REG_RM, 2, O, IMM_NONE, G_NONE, 0},
+    [0xBE] = {EMUL_MOVSX, F_REG_RM, 1, O, IMM_NONE, G_NONE, 0},
+    [0xBF] = {EMUL_MOVSX, F_REG_RM, 2, O, IMM_NONE, G_NONE, 0},
+    [0xC3] = {EMUL_MOV_STORE, F_RM_REG, O, O, IMM_NONE, G_NONE, D_NP},
+};
+#undef W
+#undef O
 
 struct dstate {
 	const uint8_t *buf;
@@ -67,10 +111,11 @@ struct dstate {
 	size_t pos;
 	unsigned mode;
 	uint8_t rex;
-	bool opsz;     /* 66 seen */
-	bool adsz;     /* 67 seen */
-	bool simd_pfx; /* F2 or F3 seen */
-	uint8_t seg;   /* effective segment prefix or INSN_SEG_NONE */
+	bool opsz;	/* 66 seen */
+	bool adsz;	/* 67 seen */
+	bool simd_pfx;	/* F2 or F3 seen */
+	uint8_t seg;	/* effective segment prefix or INSN_SEG_NONE */
+	uint8_t opcode; /* last opcode byte (bit 0 is the W bit of SZ_W / IMM_W) */
 	struct insn *out;
 };
 
@@ -109,36 +154,49 @@ static int64_t sext(uint64_t v, unsigned bytes)
  * Segment override: in 64-bit mode CS/DS/ES/SS prefixes are ignored, so only FS/GS count
  * (SDM "Segment Override Prefixes in 64-bit Mode"); otherwise the last one wins.
  */
+static bool is_segment_prefix(uint8_t b)
+{
+	return b == 0x26 || b == 0x2E || b == 0x36 || b == 0x3E || b == 0x64 || b == 0x65;
+}
+
 static void note_segment(struct dstate *st, uint8_t b)
 {
-	uint8_t seg;
-	switch (b) {
-	case 0x26:
-		seg = INSN_SEG_ES;
-		break;
-	case 0x2E:
-		seg = INSN_SEG_CS;
-		break;
-	case 0x36:
-		seg = INSN_SEG_SS;
-		break;
-	case 0x3E:
-		seg = INSN_SEG_DS;
-		break;
-	case 0x64:
-		seg = INSN_SEG_FS;
-		break;
-	default:
-		seg = INSN_SEG_GS;
-		break;
-	}
+	/* 26 2E 36 3E carry ES CS SS DS in bits 4:3; 64 65 are FS GS. */
+	uint8_t seg = b >= 0x64 ? (uint8_t)(b - 0x60) : (uint8_t)((b >> 3) & 3);
 	if (st->mode == INSN_MODE_64 && seg < INSN_SEG_FS)
 		return;
 	st->seg = seg;
 }
 
-/* Legacy prefixes in any order, then REX (64-bit mode; a REX not right before the opcode
- * is ignored). Leaves st->pos at the opcode. */
+/* Record legacy prefix @b; false when @b is not one. */
+static bool note_prefix(struct dstate *st, uint8_t b)
+{
+	if (is_segment_prefix(b)) {
+		note_segment(st, b);
+		return true;
+	}
+	switch (b) {
+	case PFX_LOCK:
+		st->out->flags |= INSN_LOCK;
+		return true;
+	case PFX_REPNE:
+	case PFX_REP:
+		st->out->rep = b; /* the last of F2/F3 wins */
+		st->simd_pfx = true;
+		return true;
+	case PFX_OPSZ:
+		st->opsz = true;
+		return true;
+	case PFX_ADSZ:
+		st->adsz = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Legacy prefixes in any order, then REX (64-bit mode). A REX that is not directly before
+ * the opcode is ignored. Leaves st->pos at the opcode. */
 static int decode_prefixes(struct dstate *st)
 {
 	for (;;) {
@@ -146,34 +204,11 @@ static int decode_prefixes(struct dstate *st)
 		int rc = next_byte(st, &b);
 		if (rc)
 			return rc;
-		switch (b) {
-		case PFX_LOCK:
-			st->out->flags |= INSN_LOCK;
-			break;
-		case PFX_REPNE:
-		case PFX_REP:
-			st->out->rep = b;
-			st->simd_pfx = true;
-			break;
-		case PFX_OPSZ:
-			st->opsz = true;
-			break;
-		case PFX_ADSZ:
-			st->adsz = true;
-			break;
-		case 0x26:
-		case 0x2E:
-		case 0x36:
-		case 0x3E:
-		case 0x64:
-		case 0x65:
-			note_segment(st, b);
-			break;
-		default:
-			if (st->mode == INSN_MODE_64 && (b & 0xF0) == 0x40) {
-				st->rex = b;
-				continue; /* must be last: do not clear it below */
-			}
+		if (st->mode == INSN_MODE_64 && (b & 0xF0) == 0x40) {
+			st->rex = b;
+			continue;
+		}
+		if (!note_prefix(st, b)) {
 			st->pos--;
 			return 0;
 		}
@@ -181,106 +216,24 @@ static int decode_prefixes(struct dstate *st)
 	}
 }
 
-static const struct opdesc D_NONE = {.op = EMUL_INVALID};
-
-static struct opdesc desc(uint8_t op, uint8_t form, uint8_t msize, uint8_t rsize, uint8_t imm,
-			  uint8_t group)
-{
-	return (struct opdesc){op, form, msize, rsize, imm, group, false};
-}
-
 /* 00-3F: ADD OR ADC SBB AND SUB XOR CMP, columns 0-3 (r/m,reg and reg,r/m in both widths). */
 static struct opdesc lookup_alu(uint8_t b)
 {
-	uint8_t sz = (b & 1) ? SZ_OSZ : 1;
 	uint8_t form = (b & 2) ? F_REG_RM : F_RM_REG;
-	return desc((uint8_t)(EMUL_ADD + (b >> 3)), form, sz, sz, IMM_NONE, G_NONE);
+	return (struct opdesc){
+	    (uint8_t)(EMUL_ADD + (b >> 3)), form, SZ_W, SZ_W, IMM_NONE, G_NONE, 0};
 }
 
-static struct opdesc lookup_1byte(const struct dstate *st, uint8_t b)
+/* Whether the encoding exists with these prefixes in this mode. */
+static bool attr_ok(const struct dstate *st, uint8_t attr)
 {
-	uint8_t osz = (b & 1) ? SZ_OSZ : 1; /* low bit selects byte vs full size */
-	uint8_t immsz = (b & 1) ? IMM_Z : IMM_8;
-	if (b < 0x40 && (b & 7) < 4)
-		return lookup_alu(b);
-	switch (b) {
-	case 0x63:
-		if (st->mode != INSN_MODE_64 || (st->opsz && !(st->rex & REX_W)))
-			return D_NONE; /* ARPL; MOVSXD r16 (Zydis and the SDM disagree) */
-		return desc(EMUL_MOVSX, F_REG_RM, 4, SZ_OSZ, IMM_NONE, G_NONE);
-	case 0x82:
-		if (st->mode == INSN_MODE_64)
-			return D_NONE;
-		return desc(EMUL_ADD, F_RM_IMM, 1, 0, IMM_8, G_ALU);
-	case 0x80:
-	case 0x81:
-		return desc(EMUL_ADD, F_RM_IMM, osz, 0, immsz, G_ALU);
-	case 0x83:
-		return desc(EMUL_ADD, F_RM_IMM, SZ_OSZ, 0, IMM_8, G_ALU);
-	case 0x84:
-	case 0x85:
-		return desc(EMUL_TEST, F_RM_REG, osz, osz, IMM_NONE, G_NONE);
-	case 0x86:
-	case 0x87:
-		return desc(EMUL_XCHG, F_RM_REG, osz, osz, IMM_NONE, G_NONE);
-	case 0x88:
-	case 0x89:
-		return desc(EMUL_MOV_STORE, F_RM_REG, osz, osz, IMM_NONE, G_NONE);
-	case 0x8A:
-	case 0x8B:
-		return desc(EMUL_MOV_LOAD, F_REG_RM, osz, osz, IMM_NONE, G_NONE);
-	case 0xA0:
-	case 0xA1:
-		return desc(EMUL_MOV_LOAD, F_MOFFS_LOAD, osz, osz, IMM_NONE, G_NONE);
-	case 0xA2:
-	case 0xA3:
-		return desc(EMUL_MOV_STORE, F_MOFFS_STORE, osz, osz, IMM_NONE, G_NONE);
-	case 0xA4:
-	case 0xA5:
-		return desc(EMUL_MOVS, F_STRING, osz, 0, IMM_NONE, G_NONE);
-	case 0xAA:
-	case 0xAB:
-		return desc(EMUL_STOS, F_STRING, osz, osz, IMM_NONE, G_NONE);
-	case 0xC6:
-	case 0xC7:
-		return desc(EMUL_STORE_IMM, F_RM_IMM, osz, 0, immsz, G_MOV);
-	case 0xF6:
-	case 0xF7:
-		return desc(EMUL_TEST, F_RM_IMM, osz, 0, immsz, G_TEST);
-	default:
-		return D_NONE;
-	}
-}
-
-static struct opdesc lookup_0f(uint8_t b)
-{
-	struct opdesc d;
-	switch (b) {
-	case 0xA3:
-		return desc(EMUL_BT, F_RM_REG, SZ_OSZ, SZ_OSZ, IMM_NONE, G_NONE);
-	case 0xAB:
-		return desc(EMUL_BTS, F_RM_REG, SZ_OSZ, SZ_OSZ, IMM_NONE, G_NONE);
-	case 0xB3:
-		return desc(EMUL_BTR, F_RM_REG, SZ_OSZ, SZ_OSZ, IMM_NONE, G_NONE);
-	case 0xBB:
-		return desc(EMUL_BTC, F_RM_REG, SZ_OSZ, SZ_OSZ, IMM_NONE, G_NONE);
-	case 0xBA:
-		return desc(EMUL_BT, F_RM_IMM, SZ_OSZ, 0, IMM_8U, G_BT);
-	case 0xB6:
-		return desc(EMUL_MOVZX, F_REG_RM, 1, SZ_OSZ, IMM_NONE, G_NONE);
-	case 0xB7:
-		return desc(EMUL_MOVZX, F_REG_RM, 2, SZ_OSZ, IMM_NONE, G_NONE);
-	case 0xBE:
-		return desc(EMUL_MOVSX, F_REG_RM, 1, SZ_OSZ, IMM_NONE, G_NONE);
-	case 0xBF:
-		return desc(EMUL_MOVSX, F_REG_RM, 2, SZ_OSZ, IMM_NONE, G_NONE);
-	case 0xC3:
-		d = desc(EMUL_MOV_STORE, F_RM_REG, SZ_OSZ, SZ_OSZ, IMM_NONE, G_NONE);
-		d.no_opsz = true;
-		return d;
-	default:
-		return D_NONE;
-	}
+	if ((attr & D_NP) && (st->opsz || st->simd_pfx))
+		return false;
+	if ((attr & D_64ONLY) && st->mode != INSN_MODE_64)
+		return false;
+	if ((attr & D_32ONLY) && st->mode == INSN_MODE_64)
+		return false;
+	return !((attr & D_NO_R16) && st->opsz && !(st->rex & REX_W));
 }
 
 /* ModRM.reg of a group opcode selects the operation; false when that slot is not ours. */
@@ -413,6 +366,8 @@ static void set_reg_operand(struct dstate *st, uint8_t modrm, unsigned rsize)
 
 static int read_imm(struct dstate *st, unsigned kind, unsigned osz)
 {
+	if (kind == IMM_W)
+		kind = (st->opcode & 1) ? IMM_Z : IMM_8;
 	unsigned n = kind == IMM_Z ? (osz == 2 ? 2 : 4) : 1;
 	uint64_t v;
 	int rc = next_le(st, n, &v);
@@ -475,30 +430,28 @@ static void set_string_mem(struct dstate *st, unsigned rsize)
 /* LOCK is legal only on read-modify-write forms with a memory destination (SDM "LOCK"). */
 static bool lock_allowed(const struct insn *in)
 {
-	switch (in->op) {
-	case EMUL_ADD:
-	case EMUL_OR:
-	case EMUL_ADC:
-	case EMUL_SBB:
-	case EMUL_AND:
-	case EMUL_SUB:
-	case EMUL_XOR:
-		return in->flags & INSN_MEM_DST;
-	case EMUL_XCHG:
-	case EMUL_BTS:
-	case EMUL_BTR:
-	case EMUL_BTC:
-		return true;
-	default:
+	const uint32_t rmw = BIT(EMUL_ADD) | BIT(EMUL_OR) | BIT(EMUL_ADC) | BIT(EMUL_SBB) |
+			     BIT(EMUL_AND) | BIT(EMUL_SUB) | BIT(EMUL_XOR) | BIT(EMUL_XCHG) |
+			     BIT(EMUL_BTS) | BIT(EMUL_BTR) | BIT(EMUL_BTC);
+	if (!(rmw & BIT(in->op)))
 		return false;
-	}
+	return in->op == EMUL_XCHG || (in->flags & INSN_MEM_DST);
+}
+
+static unsigned size_of(const struct dstate *st, uint8_t cls, unsigned osz)
+{
+	if (cls == SZ_OSZ)
+		return osz;
+	if (cls == SZ_W)
+		return (st->opcode & 1) ? osz : 1;
+	return cls;
 }
 
 static int decode_operands(struct dstate *st, struct opdesc *d)
 {
 	unsigned osz = operand_size(st);
-	unsigned msize = d->msize == SZ_OSZ ? osz : d->msize;
-	unsigned rsize = d->rsize == SZ_OSZ ? osz : d->rsize;
+	unsigned msize = size_of(st, d->msize, osz);
+	unsigned rsize = size_of(st, d->rsize, osz);
 	int rc;
 
 	switch (d->form) {
@@ -526,21 +479,20 @@ static int decode_operands(struct dstate *st, struct opdesc *d)
 
 static int decode_opcode(struct dstate *st, struct opdesc *d)
 {
-	uint8_t b;
-	int rc = next_byte(st, &b);
+	int rc = next_byte(st, &st->opcode);
+	bool two_byte = st->opcode == 0x0F;
+
+	if (!rc && two_byte)
+		rc = next_byte(st, &st->opcode);
 	if (rc)
 		return rc;
-	if (b != 0x0F) {
-		*d = lookup_1byte(st, b);
-		return 0;
-	}
-	rc = next_byte(st, &b);
-	if (rc)
-		return rc;
-	*d = lookup_0f(b);
-	if (d->no_opsz && (st->opsz || st->simd_pfx))
-		return -EINVAL;
-	return 0;
+	if (two_byte)
+		*d = map0f[st->opcode];
+	else if (st->opcode < 0x40 && (st->opcode & 7) < 4)
+		*d = lookup_alu(st->opcode);
+	else
+		*d = map1[st->opcode];
+	return d->op != EMUL_INVALID && attr_ok(st, d->attr) ? 0 : -EINVAL;
 }
 
 int decode_insn(const uint8_t *buf, size_t len, unsigned mode, struct insn *out)
@@ -549,15 +501,12 @@ int decode_insn(const uint8_t *buf, size_t len, unsigned mode, struct insn *out)
 	struct opdesc d;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	out->reg = INSN_REG_NONE;
+	*out = (struct insn){.reg = INSN_REG_NONE};
 	if (mode != INSN_MODE_64 && mode != INSN_MODE_32)
 		return -EINVAL;
 	rc = decode_prefixes(&st);
 	if (!rc)
 		rc = decode_opcode(&st, &d);
-	if (!rc && d.op == EMUL_INVALID)
-		rc = -EINVAL;
 	if (!rc)
 		rc = decode_operands(&st, &d);
 	if (!rc && (out->flags & INSN_LOCK) && !lock_allowed(out))
