@@ -6,19 +6,23 @@
 #include "lib/printf.h"
 
 #define LSR_POLL_LIMIT 100000 /* a missing UART must not hang the guest */
+#define UART_FIFO      16     /* bytes a 16550 takes after THRE, without another poll */
 
-static void con_putc(char c)
+static void con_wait_thre(void)
 {
 	for (unsigned i = 0; i < LSR_POLL_LIMIT; i++)
 		if (inb(PORT_COM1_LSR) & LSR_THRE)
-			break;
-	outb(PORT_COM1, (uint8_t)c);
+			return;
 }
 
+/* One LSR poll per FIFO-full of bytes: under the hypervisor each poll is an exit too. */
 void con_write(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		con_putc(s[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (i % UART_FIFO == 0)
+			con_wait_thre();
+		outb(PORT_COM1, (uint8_t)s[i]);
+	}
 }
 
 int gvprintf(const char *fmt, va_list ap)
