@@ -1,0 +1,530 @@
+/*
+ * Static configuration validator: walks the VMs in order, each VM's own rules first, then its
+ * rules against earlier VMs, then the memory total; the first violation becomes one error line.
+ * Invariants: never writes err past errlen; reads regions[] only once its count is bounded.
+ */
+#include <stdarg.h>
+
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/page.h"
+#include "vm/validate.h"
+
+static_assert(OWNER_VM(VALIDATE_MAX_VMS - 1) < OWNER_SHARED_BASE, "one owner tag per VM");
+static_assert(IS_ALIGNED(VALIDATE_BOOT_GPA, PAGE_SIZE), "boot GPA is a page");
+
+#define VM_FLAGS_KNOWN VM_FLAG_PRIVILEGED
+
+static const char *const kind_names[] = REGION_KIND_NAMES;
+static_assert(ARRAY_SIZE(kind_names) == REGION_KIND_COUNT, "a name per region kind");
+
+/* The last value of each enum in vm/config.h: move these when it grows. */
+#define BOOT_PROTO_LAST BOOT_MULTIBOOT1
+#define VM_POLICY_LAST	VM_POLICY_RESTART
+
+struct vctx {
+	const struct hv_config *cfg;
+	const struct validate_env *env;
+	char *err;
+	size_t errlen;
+	size_t len; /* characters in err so far, < errlen */
+};
+
+const char *region_kind_name(enum region_kind kind)
+{
+	if ((unsigned)kind >= ARRAY_SIZE(kind_names))
+		return "unknown";
+	return kind_names[kind];
+}
+
+/* ---- error line ---- */
+
+static void err_vadd(struct vctx *c, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (c->len + 1 >= c->errlen) /* no room, or errlen == 0 */
+		return;
+	n = kvsnprintf(c->err + c->len, c->errlen - c->len, fmt, ap);
+	c->len = MIN(c->len + (size_t)n, c->errlen - 1);
+}
+
+__attribute__((format(printf, 2, 3))) static void err_add(struct vctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vadd(c, fmt, ap);
+	va_end(ap);
+}
+
+/* Names come from the configuration: keep the message one line whatever they hold. */
+static int err_done(struct vctx *c, int rc)
+{
+	for (size_t i = 0; i < c->len; i++)
+		if ((unsigned char)c->err[i] < 0x20 || c->err[i] == 0x7f)
+			c->err[i] = '?';
+	return rc;
+}
+
+static bool vm_name_ok(const char *name)
+{
+	return name && name[0] && strnlen(name, VALIDATE_NAME_MAX) < VALIDATE_NAME_MAX;
+}
+
+static void err_vm(struct vctx *c, unsigned vi)
+{
+	const char *name = c->cfg->vms[vi].name;
+
+	if (vm_name_ok(name))
+		err_add(c, "vm \"%s\": ", name);
+	else
+		err_add(c, "vm %u: ", vi);
+}
+
+static bool wraps(uint64_t base, uint64_t size)
+{
+	return size > UINT64_MAX - base;
+}
+
+static void err_region(struct vctx *c, unsigned ri, const struct vm_region *r)
+{
+	if (wraps(r->gpa, r->size))
+		err_add(c, "region %u at 0x%lx size 0x%lx ", ri, r->gpa, r->size);
+	else
+		err_add(c, "region %u [0x%lx..0x%lx) ", ri, r->gpa, r->gpa + r->size);
+}
+
+__attribute__((format(printf, 3, 4))) static int cfg_fail(struct vctx *c, int rc, const char *fmt,
+							  ...)
+{
+	va_list ap;
+
+	if (c->cfg->name && c->cfg->name[0])
+		err_add(c, "config \"%s\": ", c->cfg->name);
+	else
+		err_add(c, "config: ");
+	va_start(ap, fmt);
+	err_vadd(c, fmt, ap);
+	va_end(ap);
+	return err_done(c, rc);
+}
+
+__attribute__((format(printf, 4, 5))) static int vm_fail(struct vctx *c, unsigned vi, int rc,
+							 const char *fmt, ...)
+{
+	va_list ap;
+
+	err_vm(c, vi);
+	va_start(ap, fmt);
+	err_vadd(c, fmt, ap);
+	va_end(ap);
+	return err_done(c, rc);
+}
+
+static const struct vm_region *reg(const struct vctx *c, unsigned vi, unsigned ri)
+{
+	return &c->cfg->vms[vi].regions[ri];
+}
+
+__attribute__((format(printf, 5, 6))) static int
+region_fail(struct vctx *c, unsigned vi, unsigned ri, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	err_vm(c, vi);
+	err_region(c, ri, reg(c, vi, ri));
+	va_start(ap, fmt);
+	err_vadd(c, fmt, ap);
+	va_end(ap);
+	return err_done(c, rc);
+}
+
+/* ---- helpers ---- */
+
+static bool overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
+{
+	return a0 < b1 && b0 < a1;
+}
+
+static bool is_empty(const char *s)
+{
+	return !s || !s[0];
+}
+
+static bool module_loaded(const struct validate_env *env, const char *name)
+{
+	for (unsigned i = 0; env->modules && i < env->nr_modules; i++)
+		if (env->modules[i] && !strcmp(env->modules[i], name))
+			return true;
+	return false;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return wraps(a, b) ? UINT64_MAX : a + b;
+}
+
+/* ---- configuration and VM ---- */
+
+static int check_config(struct vctx *c)
+{
+	const struct hv_config *cfg = c->cfg;
+
+	if (is_empty(cfg->name))
+		return cfg_fail(c, -EINVAL, "no name");
+	if (!cfg->nr_vms)
+		return cfg_fail(c, -EINVAL, "no VMs");
+	if (!cfg->vms)
+		return cfg_fail(c, -EINVAL, "%u VMs but no VM array", cfg->nr_vms);
+	if (cfg->nr_vms > VALIDATE_MAX_VMS)
+		return cfg_fail(c, -E2BIG, "%u VMs, limit %u", cfg->nr_vms, VALIDATE_MAX_VMS);
+	return 0;
+}
+
+static int check_vm_name(struct vctx *c, unsigned vi)
+{
+	const char *name = c->cfg->vms[vi].name;
+
+	if (is_empty(name))
+		return vm_fail(c, vi, -EINVAL, "empty name");
+	if (!vm_name_ok(name))
+		return vm_fail(c, vi, -EINVAL, "name \"%.16s...\" longer than %u characters", name,
+			       VALIDATE_NAME_MAX - 1);
+	for (unsigned j = 0; j < vi; j++)
+		if (!strcmp(c->cfg->vms[j].name, name))
+			return vm_fail(c, vi, -EEXIST, "name used by both vm %u and vm %u", j, vi);
+	return 0;
+}
+
+/* Static partitioning: a physical CPU runs exactly one VM. */
+static int check_vm_cpu(struct vctx *c, unsigned vi)
+{
+	uint32_t cpu = c->cfg->vms[vi].cpu;
+
+	if (cpu >= c->env->nr_cpus)
+		return vm_fail(c, vi, -ENODEV, "cpu %u not present (%u CPUs)", cpu,
+			       c->env->nr_cpus);
+	for (unsigned j = 0; j < vi; j++)
+		if (c->cfg->vms[j].cpu == cpu)
+			return vm_fail(c, vi, -EBUSY, "cpu %u already runs vm \"%s\"", cpu,
+				       c->cfg->vms[j].name);
+	return 0;
+}
+
+static int check_vm_boot(struct vctx *c, unsigned vi)
+{
+	const struct vm_config *vm = &c->cfg->vms[vi];
+
+	if ((unsigned)vm->proto > BOOT_PROTO_LAST)
+		return vm_fail(c, vi, -EINVAL, "unknown boot protocol %u", vm->proto);
+	if ((unsigned)vm->policy > VM_POLICY_LAST)
+		return vm_fail(c, vi, -EINVAL, "unknown restart policy %u", vm->policy);
+	if (vm->flags & ~VM_FLAGS_KNOWN)
+		return vm_fail(c, vi, -EINVAL, "unknown flags 0x%lx",
+			       (uint64_t)(vm->flags & ~VM_FLAGS_KNOWN));
+	if (is_empty(vm->image))
+		return vm_fail(c, vi, -EINVAL, "no guest image");
+	if (!module_loaded(c->env, vm->image))
+		return vm_fail(c, vi, -ENOENT, "guest image \"%s\" is not a boot module",
+			       vm->image);
+	if (vm->cmdline && strnlen(vm->cmdline, VALIDATE_CMDLINE_MAX) >= VALIDATE_CMDLINE_MAX)
+		return vm_fail(c, vi, -E2BIG, "cmdline of %zu characters, limit %u",
+			       strlen(vm->cmdline), VALIDATE_CMDLINE_MAX - 1);
+	return 0;
+}
+
+/* ---- one region ---- */
+
+static int check_region_shape(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+
+	if ((unsigned)r->kind >= REGION_KIND_COUNT)
+		return region_fail(c, vi, ri, -EINVAL, "has unknown kind %u", r->kind);
+	if (!r->size)
+		return region_fail(c, vi, ri, -EINVAL, "has size 0");
+	if (!IS_ALIGNED(r->gpa, PAGE_SIZE))
+		return region_fail(c, vi, ri, -EINVAL, "gpa not 4 KiB aligned");
+	if (!IS_ALIGNED(r->size, PAGE_SIZE))
+		return region_fail(c, vi, ri, -EINVAL, "size not 4 KiB aligned");
+	if (wraps(r->gpa, r->size))
+		return region_fail(c, vi, ri, -ERANGE, "wraps around the address space");
+	if (r->gpa + r->size > c->env->max_gpa)
+		return region_fail(c, vi, ri, -ERANGE, "ends above the guest physical limit 0x%lx",
+				   c->env->max_gpa);
+	return 0;
+}
+
+/*
+ * EPT cannot express write without read: such an entry is an EPT misconfiguration (SDM,
+ * "EPT Misconfigurations").
+ */
+static int check_region_rights(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+
+	if (!r->rights)
+		return region_fail(c, vi, ri, -EINVAL, "has no access rights");
+	if (r->rights & ~REGION_RWX)
+		return region_fail(c, vi, ri, -EINVAL, "has unknown rights 0x%lx",
+				   (uint64_t)(r->rights & ~REGION_RWX));
+	if ((r->rights & REGION_W) && !(r->rights & REGION_R))
+		return region_fail(c, vi, ri, -EINVAL, "is writable but not readable");
+	if (r->kind == REGION_ROM && (r->rights & REGION_W))
+		return region_fail(c, vi, ri, -EINVAL, "is rom but writable");
+	return 0;
+}
+
+static int check_rom(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+
+	if (is_empty(r->name))
+		return region_fail(c, vi, ri, -EINVAL, "rom names no module");
+	if (!module_loaded(c->env, r->name))
+		return region_fail(c, vi, ri, -ENOENT, "rom module \"%s\" is not a boot module",
+				   r->name);
+	return 0;
+}
+
+static int check_mmio_emul(struct vctx *c, unsigned vi, unsigned ri)
+{
+	if (is_empty(reg(c, vi, ri)->name))
+		return region_fail(c, vi, ri, -EINVAL, "mmio-emul names no device model");
+	return 0;
+}
+
+static int check_pass_host(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+	const struct validate_env *env = c->env;
+	uint64_t end = r->hpa + r->size;
+
+	for (unsigned i = 0; env->hv_ranges && i < env->nr_hv_ranges; i++)
+		if (overlap(r->hpa, end, env->hv_ranges[i].start, env->hv_ranges[i].end))
+			return region_fail(
+			    c, vi, ri, -EPERM,
+			    "hpa [0x%lx..0x%lx) overlaps the hypervisor [0x%lx..0x%lx)", r->hpa,
+			    end, env->hv_ranges[i].start, env->hv_ranges[i].end);
+	for (unsigned i = 0; env->ram_ranges && i < env->nr_ram_ranges; i++)
+		if (overlap(r->hpa, end, env->ram_ranges[i].start, env->ram_ranges[i].end))
+			return region_fail(c, vi, ri, -EPERM,
+					   "hpa [0x%lx..0x%lx) overlaps host RAM [0x%lx..0x%lx)",
+					   r->hpa, end, env->ram_ranges[i].start,
+					   env->ram_ranges[i].end);
+	return 0;
+}
+
+/* A device passed through belongs to one VM: no hpa overlap with another VM's passthrough. */
+static int check_pass_others(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+
+	for (unsigned vj = 0; vj < vi; vj++) {
+		for (unsigned rj = 0; rj < c->cfg->vms[vj].nr_regions; rj++) {
+			const struct vm_region *o = reg(c, vj, rj);
+
+			if (o->kind != REGION_MMIO_PASS ||
+			    !overlap(r->hpa, r->hpa + r->size, o->hpa, o->hpa + o->size))
+				continue;
+			return region_fail(c, vi, ri, -EBUSY,
+					   "hpa [0x%lx..0x%lx) also passed through to vm \"%s\" "
+					   "region %u",
+					   r->hpa, r->hpa + r->size, c->cfg->vms[vj].name, rj);
+		}
+	}
+	return 0;
+}
+
+static int check_mmio_pass(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+	int rc;
+
+	if (!IS_ALIGNED(r->hpa, PAGE_SIZE))
+		return region_fail(c, vi, ri, -EINVAL, "hpa 0x%lx not 4 KiB aligned", r->hpa);
+	if (wraps(r->hpa, r->size))
+		return region_fail(c, vi, ri, -ERANGE, "hpa 0x%lx wraps around the address space",
+				   r->hpa);
+	rc = check_pass_host(c, vi, ri);
+	return rc ? rc : check_pass_others(c, vi, ri);
+}
+
+/* Same name, same frames: every region naming a shared memory must agree on its size. */
+static int check_shared(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+
+	if (is_empty(r->name))
+		return region_fail(c, vi, ri, -EINVAL, "shared region has no name");
+	for (unsigned vj = 0; vj <= vi; vj++) {
+		unsigned n = vj < vi ? c->cfg->vms[vj].nr_regions : ri;
+
+		for (unsigned rj = 0; rj < n; rj++) {
+			const struct vm_region *o = reg(c, vj, rj);
+
+			if (o->kind != REGION_SHARED || strcmp(o->name, r->name) ||
+			    o->size == r->size)
+				continue;
+			return region_fail(c, vi, ri, -EINVAL,
+					   "shared \"%s\" is 0x%lx bytes but vm \"%s\" region %u "
+					   "has 0x%lx",
+					   r->name, r->size, c->cfg->vms[vj].name, rj, o->size);
+		}
+	}
+	return 0;
+}
+
+typedef int (*region_check_fn)(struct vctx *c, unsigned vi, unsigned ri);
+
+static const region_check_fn kind_checks[REGION_KIND_COUNT] = {
+    [REGION_ROM] = check_rom,
+    [REGION_MMIO_EMUL] = check_mmio_emul,
+    [REGION_MMIO_PASS] = check_mmio_pass,
+    [REGION_SHARED] = check_shared,
+};
+
+static int check_overlaps(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+
+	for (unsigned j = 0; j < ri; j++) {
+		const struct vm_region *o = reg(c, vi, j);
+
+		if (overlap(r->gpa, r->gpa + r->size, o->gpa, o->gpa + o->size))
+			return region_fail(c, vi, ri, -EINVAL, "overlaps region %u [0x%lx..0x%lx)",
+					   j, o->gpa, o->gpa + o->size);
+	}
+	return 0;
+}
+
+static int check_region(struct vctx *c, unsigned vi, unsigned ri)
+{
+	int rc = check_region_shape(c, vi, ri);
+
+	if (!rc)
+		rc = check_region_rights(c, vi, ri);
+	if (!rc && kind_checks[reg(c, vi, ri)->kind])
+		rc = kind_checks[reg(c, vi, ri)->kind](c, vi, ri);
+	if (!rc)
+		rc = check_overlaps(c, vi, ri);
+	return rc;
+}
+
+/* ---- one VM's memory map ---- */
+
+static int check_regions(struct vctx *c, unsigned vi)
+{
+	const struct vm_config *vm = &c->cfg->vms[vi];
+	int rc = 0;
+
+	if (!vm->nr_regions)
+		return vm_fail(c, vi, -EINVAL, "no memory regions");
+	if (!vm->regions)
+		return vm_fail(c, vi, -EINVAL, "%u regions but no region array", vm->nr_regions);
+	if (vm->nr_regions > VALIDATE_MAX_REGIONS)
+		return vm_fail(c, vi, -E2BIG, "%u regions, limit %u", vm->nr_regions,
+			       VALIDATE_MAX_REGIONS);
+	for (unsigned ri = 0; !rc && ri < vm->nr_regions; ri++)
+		rc = check_region(c, vi, ri);
+	return rc;
+}
+
+/* Multiboot kernels load at 1 MiB: the page there must be RAM. */
+static int check_boot_ram(struct vctx *c, unsigned vi)
+{
+	const struct vm_config *vm = &c->cfg->vms[vi];
+	bool any = false;
+
+	for (unsigned ri = 0; ri < vm->nr_regions; ri++) {
+		const struct vm_region *r = &vm->regions[ri];
+
+		if (r->kind != REGION_RAM)
+			continue;
+		any = true;
+		if (r->gpa <= VALIDATE_BOOT_GPA && VALIDATE_BOOT_GPA < r->gpa + r->size)
+			return 0;
+	}
+	if (!any)
+		return vm_fail(c, vi, -EINVAL, "no RAM region");
+	return vm_fail(c, vi, -EINVAL, "no RAM region contains GPA 0x%lx (multiboot load address)",
+		       (uint64_t)VALIDATE_BOOT_GPA);
+}
+
+static int check_vm(struct vctx *c, unsigned vi)
+{
+	int rc = check_vm_name(c, vi);
+
+	if (!rc)
+		rc = check_vm_cpu(c, vi);
+	if (!rc)
+		rc = check_vm_boot(c, vi);
+	if (!rc)
+		rc = check_regions(c, vi);
+	if (!rc)
+		rc = check_boot_ram(c, vi);
+	return rc;
+}
+
+/* ---- the whole machine ---- */
+
+static bool shared_seen_before(const struct vctx *c, unsigned vi, unsigned ri)
+{
+	const char *name = reg(c, vi, ri)->name;
+
+	for (unsigned vj = 0; vj <= vi; vj++) {
+		unsigned n = vj < vi ? c->cfg->vms[vj].nr_regions : ri;
+
+		for (unsigned rj = 0; rj < n; rj++)
+			if (reg(c, vj, rj)->kind == REGION_SHARED &&
+			    !strcmp(reg(c, vj, rj)->name, name))
+				return true;
+	}
+	return false;
+}
+
+/* Frames the VM builder will take from the buddy allocator; a shared name counts once. */
+static int check_total(struct vctx *c)
+{
+	uint64_t sum[REGION_KIND_COUNT] = {0}, total;
+
+	for (unsigned vi = 0; vi < c->cfg->nr_vms; vi++) {
+		for (unsigned ri = 0; ri < c->cfg->vms[vi].nr_regions; ri++) {
+			const struct vm_region *r = reg(c, vi, ri);
+
+			if (r->kind == REGION_SHARED && shared_seen_before(c, vi, ri))
+				continue;
+			sum[r->kind] = sat_add(sum[r->kind], r->size);
+		}
+	}
+	total = sat_add(sat_add(sum[REGION_RAM], sum[REGION_ROM]), sum[REGION_SHARED]);
+	if (total > c->env->free_bytes)
+		return cfg_fail(c, -ENOMEM,
+				"guest memory 0x%lx (ram 0x%lx + rom 0x%lx + shared 0x%lx) exceeds "
+				"free RAM 0x%lx",
+				total, sum[REGION_RAM], sum[REGION_ROM], sum[REGION_SHARED],
+				c->env->free_bytes);
+	return 0;
+}
+
+int vm_config_validate(const struct hv_config *cfg, const struct validate_env *env, char *err,
+		       size_t errlen)
+{
+	struct vctx c = {.cfg = cfg, .env = env, .err = err, .errlen = errlen};
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!cfg || !env) {
+		err_add(&c, cfg ? "config: no environment" : "config: none given");
+		return err_done(&c, -EINVAL);
+	}
+	rc = check_config(&c);
+	for (unsigned vi = 0; !rc && vi < cfg->nr_vms; vi++)
+		rc = check_vm(&c, vi);
+	if (!rc)
+		rc = check_total(&c);
+	return rc;
+}
