@@ -7,7 +7,12 @@
 void *memset(void *d, int c, size_t n)
 {
 	void *ret = d;
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	uint64_t pattern = 0x0101010101010101ULL * (uint8_t)c;
+	size_t quads = n / 8, rest = n % 8;
+
+	/* quadwords first: 8x fewer iterations for page zeroing */
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(quads) : "a"(pattern) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(rest) : "a"(pattern) : "memory");
 	return ret;
 }
 

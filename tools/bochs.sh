@@ -9,7 +9,7 @@ dir=${BOCHS_DIR:-$(mktemp -d)}
 mkdir -p "$dir"
 cat > "$dir/bochsrc" <<RC
 megs: $megs
-cpu: model=$model, count=$cpus, ips=10000000, reset_on_triple_fault=0
+cpu: model=$model, count=$cpus, ips=${BOCHS_IPS:-10000000}, reset_on_triple_fault=0
 clock: sync=none, time0=1
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin

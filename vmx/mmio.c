@@ -70,23 +70,67 @@ static unsigned guest_mode(void)
 	return (vmcs_read32(ENTRY_CTLS) & ENTRY_IA32E_GUEST) && (vmcs_read32(GUEST_CS_AR) & SEG_CS_AR_L) ? 64 : 32;
 }
 
-/* Up to 15 instruction bytes at CS:RIP, through the guest's page tables and the slots. */
-static int fetch_insn(struct vm *vm, uint8_t *buf, size_t *len)
+static void guest_paging(struct vm *vm, struct gwalk_ctx *g)
 {
-	struct gwalk_ctx g = {
+	*g = (struct gwalk_ctx){
 		.cr0 = vmcs_readnat(GUEST_CR0), .cr3 = vmcs_readnat(GUEST_CR3),
 		.cr4 = vmcs_readnat(GUEST_CR4), .efer = vmcs_read64(GUEST_IA32_EFER),
 		.opaque = vm, .read_gpa = read_gpa,
 	};
+}
+
+static bool guest_cpl3(void)
+{
+	return ((vmcs_read32(GUEST_SS_AR) >> 5) & 3) == 3;
+}
+
+/* MOVS: the memory side goes through the guest's page tables, then the slots. */
+static int translate(void *opaque, uint64_t gva, bool write, uint64_t *out)
+{
+	struct gwalk_ctx g;
+	uint32_t pfec;
+
+	guest_paging(opaque, &g);
+	return gwalk_translate(&g, gva, (write ? GWALK_WRITE : 0) | (guest_cpl3() ? GWALK_USER : 0),
+			       out, &pfec);
+}
+
+static int mem_read(void *opaque, uint64_t a, void *buf, unsigned len)
+{
+	return gmem_read(&((struct vm *)opaque)->slots, gpa(a), buf, len);
+}
+
+static int mem_write(void *opaque, uint64_t a, const void *buf, unsigned len)
+{
+	return gmem_write(&((struct vm *)opaque)->slots, gpa(a), buf, len);
+}
+
+/* Up to 15 instruction bytes at CS:RIP, through the guest's page tables and the slots. */
+static int fetch_insn(struct vm *vm, uint8_t *buf, size_t *len)
+{
 	uint64_t rip = vmcs_readnat(GUEST_RIP) + vmcs_readnat(GUEST_CS_BASE);
-	unsigned access = GWALK_FETCH | ((vmcs_read32(GUEST_SS_AR) >> 5) & 3 ? GWALK_USER : 0);
+	unsigned access = GWALK_FETCH | (guest_cpl3() ? GWALK_USER : 0);
+	struct gwalk_ctx g;
 	uint32_t pfec = 0;
-	int n = gwalk_fetch(&g, rip, access, buf, 15, &pfec);
+	int n;
+
+	guest_paging(vm, &g);
+	n = gwalk_fetch(&g, rip, access, buf, 15, &pfec);
 
 	if (n <= 0)
 		return n < 0 ? n : -EFAULT;
 	*len = (size_t)n;
 	return 0;
+}
+
+static void load_seg_bases(struct emul_ctx *ctx)
+{
+	ctx->seg_base[INSN_SEG_ES] = vmcs_readnat(GUEST_ES_BASE);
+	ctx->seg_base[INSN_SEG_CS] = vmcs_readnat(GUEST_CS_BASE);
+	ctx->seg_base[INSN_SEG_SS] = vmcs_readnat(GUEST_SS_BASE);
+	ctx->seg_base[INSN_SEG_DS] = vmcs_readnat(GUEST_DS_BASE);
+	ctx->seg_base[INSN_SEG_FS] = vmcs_readnat(GUEST_FS_BASE);
+	ctx->seg_base[INSN_SEG_GS] = vmcs_readnat(GUEST_GS_BASE);
 }
 
 static void mmio_fail(struct vm *vm, gpa_t a, const char *what, int err)
@@ -98,7 +142,8 @@ static void mmio_fail(struct vm *vm, gpa_t a, const char *what, int err)
 
 int vm_mmio_emulate(struct vm *vm, gpa_t a, bool fast)
 {
-	struct emul_ctx ctx = { .opaque = vm, .mmio_read = dev_read, .mmio_write = dev_write };
+	struct emul_ctx ctx = { .opaque = vm, .mmio_read = dev_read, .mmio_write = dev_write,
+				.translate = translate, .mem_read = mem_read, .mem_write = mem_write };
 	uint8_t bytes[16];
 	struct insn in;
 	size_t len;
@@ -119,6 +164,7 @@ int vm_mmio_emulate(struct vm *vm, gpa_t a, bool fast)
 	ctx.regs[RSP] = vmcs_readnat(GUEST_RSP);
 	ctx.rip = vmcs_readnat(GUEST_RIP);
 	ctx.rflags = vmcs_readnat(GUEST_RFLAGS);
+	load_seg_bases(&ctx);
 	ret = emul_mmio(&ctx, &in, a.v);
 	if (ret) {
 		mmio_fail(vm, a, "emulation refused the access", ret);

@@ -130,9 +130,20 @@ static int fill_roms(struct vm *vm, const struct mb2_info *bi)
 	return 0;
 }
 
+static void print_lines(const char *prefix, char *text)
+{
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		pr_info("%s%s\n", prefix, line);
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
 static void print_map(const struct vm *vm)
 {
-	char buf[96];
+	char buf[1024];
 
 	pr_info("vm \"%s\": guest-physical map (%u slots)\n", vm->cfg->name, vm->slots.nr);
 	for (unsigned i = 0; i < vm->cfg->nr_regions; i++) {
@@ -148,7 +159,7 @@ static void print_map(const struct vm *vm)
 			r->name ? "" : "");
 	}
 	if (ept_summary(&vm->ept, &vm->slots, buf, sizeof(buf)) >= 0)
-		pr_info("  EPT: %s\n", buf);
+		print_lines("  EPT: ", buf);
 }
 
 static void msr_allow(uint8_t *bm, uint32_t msr, bool write)
