@@ -42,7 +42,7 @@ static bool gmem_covered_right(const struct memslots *ms, gpa_t a, uint64_t len,
 
 bool gmem_covered(const struct memslots *ms, gpa_t a, uint64_t len, unsigned kinds)
 {
-	return gmem_covered_right(ms, a, len, kinds, REGION_R | REGION_W);
+	return gmem_covered_right(ms, a, len, kinds, REGION_R);
 }
 
 enum gmem_op { GMEM_OP_READ, GMEM_OP_WRITE, GMEM_OP_ZERO };

@@ -21,7 +21,8 @@
 /* Also demand the slot's REGION_R (reads) or REGION_W (writes), as a guest access would. */
 #define GMEM_RIGHTS (1u << 16)
 
-/* True when every byte of [a, a + len) lies in slots of @kinds (true for len 0). */
+/* True when every byte of [a, a + len) lies in slots of @kinds (true for len 0);
+ * with GMEM_RIGHTS, in readable ones. */
 bool gmem_covered(const struct memslots *ms, gpa_t a, uint64_t len, unsigned kinds);
 
 /*
