@@ -146,9 +146,10 @@ static void c_stos_down(uintptr_t p, uint64_t *o)
 		o[2 + i] = mr64(s + 8 * i);
 }
 
+/* movs_dev last: the most exotic form (both sides MMIO). */
 const struct mmio_case mmio_extra_cases[] = {
-    {"unaligned", c_unaligned}, {"xalu0", c_xalu0},	    {"xalu1", c_xalu1},
-    {"xalu2", c_xalu2},		{"rexw_66", c_rexw_66},	    {"null_prefixes", c_null_prefixes},
-    {"movs_dev", c_movs_dev},	{"stos_down", c_stos_down},
+    {"unaligned", c_unaligned}, {"xalu0", c_xalu0},	  {"xalu1", c_xalu1},
+    {"xalu2", c_xalu2},		{"rexw_66", c_rexw_66},	  {"null_prefixes", c_null_prefixes},
+    {"stos_down", c_stos_down}, {"movs_dev", c_movs_dev},
 };
 const unsigned nr_mmio_extra_cases = ARRAY_SIZE(mmio_extra_cases);

@@ -84,6 +84,7 @@ static void mmio_regs(const char *map, uintptr_t p)
 		uint64_t v;                                                                        \
 		uint8_t z;                                                                         \
 		mw64(s, 0x5249505F4C4F4144);                                                       \
+		mw64(s + 8, ~0ULL);                                                                \
 		__asm__ volatile("movl " #sym "+0x300(%%rip), %k0" : "=r"(v) : : "memory");        \
 		mx(#sym, "rip load", v, 0x4C4F4144);                                               \
 		__asm__ volatile("movq " #sym "+0x300(%%rip), %%r10\n\tmov %%r10, %0"              \
@@ -186,9 +187,9 @@ void t_mmio(void)
 
 void t_mmio_extra(void)
 {
+	mmio_moffs();
 	mmio_run_cases("id0", GPA_TESTDEV, mmio_extra_cases, nr_mmio_extra_cases, 0);
 	mmio_run_cases("hi1", VA_HI_DEV + 0x1000, mmio_extra_cases, nr_mmio_extra_cases, 0);
-	mmio_moffs();
 }
 
 /*
