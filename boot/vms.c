@@ -74,6 +74,7 @@ void vms_validate(const struct hv_config *cfg, const struct memmap *map, uint64_
 
 void vms_create_and_run(const struct hv_config *cfg, const char *cmdline)
 {
+	static char inject[32];
 	char extra[128] = "";
 	unsigned n = MIN(cfg->nr_vms, MAX_VMS);
 
@@ -87,6 +88,9 @@ void vms_create_and_run(const struct hv_config *cfg, const char *cmdline)
 			power_off(HV_EXIT_FAIL);
 		}
 	}
-	for (unsigned i = 0; i < n; i++)
+	cmdline_get(cmdline, "inject", inject, sizeof(inject));
+	for (unsigned i = 0; i < n; i++) {
+		vms[i].inject = inject[0] ? inject : NULL;
 		vm_run(&vms[i]);
+	}
 }

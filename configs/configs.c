@@ -4,8 +4,8 @@
  */
 #include "configs/configs.h"
 
-#define TEST_REGIONS()                                                           \
-	{ .gpa = 0, .size = 128 * MiB, .kind = REGION_RAM, .rights = REGION_RWX },     \
+#define TEST_REGIONS(ram)                                                           \
+	{ .gpa = 0, .size = (ram), .kind = REGION_RAM, .rights = REGION_RWX },         \
 	{ .gpa = 0xc0000000, .size = 2 * MiB, .kind = REGION_SHARED, .rights = REGION_R | REGION_W, .name = "shm0" }, \
 	{ .gpa = 0xd0000000, .size = 4 * KiB, .kind = REGION_MMIO_EMUL, .rights = REGION_R | REGION_W, .name = "testdev" }, \
 	{ .gpa = 0xd0001000, .size = 4 * KiB, .kind = REGION_MMIO_EMUL, .rights = REGION_R | REGION_W, .name = "testdev-slow" }, \
@@ -13,7 +13,9 @@
 	{ .gpa = 0xfec00000, .size = 4 * KiB, .kind = REGION_MMIO_PASS, .rights = REGION_R | REGION_W, .hpa = 0xfec00000 }, \
 	{ .gpa = 0xfff00000, .size = 64 * KiB, .kind = REGION_ROM, .rights = REGION_R | REGION_X, .name = "testrom" }
 
-static const struct vm_region test_regions[] = { TEST_REGIONS() };
+static const struct vm_region test_regions[] = { TEST_REGIONS(128 * MiB) };
+/* the demo fits a 128 MiB machine */
+static const struct vm_region demo_regions[] = { TEST_REGIONS(32 * MiB) };
 
 static const struct vm_config test_vms[] = { {
 	.name = "test", .cpu = 0, .regions = test_regions, .nr_regions = ARRAY_SIZE(test_regions),
@@ -22,7 +24,7 @@ static const struct vm_config test_vms[] = { {
 } };
 
 static const struct vm_config demo_vms[] = { {
-	.name = "demo", .cpu = 0, .regions = test_regions, .nr_regions = ARRAY_SIZE(test_regions),
+	.name = "demo", .cpu = 0, .regions = demo_regions, .nr_regions = ARRAY_SIZE(demo_regions),
 	.image = "testguest", .proto = BOOT_MULTIBOOT2,
 	.cmdline = "test=hello,cpuid,hypercall,mmio,rom,shared", .policy = VM_POLICY_STOP,
 } };

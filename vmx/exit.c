@@ -33,11 +33,20 @@ const char *exit_reason_name(uint32_t reason)
 	return reason < NR_EXIT_REASONS && reason_names[reason] ? reason_names[reason] : "unknown";
 }
 
+/* What the guest reads from CR0/CR4: host-owned bits come from the read shadow. */
+static uint64_t guest_visible(uint32_t real, uint32_t mask, uint32_t shadow)
+{
+	uint64_t m = __vmcs_read(mask);
+
+	return (__vmcs_read(real) & ~m) | (__vmcs_read(shadow) & m);
+}
+
 static void handle_triple_fault(struct vm *vm)
 {
 	pr_err("vm \"%s\": triple fault at RIP 0x%lx (CR0 0x%lx CR3 0x%lx CR4 0x%lx)\n",
-	       vm->cfg->name, vmcs_readnat(GUEST_RIP), vmcs_readnat(CR0_READ_SHADOW),
-	       vmcs_readnat(GUEST_CR3), vmcs_readnat(CR4_READ_SHADOW));
+	       vm->cfg->name, vmcs_readnat(GUEST_RIP),
+	       guest_visible(GUEST_CR0, CR0_GUEST_HOST_MASK, CR0_READ_SHADOW), vmcs_readnat(GUEST_CR3),
+	       guest_visible(GUEST_CR4, CR4_GUEST_HOST_MASK, CR4_READ_SHADOW));
 	vm_stop(vm, -1, "triple fault");
 }
 

@@ -10,6 +10,7 @@
 #include "emul/gwalk.h"
 #include "lib/console.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 #include "vm/loader.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
@@ -95,14 +96,27 @@ static int translate(void *opaque, uint64_t gva, bool write, uint64_t *out)
 			       out, &pfec);
 }
 
+/* The other side of a MOVS may be RAM or another device register (device-to-device copy). */
 static int mem_read(void *opaque, uint64_t a, void *buf, unsigned len)
 {
-	return gmem_read(&((struct vm *)opaque)->slots, gpa(a), buf, len);
+	uint64_t v = 0;
+	int ret;
+
+	if (!vm_find_dev(opaque, gpa(a)))
+		return gmem_read(&((struct vm *)opaque)->slots, gpa(a), buf, len);
+	ret = dev_read(opaque, a, len, &v);
+	memcpy(buf, &v, len);
+	return ret;
 }
 
 static int mem_write(void *opaque, uint64_t a, const void *buf, unsigned len)
 {
-	return gmem_write(&((struct vm *)opaque)->slots, gpa(a), buf, len);
+	uint64_t v = 0;
+
+	if (!vm_find_dev(opaque, gpa(a)))
+		return gmem_write(&((struct vm *)opaque)->slots, gpa(a), buf, len);
+	memcpy(&v, buf, len);
+	return dev_write(opaque, a, len, v);
 }
 
 /* Up to 15 instruction bytes at CS:RIP, through the guest's page tables and the slots. */

@@ -210,7 +210,7 @@ static int load_guest(struct vm *vm, const struct mb2_info *bi, const char *extr
 		return ret;
 	}
 	ksnprintf(cmdline, sizeof(cmdline), "%s%s%s", cfg.cmdline ? cfg.cmdline : "",
-		  extra[0] ? " " : "", extra);
+		  cfg.cmdline && cfg.cmdline[0] && extra[0] ? " " : "", extra);
 	cfg.cmdline = cmdline;
 	ret = cfg.proto == BOOT_MULTIBOOT1
 		      ? bootinfo_mb1(&vm->slots, gpa(GUEST_INFO_GPA), GUEST_INFO_MAX, &cfg, NULL, 0, &size)
@@ -307,6 +307,23 @@ void vm_print_stats(const struct vm *vm)
 	pr_info("vm \"%s\": exits%s\n", vm->cfg->name, n ? line : " none");
 }
 
+/*
+ * Test hooks that break the VMCS on purpose, so the tests can see a failed
+ * VM entry explained: an invalid guest state (RFLAGS bit 1 clear) or an
+ * invalid control (a processor-based control the CPU requires, cleared).
+ */
+static void inject_fault(struct vm *vm)
+{
+	if (!vm->inject)
+		return;
+	pr_info("vm \"%s\": test hook inject=%s\n", vm->cfg->name, vm->inject);
+	if (!strcmp(vm->inject, "bad-guest-state"))
+		vmcs_writenat(GUEST_RFLAGS, 0);
+	else if (!strcmp(vm->inject, "bad-control"))
+		vmcs_write32(PROC_BASED_CTLS, vmcs_read32(PROC_BASED_CTLS) &
+						      ~((uint32_t)vmx_caps.proc & -(uint32_t)vmx_caps.proc));
+}
+
 void vm_run(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpu;
@@ -315,6 +332,7 @@ void vm_run(struct vm *vm)
 		vm_stop(vm, -1, "VMPTRLD failed");
 		return;
 	}
+	inject_fault(vm);
 	while (vm->state == VM_RUNNING) {
 		if (vmx_enter(v->regs, v->launched)) {
 			pr_err("vm \"%s\": %s failed, VM-instruction error %u\n", vm->cfg->name,

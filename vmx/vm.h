@@ -68,6 +68,7 @@ struct vm {
 	const char *stop_reason;
 	uint64_t exits[NR_EXIT_REASONS];
 	uint64_t mmio_fast, mmio_slow;
+	const char *inject;	/* test hook: "bad-guest-state" or "bad-control" */
 	char line[VM_LINE_MAX]; /* console output until the newline */
 	unsigned line_len;
 };

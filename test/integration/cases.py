@@ -80,3 +80,112 @@ TESTS = [
          forbid=[r"mem: .*", r"kestrel: micro-hypervisor.*"],
          status=1),
 ]
+
+
+# ---- guests (issue 3): one test per guest scenario, in Bochs with VMX and EPT ----
+
+def guest(name, scenarios, expect, status=0, forbid=(), cmdline="", megs=256, cpu="corei7_skylake_x"):
+    return dict(name=name, machine="bochs", cpu=cpu, megs=megs,
+                cmdline=("config=test guestargs=test=%s %s" % (scenarios, cmdline)).strip(),
+                expect=[r"config: \"test\" valid, 1 VM\(s\)"] + expect,
+                forbid=[r"FATAL.*", r"PANIC.*", r"\[test\] TEST .* FAIL.*"] + list(forbid),
+                status=status)
+
+
+def passes(*names):
+    return [r"\[test\] TEST %s PASS" % n for n in names] + [
+        r"\[test\] ALL PASS", r"vm \"test\": stopped \(debug-exit port\), status 0"]
+
+
+def stopped_by(diag, reason="EPT violation"):
+    return [diag, r"vm \"test\": stopped \(%s\), status -1" % reason]
+
+
+MAP = [
+    r"vm \"test\": guest-physical map \(\d+ slots\)",
+    r"  \[0x000000000\.\.0x008000000\) ram       rwx hpa 0x[0-9a-f]{9} first leaf 2M",
+    r"  \[0x0c0000000\.\.0x0c0200000\) shared    rw- hpa 0x[0-9a-f]{9} first leaf 2M",
+    r"  \[0x0d0000000\.\.0x0d0001000\) mmio-emul rw- hpa 0x000000000 traps",
+    r"  \[0x0fec00000\.\.0x0fec01000\) mmio-pass rw- hpa 0x0fec00000 first leaf 4K",
+    r"  \[0x0fff00000\.\.0x0fff10000\) rom       r-x hpa 0x[0-9a-f]{9} first leaf 4K",
+    r"  EPT: tables: \d+ pages",
+    r"vm \"test\": loaded \"testguest\" \[0x100000\.\.0x[0-9a-f]+\) entry 0x[0-9a-f]+, "
+    r"multiboot2 info at 0x10000, cmdline \"test=hello\"",
+]
+
+TESTS += [
+    guest("guest-hello", "hello", MAP + [
+        r"\[test\] hello: loader \"kestrel\" cmdline \"test=hello\"",
+        r"\[test\] MMAP 0x0000000000000000-0x0000000008000000 type 1",
+        r"\[test\] MMAP 0x00000000fff00000-0x00000000fff10000 type 2"] + passes("hello") + [
+        r"vm \"test\": exits .*io:\d+.*", r"kestrel: exit status 0"]),
+    guest("guest-cpuid", "cpuid", [
+        r"\[test\] cpuid: 1\.ecx 0x[0-9a-f]+; 40000000: 0x40000001 0x7473654b 0x486c6572 0x00000056"]
+        + passes("cpuid") + [r"vm \"test\": exits .*cpuid:\d+.*"]),
+    guest("guest-hypercall", "hypercall", [
+        r"\[test\] hypercall: hello through HC_CONSOLE_WRITE",
+        r"\[test\] hypercall: vm_info version 1 id 0 ram 134217728 name \"test\""]
+        + passes("hypercall") + [r"vm \"test\": exits .*vmcall:\d+.*"]),
+    guest("guest-msr", "msr", passes("msr") + [r"vm \"test\": exits .*rdmsr:\d+.*"]),
+    guest("guest-vmxon-ud", "vmxon", passes("vmxon") + [r"vm \"test\": exits .*vmxon:1.*"]),
+    guest("guest-mmio", "mmio", passes("mmio") +
+          [r"vm \"test\": exits .*ept-violation:\d+ ept-misconfig:\d+"]),
+    guest("guest-mmio-extra", "mmio_extra,mmio_uart", passes("mmio_extra", "mmio_uart")),
+    guest("fault-nx-exec", "nx_exec", stopped_by(
+        r"vm \"test\": EPT violation: instruction fetch at GPA 0xc0000000 \(fetch from "
+        r"non-executable memory\).*\[access X, entry rw-\]")),
+    guest("guest-regions", "rom,shared,passthrough",
+          [r"\[test\] rom: magic \"KSTLROM1\" length \d+ checksum 0x[0-9a-f]+",
+           r"\[test\] TEST rom PASS", r"\[test\] TEST shared PASS",
+           r"\[test\] passthrough: IOAPIC version register 0x[0-9a-f]+ .*"]
+          + passes("passthrough")),
+    guest("fault-oob-read", "oob_read", stopped_by(
+        r"vm \"test\": EPT violation: read at GPA 0x40000000 \(outside the VM's memory map\), "
+        r"RIP 0x[0-9a-f]+, qualification 0x[0-9a-f]+ \[access R, entry ---\]") +
+        [r"kestrel: exit status 0"]),
+    guest("fault-oob-write", "oob_write", stopped_by(
+        r"vm \"test\": EPT violation: write at GPA 0xe0000000 \(outside the VM's memory map\).*"
+        r"\[access W, entry ---\]")),
+    guest("fault-oob-exec", "oob_exec", stopped_by(
+        r"vm \"test\": EPT violation: instruction fetch at GPA 0x40000000 \(outside the VM's "
+        r"memory map\), RIP 0x40000000.*\[access X, entry ---\]")),
+    guest("fault-rom-write", "rom_write", stopped_by(
+        r"vm \"test\": EPT violation: write at GPA 0xfff00000 \(write to read-only memory\).*"
+        r"\[access W, entry r-x\]")),
+    guest("fault-triple", "triple_fault", stopped_by(
+        r"vm \"test\": triple fault at RIP 0x[0-9a-f]+ \(CR0 0x[0-9a-f]+ CR3 0x[0-9a-f]+ CR4 0x[0-9a-f]+\)",
+        "triple fault") + [r"vm \"test\": exits triple-fault:1 .*"]),
+    guest("entry-fail-guest-state", "hello", [
+        r"vm \"test\": VM entry failed: invalid guest state \(exit reason 33\)",
+        r"vm \"test\":   audit: guest RFLAGS: bit 1 must be 1, bits 3, 5, 15 and 63:22 must be 0",
+        r"vm \"test\":   audit: 1 problem\(s\) found; .*",
+        r"vm \"test\": stopped \(VM entry failed\), status -1"], cmdline="inject=bad-guest-state"),
+    guest("entry-fail-control", "hello", [
+        r"vm \"test\": VMLAUNCH failed, VM-instruction error 7",
+        r"vm \"test\":   VM-instruction error 7: VM entry with invalid control field\(s\)",
+        r"vm \"test\":   audit: processor-based controls violate their capability MSR",
+        r"vm \"test\": stopped \(VM entry failed\), status -1"], cmdline="inject=bad-control"),
+    dict(name="guest-mb1", machine="bochs", megs=256, cmdline="config=mb1",
+         expect=[r"vm \"legacy\": loaded \"mb1guest\" .* multiboot info at 0x10000.*",
+                 r"\[legacy\] MB1 magic ok", r"\[legacy\] MB1 PASS",
+                 r"vm \"legacy\": stopped \(debug-exit port\), status 0"],
+         forbid=[r"FATAL.*", r"PANIC.*"]),
+    dict(name="config-overlap", machine="bochs", cmdline="config=bad-overlap",
+         expect=[r"config: vm \"rt0\": region 1 \[0x100000\.\.0x300000\) overlaps region 0 "
+                 r"\[0x0\.\.0x200000\)", r"config: \"bad-overlap\" rejected; no VM was started"],
+         forbid=[r"vm \"rt0\": loaded.*"], status=1),
+    dict(name="config-missing-module", machine="bochs", cmdline="config=bad-module",
+         expect=[r"config: vm \"lost\": .*nosuchkernel.*",
+                 r"config: \"bad-module\" rejected; no VM was started"], status=1),
+    dict(name="config-too-big", machine="bochs", cmdline="config=bad-huge",
+         expect=[r"config: config \"bad-huge\": guest memory 0x1000000000 \(ram 0x1000000000 \+ rom "
+                 r"0x0 \+ shared 0x0\) exceeds free RAM 0x[0-9a-f]+",
+                 r"config: \"bad-huge\" rejected; no VM was started"],
+         status=1),
+    dict(name="config-unknown", machine="bochs", cmdline="config=nope",
+         expect=[r"config: no configuration named \"nope\"; built in: demo test mb1 .*"], status=1),
+    dict(name="run-demo", machine="bochs", megs=256, cmdline="",
+         expect=[r"config: \"demo\" valid, 1 VM\(s\)", r"\[demo\] ALL PASS",
+                 r"vm \"demo\": stopped \(debug-exit port\), status 0"],
+         forbid=[r"FATAL.*", r"PANIC.*", r"\[demo\] TEST .* FAIL.*"]),
+]
