@@ -125,7 +125,7 @@ int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, uint64_t size, uint64_t flags
  * Remove every translation and MMIO marker in [gpa, gpa+size), splitting large
  * leaves that straddle the ends. Frees tables left empty.
  * Returns 0, -EINVAL (alignment, range) or -ENOMEM (a split failed; nothing
- * changed).
+ * changed). The caller flushes with INVEPT if a CPU may cache the old entries.
  */
 int ept_unmap(struct ept *ept, gpa_t gpa, uint64_t size);
 
