@@ -20,7 +20,7 @@ KASFLAGS := -D__ASSEMBLY__ -I. -MMD -MP -fno-pic -fno-pie
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
 # Host-buildable sources: these must not touch hardware.
-HOST_SRCS := $(wildcard boot/mb2.c) $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c) lib/printf.c
+HOST_SRCS := $(wildcard boot/mb2.c) $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c fw/*.c) lib/printf.c
 # Hypervisor-only sources.
 HV_ONLY   := $(wildcard boot/*.S boot/*.c arch/x86/*.S arch/x86/*.c vmx/*.c vmx/*.S drivers/*.c \
 	devices/*.c configs/*.c) lib/string.c lib/console.c
