@@ -59,10 +59,26 @@ static int dev_write(void *opaque, uint64_t a, unsigned width, uint64_t val)
 	return d->ops->write(vm, d->state, a - d->base.v, width, val);
 }
 
+/*
+ * Guest page-table entries and instruction bytes: almost always inside one
+ * RAM slot, so read them straight through the direct map; anything else
+ * (slot boundaries, ROM, holes) takes the general accessor.
+ */
 static int read_gpa(void *opaque, uint64_t a, void *buf, size_t len)
 {
 	struct vm *vm = opaque;
+	const struct mem_slot *s = vm->last_slot;
 
+	if (!s || a - memslot_gpa(s).v >= memslot_size(s))
+		s = vm->last_slot = memslot_find(&vm->slots, gpa(a));
+	if (likely(s && s->kind == REGION_RAM && a + len <= memslot_gpa(s).v + memslot_size(s))) {
+		const void *src = hpa_to_va(hpa(s->hpa.v + (a - memslot_gpa(s).v)));
+		if (len == 8)
+			*(uint64_t *)buf = *(const uint64_t *)src;
+		else
+			memcpy(buf, src, len);
+		return 0;
+	}
 	return gmem_read(&vm->slots, gpa(a), buf, len);
 }
 
@@ -160,7 +176,7 @@ int vm_mmio_emulate(struct vm *vm, gpa_t a, bool fast)
 				.translate = translate, .mem_read = mem_read, .mem_write = mem_write };
 	uint8_t bytes[16];
 	struct insn in;
-	size_t len;
+	size_t len = 0;
 	int ret;
 
 	ret = fetch_insn(vm, bytes, &len);
@@ -178,7 +194,8 @@ int vm_mmio_emulate(struct vm *vm, gpa_t a, bool fast)
 	ctx.regs[RSP] = vmcs_readnat(GUEST_RSP);
 	ctx.rip = vmcs_readnat(GUEST_RIP);
 	ctx.rflags = vmcs_readnat(GUEST_RFLAGS);
-	load_seg_bases(&ctx);
+	if (in.op == EMUL_MOVS)
+		load_seg_bases(&ctx);
 	ret = emul_mmio(&ctx, &in, a.v);
 	if (ret) {
 		mmio_fail(vm, a, "emulation refused the access", ret);

@@ -54,6 +54,7 @@ struct vm {
 	unsigned id;
 	owner_t owner;
 	struct memslots slots;
+	const struct mem_slot *last_slot; /* cache for guest page-walk reads */
 	struct ept ept;
 	uint64_t eptp;
 	struct vcpu vcpu;
