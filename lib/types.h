@@ -41,6 +41,8 @@ static inline pfn_t hpa_to_pfn(hpa_t a) { return a.v >> PAGE_SHIFT; }
 static inline hpa_t pfn_to_hpa(pfn_t f) { return (hpa_t){ f << PAGE_SHIFT }; }
 static inline gfn_t gpa_to_gfn(gpa_t a) { return a.v >> PAGE_SHIFT; }
 
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
 #define __packed	__attribute__((packed))
 #define __aligned(n)	__attribute__((aligned(n)))
 #define __unused	__attribute__((unused))

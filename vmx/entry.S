@@ -1,9 +1,11 @@
 /*
- * The world switch. vmx_enter(regs, launched) saves the host's callee-saved
- * registers, points HOST_RSP at this frame, loads the guest GPRs and enters.
- * On VM exit the CPU lands at vmx_exit_entry with RSP = HOST_RSP: guest GPRs
- * go back to regs[] and vmx_enter returns 0. A failed VMLAUNCH/VMRESUME falls
- * through and returns 1. The HC_NULL_MIN hypercall is answered right here:
+ * The world switch and the run loop. vmx_enter(regs, launched) saves the
+ * host's callee-saved registers, points HOST_RSP at this frame, loads the
+ * guest GPRs and enters. On a VM exit the CPU lands at vmx_exit_entry with
+ * RSP = HOST_RSP: guest GPRs go to regs[], vmx_exit_dispatch(regs, reason)
+ * handles the exit and the guest resumes right away while it returns
+ * nonzero; when it returns 0 (the VM stopped), vmx_enter returns 0. A failed
+ * VMLAUNCH/VMRESUME returns 1. The HC_NULL_MIN hypercall is answered here:
  * the bare-minimum exit (save, read reason, advance RIP, restore, resume)
  * that the benchmark uses as its reference.
  */
@@ -44,6 +46,27 @@ vmx_enter:
 	vmwrite %rsp, %rax
 	movl %esi, %eax			/* launched? */
 	testl %eax, %eax
+	jnz resume
+
+	call load_guest_regs
+	vmlaunch
+	jmp entry_failed
+resume:
+	call load_guest_regs
+	vmresume
+entry_failed:				/* nothing of the guest ran */
+	popq %rdi
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	movl $1, %eax
+	ret
+
+/* Load guest GPRs from regs (in %rdi); %rdi last. Keeps the flags. */
+load_guest_regs:
 	movq R_RAX(%rdi), %rax
 	movq R_RCX(%rdi), %rcx
 	movq R_RDX(%rdi), %rdx
@@ -58,20 +81,7 @@ vmx_enter:
 	movq R_R13(%rdi), %r13
 	movq R_R14(%rdi), %r14
 	movq R_R15(%rdi), %r15
-	movq R_RDI(%rdi), %rdi		/* flags from testl survive the movs */
-	jnz 1f
-	vmlaunch
-	jmp 2f
-1:	vmresume
-2:	/* VM entry failed: nothing of the guest ran */
-	popq %rdi
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
-	movl $1, %eax
+	movq R_RDI(%rdi), %rdi
 	ret
 
 	.globl vmx_exit_entry
@@ -112,9 +122,19 @@ vmx_exit_entry:
 	movq R_RAX(%rdi), %rax
 	movq R_RDI(%rdi), %rdi
 	vmresume
-	jmp 2b
+	jmp entry_failed
 
-3:	popq %rdi
+	/* every other exit: the C handlers; resume here while they say so */
+3:	movl %ecx, %esi			/* exit reason */
+	call vmx_exit_dispatch		/* (regs, reason): nonzero = resume */
+	testl %eax, %eax
+	jz 4f
+	movq (%rsp), %rdi
+	call load_guest_regs
+	vmresume
+	jmp entry_failed
+
+4:	popq %rdi
 	popq %r15
 	popq %r14
 	popq %r13

@@ -63,7 +63,7 @@ static uint64_t vm_ram_bytes(const struct vm *vm)
 	return n;
 }
 
-static int64_t hc_console_write(struct vm *vm, uint64_t buf, uint64_t len)
+static __attribute__((noinline)) int64_t hc_console_write(struct vm *vm, uint64_t buf, uint64_t len)
 {
 	char tmp[256];
 
@@ -80,7 +80,7 @@ static int64_t hc_console_write(struct vm *vm, uint64_t buf, uint64_t len)
 	return (int64_t)len;
 }
 
-static int64_t hc_vm_info(struct vm *vm, uint64_t at)
+static __attribute__((noinline)) int64_t hc_vm_info(struct vm *vm, uint64_t at)
 {
 	struct hc_vm_info info = { .version = 1, .vm_id = vm->id, .ram_bytes = vm_ram_bytes(vm) };
 	size_t n = strnlen(vm->cfg->name, sizeof(info.name) - 1);

@@ -173,7 +173,3 @@ void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error)
 	vmcs_write32(ENTRY_INTR_INFO, info);
 }
 
-void vcpu_advance_rip(void)
-{
-	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + vmcs_read32(EXIT_INSTR_LEN));
-}

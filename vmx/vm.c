@@ -324,6 +324,16 @@ static void inject_fault(struct vm *vm)
 						      ~((uint32_t)vmx_caps.proc & -(uint32_t)vmx_caps.proc));
 }
 
+/* Called from vmx/entry.S after every VM exit; nonzero means resume the guest. */
+int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
+{
+	struct vm *vm = container_of(regs, struct vm, vcpu.regs[0]);
+
+	vm->vcpu.launched = true;
+	vmx_handle_exit(vm, reason & EXIT_REASON_BASIC);
+	return likely(vm->state == VM_RUNNING);
+}
+
 void vm_run(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpu;
@@ -333,17 +343,11 @@ void vm_run(struct vm *vm)
 		return;
 	}
 	inject_fault(vm);
-	while (vm->state == VM_RUNNING) {
-		if (vmx_enter(v->regs, v->launched)) {
-			pr_err("vm \"%s\": %s failed, VM-instruction error %u\n", vm->cfg->name,
-			       v->launched ? "VMRESUME" : "VMLAUNCH", vmcs_read32(VM_INSTRUCTION_ERROR));
-			vmx_audit_entry_failure(vm, true);
-			vm_stop(vm, -1, "VM entry failed");
-			break;
-		}
-		v->launched = true;
-		uint32_t reason = vmcs_read32(EXIT_REASON);
-		vmx_handle_exit(vm, reason & EXIT_REASON_BASIC);
+	if (vmx_enter(v->regs, v->launched)) {
+		pr_err("vm \"%s\": %s failed, VM-instruction error %u\n", vm->cfg->name,
+		       v->launched ? "VMRESUME" : "VMLAUNCH", vmcs_read32(VM_INSTRUCTION_ERROR));
+		vmx_audit_entry_failure(vm, true);
+		vm_stop(vm, -1, "VM entry failed");
 	}
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);

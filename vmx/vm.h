@@ -10,6 +10,7 @@
 #include "mm/page.h"
 #include "vm/config.h"
 #include "vm/memslot.h"
+#include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
 #define NR_EXIT_REASONS 70
@@ -83,7 +84,10 @@ void vm_console_putc(struct vm *vm, char c);
 /* vmx/vcpu.c */
 int vcpu_setup(struct vm *vm, uint64_t entry, uint64_t ebx_info, uint32_t eax_magic);
 void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error);
-void vcpu_advance_rip(void);
+static inline void vcpu_advance_rip(void)
+{
+	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + vmcs_read32(EXIT_INSTR_LEN));
+}
 
 /* vmx/exit.c */
 void vmx_handle_exit(struct vm *vm, uint32_t reason);

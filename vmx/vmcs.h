@@ -66,9 +66,28 @@ enum vmcs_field {
 #define VMCS_W32	2
 #define VMCS_WNAT	3
 
-/* Raw VMREAD/VMWRITE; a failure here is a hypervisor bug (BUG_ON in vmcs.c). */
-uint64_t __vmcs_read(uint32_t field);
-void __vmcs_write(uint32_t field, uint64_t value);
+/* Raw VMREAD/VMWRITE; a failure is a hypervisor bug (wrong field, no current VMCS). */
+__noreturn void vmcs_fail(const char *op, uint32_t field, uint64_t value);
+
+static inline uint64_t __vmcs_read(uint32_t field)
+{
+	uint64_t v;
+	uint8_t ok;
+
+	__asm__ volatile("vmread %2, %1; seta %0" : "=qm"(ok), "=rm"(v) : "r"((uint64_t)field) : "cc");
+	if (unlikely(!ok))
+		vmcs_fail("VMREAD", field, 0);
+	return v;
+}
+
+static inline void __vmcs_write(uint32_t field, uint64_t value)
+{
+	uint8_t ok;
+
+	__asm__ volatile("vmwrite %2, %1; seta %0" : "=qm"(ok) : "r"((uint64_t)field), "rm"(value) : "cc");
+	if (unlikely(!ok))
+		vmcs_fail("VMWRITE", field, value);
+}
 
 #define VMCS_CHECKED(f, w) (__extension__({ static_assert(VMCS_WIDTH(f) == (w), "VMCS field width"); (uint32_t)(f); }))
 #define vmcs_read16(f)	 ((uint16_t)__vmcs_read(VMCS_CHECKED(f, VMCS_W16)))

@@ -23,22 +23,13 @@ static hpa_t vmxon_region;
 		ok;                                                                    \
 	})
 
-uint64_t __vmcs_read(uint32_t field)
+__noreturn void vmcs_fail(const char *op, uint32_t field, uint64_t value)
 {
-	uint64_t v;
-	uint8_t ok;
+	uint64_t err = 0;
 
-	__asm__ volatile("vmread %2, %1; seta %0" : "=qm"(ok), "=rm"(v) : "r"((uint64_t)field) : "cc");
-	if (!ok)
-		panic("VMREAD of field 0x%x failed", field);
-	return v;
-}
-
-void __vmcs_write(uint32_t field, uint64_t value)
-{
-	if (!VMX_OK("vmwrite %2, %1", "r"((uint64_t)field), "rm"(value)))
-		panic("VMWRITE of field 0x%x = 0x%lx failed (error %lu)", field, value,
-		      __vmcs_read(VM_INSTRUCTION_ERROR));
+	__asm__ volatile("vmread %1, %0" : "=rm"(err) : "r"((uint64_t)VM_INSTRUCTION_ERROR) : "cc");
+	panic("%s of VMCS field 0x%x (value 0x%lx) failed, VM-instruction error %lu", op, field,
+	      value, err);
 }
 
 static void set_vmx_fixed_bits(void)
