@@ -27,7 +27,7 @@ int port_io(struct vm *vm, uint16_t port, unsigned size, bool in, uint32_t *val)
 		return 0;
 	}
 	if (port == DEBUG_EXIT && !in) {
-		vm_stop(vm, (int)(*val & 0xff), "debug-exit port");
+		vm_fault(vm, (int)(*val & 0xff), "debug-exit port");
 		return 0;
 	}
 	if (in)

@@ -40,6 +40,7 @@ enum boot_proto {
 enum vm_policy { VM_POLICY_STOP, VM_POLICY_RESTART };
 
 #define VM_FLAG_PRIVILEGED BIT(0) /* may ask for hypervisor statistics */
+#define VM_FLAG_BACKGROUND BIT(1) /* the run ends when every VM without this flag stopped */
 
 struct vm_config {
 	const char *name;
@@ -51,6 +52,8 @@ struct vm_config {
 	const char *cmdline; /* guest command line */
 	enum vm_policy policy;
 	uint32_t flags;
+	uint64_t watchdog;   /* TSC ticks allowed between heartbeat hypercalls; 0: no watchdog */
+	unsigned max_restarts; /* with VM_POLICY_RESTART; 0 means the default (64) */
 };
 
 /* A named set of VMs the hypervisor's command line can pick ("config=NAME"). */

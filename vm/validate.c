@@ -14,7 +14,7 @@
 static_assert(OWNER_VM(VALIDATE_MAX_VMS - 1) < OWNER_SHARED_BASE, "one owner tag per VM");
 static_assert(IS_ALIGNED(VALIDATE_BOOT_GPA, PAGE_SIZE), "boot GPA is a page");
 
-#define VM_FLAGS_KNOWN VM_FLAG_PRIVILEGED
+#define VM_FLAGS_KNOWN (VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND)
 
 static const char *const kind_names[] = REGION_KIND_NAMES;
 static_assert(ARRAY_SIZE(kind_names) == REGION_KIND_COUNT, "a name per region kind");

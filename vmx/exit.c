@@ -47,20 +47,12 @@ static void handle_triple_fault(struct vm *vm)
 	       vm->cfg->name, vmcs_readnat(GUEST_RIP),
 	       guest_visible(GUEST_CR0, CR0_GUEST_HOST_MASK, CR0_READ_SHADOW), vmcs_readnat(GUEST_CR3),
 	       guest_visible(GUEST_CR4, CR4_GUEST_HOST_MASK, CR4_READ_SHADOW));
-	vm_stop(vm, -1, "triple fault");
+	vm_fault(vm, -1, "triple fault");
 }
 
 static void handle_external_interrupt(struct vm *vm)
 {
 	/* Acknowledged on exit; the hypervisor has no interrupt sources of its own yet. */
-}
-
-static void handle_hlt(struct vm *vm)
-{
-	vcpu_advance_rip();
-	pr_info("vm \"%s\": halted at RIP 0x%lx with nothing to wake it\n", vm->cfg->name,
-		vmcs_readnat(GUEST_RIP));
-	vm_stop(vm, 0, "halted");
 }
 
 static void handle_vmx_instruction(struct vm *vm)
@@ -89,6 +81,8 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
 	[EXIT_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_CPUID] = handle_cpuid,
 	[EXIT_HLT] = handle_hlt,
+	[EXIT_INTR_WINDOW] = handle_interrupt_window,
+	[EXIT_PREEMPT_TIMER] = handle_preemption_timer,
 	[EXIT_VMCALL] = handle_vmcall,
 	[EXIT_VMCLEAR] = handle_vmx_instruction,
 	[EXIT_VMLAUNCH] = handle_vmx_instruction,
@@ -122,7 +116,7 @@ void vmx_handle_exit(struct vm *vm, uint32_t reason)
 		pr_err("vm \"%s\": unhandled VM exit %u (%s) at RIP 0x%lx, qualification 0x%lx\n",
 		       vm->cfg->name, reason, exit_reason_name(reason), vmcs_readnat(GUEST_RIP),
 		       vmcs_readnat(EXIT_QUALIFICATION));
-		vm_stop(vm, -1, "unhandled exit");
+		vm_fault(vm, -1, "unhandled exit");
 		return;
 	}
 	fn(vm);

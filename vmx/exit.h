@@ -34,5 +34,8 @@ void handle_rdmsr(struct vm *vm);
 void handle_wrmsr(struct vm *vm);
 void handle_xsetbv(struct vm *vm);
 void handle_ept_violation(struct vm *vm);
+void handle_hlt(struct vm *vm);
+void handle_interrupt_window(struct vm *vm);
+void handle_preemption_timer(struct vm *vm);
 
 #endif

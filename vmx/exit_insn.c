@@ -50,8 +50,10 @@ struct hc_vm_info {
 	uint32_t vm_id;
 	uint64_t ram_bytes;
 	char name[32];
+	uint32_t restarts; /* version 2 */
+	uint32_t cpu;
 };
-static_assert(sizeof(struct hc_vm_info) == 48, "hc_vm_info layout (docs/abi.md)");
+static_assert(sizeof(struct hc_vm_info) == 56, "hc_vm_info layout (docs/abi.md, ABI version 2)");
 
 static uint64_t vm_ram_bytes(const struct vm *vm)
 {
@@ -82,7 +84,8 @@ static __attribute__((noinline)) int64_t hc_console_write(struct vm *vm, uint64_
 
 static __attribute__((noinline)) int64_t hc_vm_info(struct vm *vm, uint64_t at)
 {
-	struct hc_vm_info info = { .version = 1, .vm_id = vm->id, .ram_bytes = vm_ram_bytes(vm) };
+	struct hc_vm_info info = { .version = 2, .vm_id = vm->id, .ram_bytes = vm_ram_bytes(vm),
+				   .restarts = vm->restarts, .cpu = vm->cpu };
 	size_t n = strnlen(vm->cfg->name, sizeof(info.name) - 1);
 
 	memcpy(info.name, vm->cfg->name, n);
@@ -102,6 +105,11 @@ void handle_vmcall(struct vm *vm)
 		vm_stop(vm, (int)r[RDI], "exit hypercall");
 		return;
 	case HC_VM_INFO: ret = hc_vm_info(vm, r[RDI]); break;
+	case HC_HEARTBEAT:
+		vm_watchdog_kick(vm);
+		ret = 0;
+		break;
+	case HC_DOORBELL: ret = vm_ring_doorbell(vm, r[RDI]); break;
 	case HC_STATS:
 		ret = vm->cfg->flags & VM_FLAG_PRIVILEGED ? 0 : -EPERM;
 		if (!ret)
@@ -174,7 +182,7 @@ void handle_cr_access(struct vm *vm)
 	else {
 		pr_err("vm \"%s\": unexpected control-register exit, qualification 0x%lx\n",
 		       vm->cfg->name, q);
-		vm_stop(vm, -1, "control-register access");
+		vm_fault(vm, -1, "control-register access");
 		return;
 	}
 	if (cr == 0)
@@ -199,7 +207,7 @@ void handle_io(struct vm *vm)
 	if (q & IOQ_STRING) {
 		pr_err("vm \"%s\": string I/O (INS/OUTS) on port 0x%x is not supported\n",
 		       vm->cfg->name, IOQ_PORT(q));
-		vm_stop(vm, -1, "string I/O");
+		vm_fault(vm, -1, "string I/O");
 		return;
 	}
 	vcpu_advance_rip();

@@ -167,7 +167,7 @@ static void mmio_fail(struct vm *vm, gpa_t a, const char *what, int err)
 {
 	pr_err("vm \"%s\": MMIO at GPA 0x%lx, RIP 0x%lx: %s (%d)\n", vm->cfg->name, a.v,
 	       vmcs_readnat(GUEST_RIP), what, err);
-	vm_stop(vm, -1, "MMIO emulation failed");
+	vm_fault(vm, -1, "MMIO emulation failed");
 }
 
 int vm_mmio_emulate(struct vm *vm, gpa_t a, bool fast)
@@ -226,7 +226,7 @@ static void violation_stop(struct vm *vm, gpa_t a, uint64_t q, const char *why)
 	if (q & EPTQ_GLA_VALID)
 		pr_err("vm \"%s\":   guest linear address 0x%lx\n", vm->cfg->name,
 		       vmcs_readnat(GUEST_LINEAR_ADDRESS));
-	vm_stop(vm, -1, "EPT violation");
+	vm_fault(vm, -1, "EPT violation");
 }
 
 void handle_ept_violation(struct vm *vm)

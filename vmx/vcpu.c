@@ -17,17 +17,34 @@
 #define CR0_ET BIT(4)
 #define GUEST_PAT_DEFAULT 0x0007040600070406ULL
 
+/*
+ * The preemption timer gives every VM a periodic tick (watchdog, end of the
+ * run); it counts down at the TSC rate divided by 2^IA32_VMX_MISC[4:0].
+ */
+#define TICK_TSC 4000000
+#define VMX_MISC_TIMER_RATE GENMASK(4, 0)
+
+static void setup_tick(struct vm *vm)
+{
+	unsigned rate = (unsigned)(rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_TIMER_RATE);
+	uint64_t tick = vm->cfg->watchdog ? MIN(vm->cfg->watchdog, TICK_TSC) : TICK_TSC;
+
+	vm->timer_reload = (uint32_t)MAX(tick >> rate, 1);
+	vmcs_write32(GUEST_PREEMPTION_TIMER, vm->timer_reload);
+}
+
 static int setup_controls(struct vm *vm)
 {
 	const struct vmx_caps *c = &vmx_caps;
-	uint32_t pin = vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING);
+	uint32_t pin = vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_PREEMPT_TIMER);
 	uint32_t proc = vmx_adjust_ctls(c->proc, PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
 						 PROC_USE_MSR_BITMAPS | PROC_SECONDARY);
 	uint32_t want2 = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
 			 PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
 	uint32_t proc2 = vmx_adjust_ctls(c->proc2, want2);
 	uint32_t exit = vmx_adjust_ctls(c->exit, EXIT_HOST_64BIT | EXIT_ACK_INTR | EXIT_SAVE_PAT |
-						 EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER);
+						 EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+						 EXIT_SAVE_PREEMPT_TIMER);
 	uint32_t entry = vmx_adjust_ctls(c->entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER);
 
 	if (!(proc2 & PROC2_ENABLE_EPT) || !(proc2 & PROC2_UNRESTRICTED_GUEST))
@@ -42,6 +59,7 @@ static int setup_controls(struct vm *vm)
 	vmcs_write64(MSR_BITMAP, vm->msr_bitmap_hpa.v);
 	vmcs_write64(EPT_POINTER, vm->eptp);
 	vmcs_write16(VPID, vm->vcpu.vpid);
+	setup_tick(vm);
 	return 0;
 }
 
@@ -144,7 +162,7 @@ static void setup_guest_state(uint64_t entry)
 int vcpu_setup(struct vm *vm, uint64_t entry, uint64_t ebx_info, uint32_t eax_magic)
 {
 	struct vcpu *v = &vm->vcpu;
-	int ret = vmcs_alloc_load(&v->vmcs);
+	int ret = v->vmcs.v ? vmcs_clear_load(v->vmcs) : vmcs_alloc_load(&v->vmcs);
 
 	if (ret)
 		return ret;

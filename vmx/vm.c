@@ -51,7 +51,7 @@ static int add_backed(struct vm *vm, const struct vm_region *r, uint16_t idx, ow
 		}
 		if (vm->nr_ram == VM_MAX_RAM_BLOCKS)
 			return -ENOSPC;
-		vm->ram[vm->nr_ram++] = (struct ram_block){ h, k };
+		vm->ram[vm->nr_ram++] = (struct ram_block){ h, k, r->kind == REGION_RAM };
 		memset(hpa_to_va(h), 0, PAGE_SIZE << k);
 		struct mem_slot s = { gfn, 1ULL << k, h, r->kind, r->rights, idx };
 		int ret = memslot_add(&vm->slots, &s);
@@ -189,9 +189,10 @@ static int setup_msr_bitmap(struct vm *vm)
 	return 0;
 }
 
-static int load_guest(struct vm *vm, const struct mb2_info *bi, const char *extra)
+int vm_load_guest(struct vm *vm)
 {
-	const struct mb2_module *m = find_module(bi, vm->cfg->image);
+	const struct mb2_module *m = find_module(boot_mb2_info(), vm->cfg->image);
+	const char *extra = vm->extra_args ? vm->extra_args : "";
 	static char cmdline[VALIDATE_CMDLINE_MAX + 128];
 	struct vm_config cfg = *vm->cfg;
 	char err[LOADER_ERR_LEN];
@@ -251,7 +252,6 @@ static int build_memory(struct vm *vm)
 
 int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const char *extra)
 {
-	const struct mb2_info *bi = boot_mb2_info();
 	int ret;
 
 	memset(vm, 0, sizeof(*vm));
@@ -260,14 +260,17 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const cha
 	vm->owner = OWNER_VM(id);
 	ret = build_memory(vm);
 	if (!ret)
-		ret = fill_roms(vm, bi);
+		ret = fill_roms(vm, boot_mb2_info());
 	if (!ret)
 		ret = setup_msr_bitmap(vm);
 	if (!ret)
 		print_map(vm);
+	vm->extra_args = extra;
 	if (!ret)
-		ret = load_guest(vm, bi, extra);
+		ret = vm_load_guest(vm);
 	vm->state = ret ? VM_STOPPED : VM_RUNNING;
+	if (!ret)
+		vm_register(vm);
 	return ret;
 }
 
@@ -305,6 +308,9 @@ void vm_print_stats(const struct vm *vm)
 			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s:%lu",
 				       exit_reason_name(r), vm->exits[r]);
 	pr_info("vm \"%s\": exits%s\n", vm->cfg->name, n ? line : " none");
+	pr_info("vm \"%s\": cpu %u, restarts %u, watchdog fires %u, doorbells sent %lu received %lu\n",
+		vm->cfg->name, vm->cpu, vm->restarts, vm->watchdog_fires, vm->doorbells_sent,
+		vm->doorbells_received);
 }
 
 /*
@@ -331,7 +337,12 @@ int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 
 	vm->vcpu.launched = true;
 	vmx_handle_exit(vm, reason & EXIT_REASON_BASIC);
-	return likely(vm->state == VM_RUNNING);
+	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm))
+		return 0;
+	if (unlikely(vm->state != VM_RUNNING))
+		return 0;
+	vm_deliver_pending(vm);
+	return 1;
 }
 
 void vm_run(struct vm *vm)
@@ -343,11 +354,18 @@ void vm_run(struct vm *vm)
 		return;
 	}
 	inject_fault(vm);
-	if (vmx_enter(v->regs, v->launched)) {
-		pr_err("vm \"%s\": %s failed, VM-instruction error %u\n", vm->cfg->name,
-		       v->launched ? "VMRESUME" : "VMLAUNCH", vmcs_read32(VM_INSTRUCTION_ERROR));
-		vmx_audit_entry_failure(vm, true);
-		vm_stop(vm, -1, "VM entry failed");
+	vm_watchdog_kick(vm);
+	while (vm->state == VM_RUNNING) {
+		if (vmx_enter(v->regs, v->launched)) {
+			pr_err("vm \"%s\": %s failed, VM-instruction error %u\n", vm->cfg->name,
+			       v->launched ? "VMRESUME" : "VMLAUNCH",
+			       vmcs_read32(VM_INSTRUCTION_ERROR));
+			vmx_audit_entry_failure(vm, true);
+			vm_stop(vm, -1, "VM entry failed");
+		}
+		if (vm->state == VM_RESTARTING && vm_restart(vm))
+			vm_stop(vm, -1, "restart failed");
+		vm_watchdog_kick(vm);
 	}
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);

@@ -36,7 +36,7 @@ struct mmio_dev {
 	void *state;
 };
 
-enum vm_state { VM_RUNNING, VM_STOPPED };
+enum vm_state { VM_RUNNING, VM_RESTARTING, VM_STOPPED };
 
 struct vcpu {
 	uint64_t regs[NR_GPRS]; /* guest GPRs while in root; regs[RSP] synced on demand */
@@ -48,6 +48,7 @@ struct vcpu {
 struct ram_block {
 	hpa_t hpa;
 	unsigned order;
+	bool scrub; /* RAM: zeroed on restart (ROM keeps its image, shared memory its data) */
 };
 
 struct vm {
@@ -71,13 +72,34 @@ struct vm {
 	uint64_t exits[NR_EXIT_REASONS];
 	uint64_t mmio_fast, mmio_slow;
 	const char *inject;	/* test hook: "bad-guest-state" or "bad-control" */
+	const char *extra_args;	/* added to the guest command line (hypervisor's guestargs=) */
+	unsigned cpu;		/* physical CPU running it */
+	unsigned restarts, watchdog_fires;
+	uint64_t doorbells_sent, doorbells_received;
+	uint64_t wd_deadline;	/* TSC by which the next heartbeat is due */
+	volatile bool irq_pending; /* doorbell rung, not yet injected */
+	uint32_t timer_reload;	   /* preemption-timer value of one tick */
 	char line[VM_LINE_MAX]; /* console output until the newline */
 	unsigned line_len;
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const char *extra_args);
 void vm_run(struct vm *vm);
+/* Final: the VM stops whatever its policy (HC_EXIT, failed VM entry). */
 void vm_stop(struct vm *vm, int status, const char *why);
+/* A fatal guest event: stop or restart per the VM's policy (vmx/lifecycle.c). */
+void vm_fault(struct vm *vm, int status, const char *why);
+int vm_restart(struct vm *vm);
+int vm_load_guest(struct vm *vm);
+void vm_watchdog_kick(struct vm *vm);
+/* True (and the policy applied) when the heartbeat is overdue. */
+bool vm_watchdog_expired(struct vm *vm);
+int vm_ring_doorbell(struct vm *from, uint64_t peer);
+void vm_deliver_pending(struct vm *vm);
+void vm_register(struct vm *vm);
+struct vm *vm_by_id(unsigned id);
+unsigned vm_count(void);
+extern volatile bool hv_stopping; /* the foreground VMs are done: background VMs stop too */
 void vm_print_stats(const struct vm *vm);
 void vm_console_putc(struct vm *vm, char c);
 

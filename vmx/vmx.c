@@ -70,13 +70,18 @@ int vmcs_load(hpa_t vmcs)
 	return VMX_OK("vmptrld %1", "m"(vmcs.v)) ? 0 : -EIO;
 }
 
+int vmcs_clear_load(hpa_t vmcs)
+{
+	if (!VMX_OK("vmclear %1", "m"(vmcs.v)))
+		return -EIO;
+	return vmcs_load(vmcs);
+}
+
 int vmcs_alloc_load(hpa_t *out)
 {
 	if (!vmx_region(out))
 		return -ENOMEM;
-	if (!VMX_OK("vmclear %1", "m"(out->v)))
-		return -EIO;
-	return vmcs_load(*out);
+	return vmcs_clear_load(*out);
 }
 
 void vmx_invept_single(uint64_t eptp)

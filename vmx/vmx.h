@@ -14,6 +14,8 @@ int vmx_on(void);
 /* Allocate and VMCLEAR+VMPTRLD a fresh VMCS; 0 or -errno. */
 int vmcs_alloc_load(hpa_t *out);
 int vmcs_load(hpa_t vmcs);
+/* VMCLEAR then VMPTRLD an existing VMCS, for a fresh launch (VM restart). */
+int vmcs_clear_load(hpa_t vmcs);
 void vmx_invept_single(uint64_t eptp);
 void vmx_invvpid_single(uint16_t vpid);
 

@@ -124,7 +124,7 @@ TESTS += [
         + passes("cpuid") + [r"vm \"test\": exits .*cpuid:\d+.*"]),
     guest("guest-hypercall", "hypercall", [
         r"\[test\] hypercall: hello through HC_CONSOLE_WRITE",
-        r"\[test\] hypercall: vm_info version 1 id 0 ram 134217728 name \"test\""]
+        r"\[test\] hypercall: vm_info version 2 id 0 ram 134217728 name \"test\""]
         + passes("hypercall") + [r"vm \"test\": exits .*vmcall:\d+.*"]),
     guest("guest-msr", "msr", passes("msr") + [r"vm \"test\": exits .*rdmsr:\d+.*"]),
     guest("guest-vmxon-ud", "vmxon", passes("vmxon") + [r"vm \"test\": exits .*vmxon:1.*"]),
