@@ -82,12 +82,16 @@ void vms_create_and_run(const struct hv_config *cfg, const char *cmdline)
 	for (unsigned i = 0; i < sizeof(extra); i++)
 		if (extra[i] == '+')
 			extra[i] = ' '; /* GRUB-friendly spelling of spaces */
+	owner_registry_init(&hv_owners, cfg);
 	for (unsigned i = 0; i < n; i++) {
 		if (vm_create(&vms[i], &cfg->vms[i], i, extra)) {
 			pr_err("vm \"%s\": not started\n", cfg->vms[i].name);
 			power_off(HV_EXIT_FAIL);
 		}
 	}
+	for (unsigned i = 0; i < n; i++)
+		if (vm_audit(&vms[i]))
+			panic("ownership audit failed after boot");
 	cmdline_get(cmdline, "inject", inject, sizeof(inject));
 	for (unsigned i = 0; i < n; i++) {
 		vms[i].inject = inject[0] ? inject : NULL;

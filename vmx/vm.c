@@ -11,6 +11,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "ept/audit.h"
 #include "vm/bootinfo.h"
 #include "vm/loader.h"
 #include "vm/validate.h"
@@ -25,6 +26,8 @@
 #define MB1_GUEST_MAGIC 0x2badb002
 
 static const char *const kind_names[] = REGION_KIND_NAMES;
+
+struct owner_registry hv_owners;
 
 /* Largest order whose block fits in @left pages and keeps @gfn aligned. */
 static unsigned block_order(gfn_t gfn, uint64_t left)
@@ -88,6 +91,36 @@ static int add_device(struct vm *vm, const struct vm_region *r, uint16_t idx)
 	return memslot_add(&vm->slots, &s);
 }
 
+/*
+ * A shared region is created by the first VM that names it and granted to
+ * each VM that names it, with that VM's rights (mm/owner.c checks both).
+ */
+static int add_shared(struct vm *vm, const struct vm_region *r, uint16_t idx)
+{
+	const struct shared_region *sr = owner_share_find(&hv_owners, r->name);
+	unsigned order = 0;
+	hpa_t h;
+	int ret;
+
+	while ((PAGE_SIZE << order) < r->size)
+		order++;
+	if ((PAGE_SIZE << order) != r->size)
+		return -EINVAL; /* shared regions are one buddy block */
+	if (sr) {
+		h = sr->hpa;
+	} else {
+		ret = owner_share_create(&hv_owners, mm_buddy(), r->name, order, &h);
+		if (ret)
+			return ret;
+		memset(hpa_to_va(h), 0, r->size);
+	}
+	ret = owner_share_grant(&hv_owners, r->name, vm->id, r->rights);
+	if (ret)
+		return ret;
+	struct mem_slot s = { gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, h, r->kind, r->rights, idx };
+	return memslot_add(&vm->slots, &s);
+}
+
 static int add_region(struct vm *vm, const struct vm_region *r, uint16_t idx)
 {
 	struct mem_slot s = { gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, hpa(r->hpa),
@@ -98,7 +131,7 @@ static int add_region(struct vm *vm, const struct vm_region *r, uint16_t idx)
 	case REGION_ROM:
 		return add_backed(vm, r, idx, vm->owner);
 	case REGION_SHARED:
-		return add_backed(vm, r, idx, OWNER_SHARED(0));
+		return add_shared(vm, r, idx);
 	case REGION_MMIO_EMUL:
 		return add_device(vm, r, idx);
 	case REGION_MMIO_PASS:
@@ -370,4 +403,23 @@ void vm_run(struct vm *vm)
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);
 	vm_print_stats(vm);
+}
+
+static void audit_report(void *ctx, const struct audit_violation *v)
+{
+	char line[160];
+
+	audit_format(v, line, sizeof(line));
+	pr_err("%s\n", line);
+}
+
+int vm_audit(const struct vm *vm)
+{
+	struct audit_stats st;
+	int n = ept_audit(&vm->ept, vm->id, &hv_owners, audit_report, NULL, &st);
+
+	pr_info("audit: vm \"%s\": %lu 4K frames in %lu+%lu+%lu leaves (4K+2M+1G), %lu MMIO markers, "
+		"%d violation(s)\n", vm->cfg->name, st.frames, st.leaves[EPT_LEAF_4K],
+		st.leaves[EPT_LEAF_2M], st.leaves[EPT_LEAF_1G], st.mmio_markers, n);
+	return n;
 }

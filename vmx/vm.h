@@ -7,6 +7,7 @@
 #define VMX_VM_H
 
 #include "ept/ept.h"
+#include "mm/owner.h"
 #include "mm/page.h"
 #include "vm/config.h"
 #include "vm/memslot.h"
@@ -84,6 +85,9 @@ struct vm {
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const char *extra_args);
+/* Check the VM's EPT against the owner tags; returns the number of violations. */
+int vm_audit(const struct vm *vm);
+extern struct owner_registry hv_owners; /* shared regions of the running configuration */
 void vm_run(struct vm *vm);
 /* Final: the VM stops whatever its policy (HC_EXIT, failed VM entry). */
 void vm_stop(struct vm *vm, int status, const char *why);
