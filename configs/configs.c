@@ -59,12 +59,70 @@ static const struct vm_config bad_huge_vms[] = { {
 	.image = "testguest", .proto = BOOT_MULTIBOOT2,
 } };
 
+/* ---- static partitioning: two VMs on two CPUs ---- */
+
+#define PART_REGIONS(ram)                                                              \
+	{ .gpa = 0, .size = (ram), .kind = REGION_RAM, .rights = REGION_RWX },         \
+	{ .gpa = 0xc0000000, .size = 2 * MiB, .kind = REGION_SHARED, .rights = REGION_R | REGION_W, .name = "shm0" }, \
+	{ .gpa = 0xd0000000, .size = 4 * KiB, .kind = REGION_MMIO_EMUL, .rights = REGION_R | REGION_W, .name = "testdev" }, \
+	{ .gpa = 0xd0001000, .size = 4 * KiB, .kind = REGION_MMIO_EMUL, .rights = REGION_R | REGION_W, .name = "testdev-slow" }, \
+	{ .gpa = 0xd0002000, .size = 4 * KiB, .kind = REGION_MMIO_EMUL, .rights = REGION_R | REGION_W, .name = "uart" }
+
+static const struct vm_region part_regions[] = { PART_REGIONS(32 * MiB) };
+
+static const struct vm_config pair_vms[] = {
+	{ .name = "ping", .cpu = 0, .regions = part_regions, .nr_regions = ARRAY_SIZE(part_regions),
+	  .image = "testguest", .proto = BOOT_MULTIBOOT2, .flags = VM_FLAG_PRIVILEGED,
+	  .cmdline = "test=ring_producer peer=1 count=1000" },
+	{ .name = "pong", .cpu = 1, .regions = part_regions, .nr_regions = ARRAY_SIZE(part_regions),
+	  .image = "testguest", .proto = BOOT_MULTIBOOT2,
+	  .cmdline = "test=ring_consumer peer=0 count=1000" },
+};
+
+/* A hostile guest next to a victim: the attacker restarts after every fatal attack. */
+static const struct vm_region attacker_regions[] = {
+	{ .gpa = 0, .size = 16 * MiB, .kind = REGION_RAM, .rights = REGION_RWX },
+	{ .gpa = 0xd0000000, .size = 4 * KiB, .kind = REGION_MMIO_EMUL, .rights = REGION_R | REGION_W, .name = "testdev" },
+};
+
+static const struct vm_config hostile_vms[] = {
+	{ .name = "victim", .cpu = 0, .regions = part_regions, .nr_regions = ARRAY_SIZE(part_regions),
+	  .image = "testguest", .proto = BOOT_MULTIBOOT2, .cmdline = "test=victim",
+	  .flags = VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND },
+	{ .name = "attacker", .cpu = 1, .regions = attacker_regions,
+	  .nr_regions = ARRAY_SIZE(attacker_regions), .image = "testguest",
+	  .proto = BOOT_MULTIBOOT2, .cmdline = "test=hostile", .policy = VM_POLICY_RESTART,
+	  .max_restarts = 100, .watchdog = 20000000 },
+};
+
+/* One VM at a time: restart scrubs RAM; the watchdog catches a missing heartbeat. */
+static const struct vm_config secret_vms[] = { {
+	.name = "keeper", .regions = part_regions, .nr_regions = ARRAY_SIZE(part_regions),
+	.image = "testguest", .proto = BOOT_MULTIBOOT2, .cmdline = "test=secret",
+	.policy = VM_POLICY_RESTART,
+} };
+static const struct vm_config watchdog_vms[] = { {
+	.name = "sleepy", .regions = part_regions, .nr_regions = ARRAY_SIZE(part_regions),
+	.image = "testguest", .proto = BOOT_MULTIBOOT2, .cmdline = "test=spin",
+	.watchdog = 20000000,
+} };
+static const struct vm_config heartbeat_vms[] = { {
+	.name = "lively", .regions = part_regions, .nr_regions = ARRAY_SIZE(part_regions),
+	.image = "testguest", .proto = BOOT_MULTIBOOT2, .cmdline = "test=heartbeat",
+	.watchdog = 20000000,
+} };
+
 #define CONFIG(n, v) { .name = n, .vms = v, .nr_vms = ARRAY_SIZE(v) }
 
 const struct hv_config hv_configs[] = {
 	CONFIG("demo", demo_vms),
 	CONFIG("test", test_vms),
 	CONFIG("mb1", mb1_vms),
+	CONFIG("pair", pair_vms),
+	CONFIG("hostile", hostile_vms),
+	CONFIG("secret", secret_vms),
+	CONFIG("watchdog", watchdog_vms),
+	CONFIG("heartbeat", heartbeat_vms),
 	CONFIG("bad-overlap", bad_overlap_vms),
 	CONFIG("bad-module", bad_module_vms),
 	CONFIG("bad-huge", bad_huge_vms),

@@ -113,7 +113,7 @@ void handle_vmcall(struct vm *vm)
 	case HC_STATS:
 		ret = vm->cfg->flags & VM_FLAG_PRIVILEGED ? 0 : -EPERM;
 		if (!ret)
-			vm_print_stats(vm);
+			hv_print_stats(vm);
 		break;
 	default: ret = -ENOSYS; break;
 	}

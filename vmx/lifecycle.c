@@ -40,6 +40,30 @@ unsigned vm_count(void)
 	return nr_vm_table;
 }
 
+/* Statistics of every VM and CPU, and an ownership audit: at shutdown and on HC_STATS. */
+void hv_print_stats(const struct vm *asker)
+{
+	uint64_t per_cpu[MAX_VM_TABLE] = { 0 };
+
+	if (asker)
+		pr_info("stats: requested by vm \"%s\"\n", asker->cfg->name);
+	for (unsigned i = 0; i < nr_vm_table; i++) {
+		const struct vm *vm = vm_table[i];
+		uint64_t total = 0;
+		for (unsigned r = 0; r < NR_EXIT_REASONS; r++)
+			total += vm->exits[r];
+		if (vm->cpu < MAX_VM_TABLE)
+			per_cpu[vm->cpu] += total;
+		pr_info("stats: vm \"%s\" cpu %u: %lu exits, %u restarts, %u watchdog fires, "
+			"doorbells %lu sent %lu received\n", vm->cfg->name, vm->cpu, total,
+			vm->restarts, vm->watchdog_fires, vm->doorbells_sent, vm->doorbells_received);
+		vm_audit(vm);
+	}
+	for (unsigned c = 0; c < MAX_VM_TABLE; c++)
+		if (per_cpu[c])
+			pr_info("stats: cpu %u: %lu exits\n", c, per_cpu[c]);
+}
+
 void vm_fault(struct vm *vm, int status, const char *why)
 {
 	unsigned limit = vm->cfg->max_restarts ? vm->cfg->max_restarts : DEFAULT_MAX_RESTARTS;

@@ -103,6 +103,7 @@ void vm_deliver_pending(struct vm *vm);
 void vm_register(struct vm *vm);
 struct vm *vm_by_id(unsigned id);
 unsigned vm_count(void);
+void hv_print_stats(const struct vm *asker);
 extern volatile bool hv_stopping; /* the foreground VMs are done: background VMs stop too */
 void vm_print_stats(const struct vm *vm);
 void vm_console_putc(struct vm *vm, char c);
