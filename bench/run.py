@@ -50,7 +50,8 @@ def main():
     out = bochs("bench config=test guestargs=test=bench")
     f = figures(out)
     boot = re.search(r"boot: checks done in (\d+) instructions", out)
-    row("hypervisor entry -> end of boot checks", int(boot.group(1)) if boot else None)
+    row("hypervisor entry -> end of boot checks", int(boot.group(1)) if boot else None,
+        "256 MiB machine")
     row("buddy order-0 alloc+free pair", f.get("buddy_order0_pair"))
     row("buddy 2 MiB alloc+free pair", f.get("buddy_2m_pair"))
     if "first_insn_tsc" in f and "hv_entry_tsc" in f:
@@ -58,14 +59,20 @@ def main():
             "128 MiB guest (RAM zeroed, EPT built, image loaded)")
     print()
     print("## Exit round trips, measured inside the guest (Bochs, instructions per iteration)")
-    ref = f.get("null_min")
-    for key, name in [("null_min", "VMCALL HC_NULL_MIN (bare-minimum reference)"),
-                      ("cpuid", "CPUID exit"), ("vmcall", "VMCALL HC_NULL"),
-                      ("mmio_violation", "MMIO write via EPT violation"),
-                      ("mmio_misconfig", "MMIO write via EPT misconfiguration"),
-                      ("port", "port write (out 0x80)")]:
+    ref = f.get("vmcall_null_min")
+    null = f.get("vmcall_null")
+    for key, name in [("vmcall_null_min", "VMCALL HC_NULL_MIN (bare-minimum reference)"),
+                      ("vmcall_null", "VMCALL HC_NULL (null exit, full handler path)"),
+                      ("cpuid_hv", "CPUID exit (leaf 0x40000000)"),
+                      ("pio_out80", "port write (out 0x80)"),
+                      ("mmio_slow", "MMIO write via EPT violation"),
+                      ("mmio_fast", "MMIO write via EPT misconfiguration")]:
         v = f.get(key)
-        note = "%.2fx reference" % (v / ref) if v and ref else ""
+        note = ""
+        if v and ref:
+            note = "%.2fx reference" % (v / ref)
+        if v and null and key.startswith("mmio"):
+            note += ", %.1fx null exit" % (v / null)
         row(name, v, note)
     if not f:
         print("(no BENCH lines: see the run's output)")
