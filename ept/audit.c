@@ -188,7 +188,7 @@ static void audit_table(struct audit_ctx *c, const uint64_t *t, unsigned level, 
 int ept_audit(const struct ept *ept, unsigned vm, const struct owner_registry *reg,
 	      audit_report_fn report, void *ctx, struct audit_stats *stats)
 {
-	struct audit_stats local;
+	struct audit_stats local = {0};
 	struct audit_ctx c = {.vm = vm,
 			      .self = OWNER_VM(vm),
 			      .reg = reg,

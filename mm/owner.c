@@ -30,7 +30,7 @@ static bool owner_cfg_names(const struct owner_registry *reg, unsigned vm, const
 	for (unsigned i = 0; i < c->nr_regions; i++) {
 		const struct vm_region *r = &c->regions[i];
 
-		if (r->kind != REGION_SHARED || !r->name || strcmp(r->name, name))
+		if (r->kind != REGION_SHARED || !r->name || strcmp(r->name, name) != 0)
 			continue;
 		found = true;
 		*rights |= r->rights;
@@ -49,7 +49,7 @@ static uint64_t owner_cfg_size(const struct owner_registry *reg, const char *nam
 		for (unsigned i = 0; i < c->nr_regions; i++) {
 			const struct vm_region *r = &c->regions[i];
 
-			if (r->kind == REGION_SHARED && r->name && !strcmp(r->name, name))
+			if (r->kind == REGION_SHARED && r->name && strcmp(r->name, name) == 0)
 				size = MAX(size, MAX(r->size, 1));
 		}
 	}
@@ -125,16 +125,16 @@ int owner_share_grant(struct owner_registry *reg, const char *name, unsigned vm,
 const struct shared_region *owner_share_find(const struct owner_registry *reg, const char *name)
 {
 	for (unsigned i = 0; name && i < reg->nr; i++)
-		if (!strcmp(reg->regions[i].name, name))
+		if (strcmp(reg->regions[i].name, name) == 0)
 			return &reg->regions[i];
 	return NULL;
 }
 
 const struct shared_region *owner_share_by_tag(const struct owner_registry *reg, owner_t tag)
 {
-	unsigned i = (unsigned)(tag - OWNER_SHARED_BASE);
+	unsigned i = (unsigned)tag - OWNER_SHARED_BASE;
 
-	if (!OWNER_IS_SHARED(tag) || i >= reg->nr)
+	if (tag < OWNER_SHARED_BASE || i >= reg->nr || i >= OWNER_MAX_SHARED)
 		return NULL;
 	return &reg->regions[i];
 }
