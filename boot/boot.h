@@ -14,6 +14,8 @@ void strncpy_safe(char *dst, const char *src, size_t len);
 void mem_print_summary(const struct memmap *map, const struct buddy *b, struct mem_range meta);
 /* With "bench" on the command line: allocator costs in instructions. */
 void boot_benchmarks(const char *cmdline);
+/* inject=hv-pagefault / hv-gp: fault in the hypervisor on purpose (tests). */
+void boot_test_hooks(const char *cmdline);
 
 /* The parsed multiboot2 information of this boot (boot/main.c). */
 struct mb2_info;

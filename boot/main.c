@@ -141,6 +141,7 @@ void hv_main(uint32_t magic, const void *info)
 	cpu_init_tables();
 	carve_memory(info);
 	init_memory();
+	boot_test_hooks(cmdline_buf);
 	check_cpu();
 	pr_info("boot: checks done in %lu instructions\n", rdtsc() - boot_tsc);
 	boot_benchmarks(cmdline_buf);

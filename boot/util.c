@@ -97,3 +97,19 @@ void boot_benchmarks(const char *cmdline)
 	pr_info("BENCH buddy_order0_pair %lu\n", bench_pairs(0));
 	pr_info("BENCH buddy_2m_pair %lu\n", bench_pairs(9));
 }
+
+/*
+ * Test hooks for the exception path: the hypervisor faults on purpose and
+ * must print the vector, error code, RIP, CR2 and registers, then power off.
+ */
+void boot_test_hooks(const char *cmdline)
+{
+	char what[32];
+
+	if (!cmdline_get(cmdline, "inject", what, sizeof(what)))
+		return;
+	if (!strcmp(what, "hv-pagefault"))
+		*(volatile uint64_t *)0x100000000000ULL = 1; /* 16 TiB: beyond the direct map */
+	else if (!strcmp(what, "hv-gp"))
+		*(volatile uint64_t *)0x8000000000000000ULL = 1; /* non-canonical */
+}

@@ -108,7 +108,11 @@ def run_one(t, modules):
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     start = time.time()
-    iso = build_image(t["name"], t.get("cmdline", ""), t.get("modules", modules))
+    try:
+        iso = build_image(t["name"], t.get("cmdline", ""), t.get("modules", modules))
+    except subprocess.CalledProcessError as e:
+        return t["name"], ["image build failed: %s" % (e.stderr or b"").decode(errors="replace")[-300:]], \
+            time.time() - start, ""
     runner = run_qemu if t.get("machine", "bochs") == "qemu" else run_bochs
     text, code = runner(t, iso, d)
     with open(os.path.join(d, "output.txt"), "w") as f:
