@@ -14,22 +14,25 @@
 #define PORT_DEBUG_EXIT 0xF4
 #define PORT_POST	0x80
 
-#define HC_NULL		 0
-#define HC_CONSOLE_WRITE 1
-#define HC_EXIT		 2
-#define HC_VM_INFO	 3
-#define HC_HEARTBEAT	 4
-#define HC_DOORBELL	 5
-#define HC_STATS	 6
-#define HC_NULL_MIN	 0xFFFF
-#define HC_CONSOLE_MAX	 4096
+#define HC_NULL		   0
+#define HC_CONSOLE_WRITE   1
+#define HC_EXIT		   2
+#define HC_VM_INFO	   3
+#define HC_HEARTBEAT	   4
+#define HC_DOORBELL	   5
+#define HC_STATS	   6
+#define HC_NULL_MIN	   0xFFFF
+#define HC_CONSOLE_MAX	   4096
+#define HC_VM_INFO_VERSION 2
+
+#define VEC_DOORBELL 0x40 /* the external interrupt HC_DOORBELL raises in the peer */
 
 #define CPUID_HV_BASE	 0x40000000
 #define CPUID_HV_VERSION 0x40000001
 #define HV_SIG_EBX	 0x7473654B /* "Kest" */
 #define HV_SIG_ECX	 0x486C6572 /* "relH" */
 #define HV_SIG_EDX	 0x00000056 /* "V\0\0\0" */
-#define HV_ABI_VERSION	 1
+#define HV_ABI_VERSION	 2
 
 /* The "test" VM's guest-physical map. */
 #define GPA_RAM_SIZE	 0x08000000 /* 128 MiB */
@@ -41,8 +44,9 @@
 #define GPA_IOAPIC	 0xFEC00000
 #define GPA_ROM		 0xFFF00000
 #define GPA_ROM_SIZE	 0x00010000
-#define GPA_UNMAPPED_LO	 0x40000000 /* never mapped */
-#define GPA_UNMAPPED_HI	 0xE0000000 /* never mapped */
+#define GPA_UNMAPPED_LO	 0x40000000	      /* never mapped */
+#define GPA_UNMAPPED_HI	 0xE0000000	      /* never mapped */
+#define GPA_RING	 (GPA_SHM + 0x1F0000) /* the ring of ring_producer/ring_consumer */
 
 /* Test device registers (each page). */
 #define TD_ID	       0x000

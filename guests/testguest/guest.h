@@ -1,7 +1,8 @@
 /*
  * The test guest's internal interfaces: console, CPU helpers, traps with fix-ups, page
- * tables and its virtual layout, boot information, hypercalls and the scenario runner.
- * Everything here runs in 64-bit mode after entry.S; single CPU, interrupts off.
+ * tables and its virtual layout, boot information, command line, hypercalls, doorbells and
+ * the scenario runner. Everything here runs in 64-bit mode after entry.S on a single CPU,
+ * with interrupts off except inside irq_sleep().
  */
 #ifndef GUEST_H
 #define GUEST_H
@@ -34,13 +35,20 @@
 
 void pt_init(void);
 int pt_map(uint64_t va, uint64_t pa, uint64_t page_size, uint64_t flags);
+/* The physical address va maps to through the current tables: 0, or -ENOENT. */
+int pt_lookup(uint64_t va, uint64_t *pa);
+/* Make [pa, pa + 1) reachable at virtual address pa, adding a page of page_size if needed. */
+int pt_map_identity(uint64_t pa, uint64_t page_size);
 extern bool pt_have_1g;
 
 /* ---- console (COM1) and exit ---- */
 void con_write(const char *s, size_t n);
 int gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int gvprintf(const char *fmt, va_list ap);
+/* Port 0xF4 first (the VM's policy may restart it), then HC_EXIT, then a halt loop. */
 __noreturn void guest_exit(unsigned status);
+/* HC_EXIT first (always stops the VM), then port 0xF4 (no hypervisor), then a halt loop. */
+__noreturn void guest_stop(unsigned status);
 
 /* ---- CPU ---- */
 static inline void outb(uint16_t port, uint8_t v)
@@ -80,6 +88,17 @@ static inline void write_cr3(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" : : : "memory");
+}
+static inline void mfence(void)
+{
+	__asm__ volatile("mfence" : : : "memory");
+}
+#define barrier()	 __asm__ volatile("" : : : "memory")
+#define READ_ONCE(x)	 (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
 /* ---- traps ---- */
 struct trap_frame {
@@ -106,18 +125,36 @@ extern volatile struct trap_record trap_fixups;
 void trap_init(void);
 void trap_load_empty_idt(void);
 
+/*
+ * Interrupts: vector VEC_DOORBELL counts into doorbell_count (no EOI: the hypervisor needs
+ * none); any other vector from 32 up counts into stray_irq_count. Both handlers only count.
+ */
+extern volatile uint64_t doorbell_count, stray_irq_count;
+/*
+ * Called with IF = 0: enable interrupts, halt until one is taken, disable them again. A
+ * doorbell rung while IF was 0 stays pending and ends the HLT at once (STI's one-instruction
+ * shadow covers the HLT), so checking a condition with IF = 0 and then sleeping loses none.
+ */
+static inline void irq_sleep(void)
+{
+	__asm__ volatile("sti; hlt; cli" : : : "memory");
+}
+
 /* rdmsr/wrmsr that return the vector they faulted with (negated), or 0. */
 int rdmsr_safe(uint32_t msr, uint64_t *val);
 int wrmsr_safe(uint32_t msr, uint64_t val);
 
 /* ---- hypercalls ---- */
 struct hc_vm_info {
-	uint32_t version;
+	uint32_t version; /* 2 */
 	uint32_t vm_id;
 	uint64_t ram_bytes;
 	char name[32];
+	uint32_t restarts; /* version 2: boots of this VM before the current one */
+	uint32_t cpu;	   /* version 2: the physical CPU running it */
 };
-static_assert(sizeof(struct hc_vm_info) == 48, "docs/abi.md: struct hc_vm_info is 48 bytes");
+static_assert(sizeof(struct hc_vm_info) == 56, "docs/abi.md: struct hc_vm_info is 56 bytes");
+#define HC_VM_INFO_V1_SIZE 48
 
 /* VMCALL; a #UD (no hypervisor) resumes after it with RAX unchanged and is recorded. */
 static inline long hypercall(long nr, long a0, long a1, long a2)
@@ -128,6 +165,32 @@ static inline long hypercall(long nr, long a0, long a1, long a2)
 			 : "memory");
 	return nr;
 }
+
+/* True when the last hypercall() since traps_before raised an exception (no hypervisor). */
+static inline bool hypercall_faulted(unsigned traps_before)
+{
+	return trap_fixups.count != traps_before;
+}
+
+/*
+ * HC_VM_INFO into *info (zeroed first): 0, -ENOSYS when VMCALL faults (no hypervisor), the
+ * hypercall's error, or -ENOTSUP for a version below 2.
+ */
+int vm_info_get(struct hc_vm_info *info);
+/*
+ * This boot's restart count: "restarts=N" on the command line when given (for runs without
+ * the hypervisor), else HC_VM_INFO's. Returns it, or vm_info_get()'s error; *info is filled
+ * as vm_info_get() leaves it.
+ */
+long vm_restarts(struct hc_vm_info *info);
+
+/* ---- command line: "key=value" words ---- */
+/* The value text of "key=" (up to the next space or the end), or NULL when absent. */
+const char *arg_value(const char *key);
+/* "key=N" as a number (decimal or 0x-prefixed hex), or def when absent or malformed. */
+uint64_t arg_u64(const char *key, uint64_t def);
+/* True when "key=value" is present with exactly that value. */
+bool arg_is(const char *key, const char *value);
 
 /* ---- boot information ---- */
 #define BOOT_MAX_MMAP 32
@@ -157,6 +220,12 @@ extern uint32_t boot_magic; /* EAX at entry */
 extern uint32_t boot_mbi;   /* EBX at entry */
 int mb2_parse(uint64_t mbi, struct boot_info *out);
 uint64_t boot_ram_bytes(void); /* sum of type-1 map entries */
+/* True when [lo, hi) overlaps the image, the boot information or a module. */
+bool boot_range_used(uint64_t lo, uint64_t hi);
+/* One past the highest byte of the image, the boot information and the modules. */
+uint64_t boot_used_end(void);
+/* True when [lo, hi) lies in one type-1 (RAM) entry of the memory map. */
+bool boot_range_is_ram(uint64_t lo, uint64_t hi);
 
 /* ---- scenarios ---- */
 struct scenario {
@@ -194,5 +263,17 @@ void t_oob_exec(void);
 void t_nx_exec(void);
 void t_rom_write(void);
 void t_triple_fault(void);
+void t_ring_producer(void);
+void t_ring_consumer(void);
+void t_ring_selftest(void);
+void t_heartbeat(void);
+void t_spin(void);
+void t_victim(void);
+void t_hostile(void);
+void t_secret(void);
+
+/* The run ends with guest_stop() (HC_EXIT first) rather than guest_exit(): for VMs whose
+ * policy restarts them on the debug-exit port. */
+void t_end_with_hc_exit(void);
 
 #endif

@@ -2,6 +2,8 @@
  * Exception entry stubs for vectors 0-31: push a zero error code where the CPU pushes none,
  * push the vector, save the general registers as struct trap_frame and call trap_handler().
  * trap_handler() may change frame->rip (fix-ups) before we return with IRETQ.
+ * Interrupt stubs (vectors 32-255): the doorbell and everything else only count and return;
+ * they touch no register (a locked increment in memory, flags restored by IRETQ).
  */
 	.text
 	.code64
@@ -55,6 +57,15 @@ isr_common:
 	popq %rbx
 	popq %rax
 	add $16, %rsp
+	iretq
+
+	.globl doorbell_isr, stray_isr
+doorbell_isr:
+	lock incq doorbell_count(%rip)
+	iretq
+
+stray_isr:
+	lock incq stray_irq_count(%rip)
 	iretq
 
 	.section .rodata

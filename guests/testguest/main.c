@@ -35,6 +35,14 @@ const struct scenario scenarios[] = {
     {"nx_exec", t_nx_exec, false},
     {"rom_write", t_rom_write, false},
     {"triple_fault", t_triple_fault, false},
+    {"ring_selftest", t_ring_selftest, false},
+    {"ring_producer", t_ring_producer, false},
+    {"ring_consumer", t_ring_consumer, false},
+    {"heartbeat", t_heartbeat, false},
+    {"spin", t_spin, false},
+    {"victim", t_victim, false},
+    {"hostile", t_hostile, false},
+    {"secret", t_secret, false},
 };
 const unsigned nr_scenarios = ARRAY_SIZE(scenarios);
 
@@ -44,6 +52,12 @@ static struct {
 	char detail[160];  /* its first failure */
 } cur;
 static unsigned failed_scenarios;
+static bool end_with_hc_exit;
+
+void t_end_with_hc_exit(void)
+{
+	end_with_hc_exit = true;
+}
 
 void t_fail(const char *fmt, ...)
 {
@@ -90,6 +104,8 @@ static __noreturn void finish(void)
 		gprintf("FAILED %u\n", failed_scenarios);
 	else
 		gprintf("ALL PASS\n");
+	if (end_with_hc_exit)
+		guest_stop(failed_scenarios ? 1 : 0);
 	guest_exit(failed_scenarios ? 1 : 0);
 }
 
@@ -141,17 +157,9 @@ static void run_named(const char *name)
 /* The value of "test=" in the command line, or the default list. */
 static const char *test_list(void)
 {
-	const char *c = boot.cmdline;
+	const char *list = arg_value("test");
 
-	while (c && *c) {
-		while (*c == ' ')
-			c++;
-		if (!strncmp(c, "test=", 5))
-			return c + 5;
-		while (*c && *c != ' ')
-			c++;
-	}
-	return DEFAULT_TESTS;
+	return list ? list : DEFAULT_TESTS;
 }
 
 static void run_list(const char *list)

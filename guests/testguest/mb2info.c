@@ -95,3 +95,53 @@ uint64_t boot_ram_bytes(void)
 			sum += boot.mmap[i].len;
 	return sum;
 }
+
+extern char __image_start[], __image_end[];
+
+/* The ranges the loader filled: image, boot information, modules. Returns how many. */
+static unsigned boot_used_ranges(uint64_t lo[], uint64_t hi[], unsigned max)
+{
+	unsigned n = 0;
+
+	lo[n] = (uint64_t)__image_start;
+	hi[n++] = (uint64_t)__image_end;
+	if (boot.mbi) {
+		lo[n] = boot.mbi;
+		hi[n++] = boot.mbi + *(const uint32_t *)boot.mbi;
+	}
+	for (unsigned i = 0; i < boot.nr_mods && n < max; i++) {
+		lo[n] = boot.mods[i].start;
+		hi[n++] = boot.mods[i].end;
+	}
+	return n;
+}
+
+bool boot_range_used(uint64_t lo, uint64_t hi)
+{
+	uint64_t ulo[BOOT_MAX_MODS + 2], uhi[BOOT_MAX_MODS + 2];
+	unsigned n = boot_used_ranges(ulo, uhi, ARRAY_SIZE(ulo));
+
+	for (unsigned i = 0; i < n; i++)
+		if (lo < uhi[i] && ulo[i] < hi)
+			return true;
+	return false;
+}
+
+uint64_t boot_used_end(void)
+{
+	uint64_t ulo[BOOT_MAX_MODS + 2], uhi[BOOT_MAX_MODS + 2], end = 0;
+	unsigned n = boot_used_ranges(ulo, uhi, ARRAY_SIZE(ulo));
+
+	for (unsigned i = 0; i < n; i++)
+		end = MAX(end, uhi[i]);
+	return end;
+}
+
+bool boot_range_is_ram(uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < boot.nr_mmap; i++)
+		if (boot.mmap[i].type == 1 && boot.mmap[i].base <= lo &&
+		    hi <= boot.mmap[i].base + boot.mmap[i].len)
+			return true;
+	return false;
+}

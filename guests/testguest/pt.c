@@ -50,6 +50,33 @@ int pt_map(uint64_t va, uint64_t pa, uint64_t page_size, uint64_t flags)
 	return 0;
 }
 
+int pt_lookup(uint64_t va, uint64_t *pa)
+{
+	const uint64_t *t = (const uint64_t *)(read_cr3() & PTE_ADDR);
+
+	for (unsigned shift = 39;; shift -= 9) {
+		uint64_t e = t[(va >> shift) & (PT_ENTRIES - 1)];
+
+		if (!(e & PTE_P))
+			return -ENOENT;
+		if (shift == 12 || (e & PTE_PS)) {
+			*pa =
+			    (e & PTE_ADDR & ~((1ULL << shift) - 1)) | (va & ((1ULL << shift) - 1));
+			return 0;
+		}
+		t = (const uint64_t *)(e & PTE_ADDR);
+	}
+}
+
+int pt_map_identity(uint64_t pa, uint64_t page_size)
+{
+	uint64_t got;
+
+	if (!pt_lookup(pa, &got))
+		return got == pa ? 0 : -EEXIST;
+	return pt_map(ALIGN_DOWN(pa, page_size), ALIGN_DOWN(pa, page_size), page_size, PTE_W);
+}
+
 static bool cpu_has_1g_pages(void)
 {
 	if (cpuid(0x80000000, 0).eax < 0x80000001)

@@ -78,26 +78,30 @@ void t_cpuid(void)
 	t_expect("40000001.eax", cpuid(CPUID_HV_VERSION, 0).eax, HV_ABI_VERSION);
 }
 
-static void hc_vm_info_check(void)
+static void hc_vm_info_check(struct hc_vm_info *info)
 {
-	static struct hc_vm_info info;
 	long r;
 
-	memset(&info, 0xAA, sizeof(info));
-	r = hypercall(HC_VM_INFO, (long)&info, 0, 0);
+	memset(info, 0xAA, sizeof(*info));
+	r = hypercall(HC_VM_INFO, (long)info, 0, 0);
 	if (!t_expect("HC_VM_INFO result", (uint64_t)r, 0))
 		return;
-	gprintf("hypercall: vm_info version %u id %u ram %llu name \"%.32s\"\n", info.version,
-		info.vm_id, (unsigned long long)info.ram_bytes, info.name);
-	t_expect("vm_info.version", info.version, 1);
-	t_expect("vm_info.ram_bytes vs memory map", info.ram_bytes, boot_ram_bytes());
-	if (strnlen(info.name, sizeof(info.name)) == sizeof(info.name) || !info.name[0])
+	gprintf("hypercall: vm_info version %u id %u ram %llu name \"%.32s\" restarts %u cpu %u\n",
+		info->version, info->vm_id, (unsigned long long)info->ram_bytes, info->name,
+		info->restarts, info->cpu);
+	t_expect("vm_info.version", info->version, HC_VM_INFO_VERSION);
+	t_expect("vm_info.ram_bytes vs memory map", info->ram_bytes, boot_ram_bytes());
+	if (strnlen(info->name, sizeof(info->name)) == sizeof(info->name) || !info->name[0])
 		t_fail("vm_info.name empty or not NUL-terminated");
+	if (info->restarts == 0xAAAAAAAA || info->cpu == 0xAAAAAAAA)
+		t_fail("vm_info: restarts 0x%x cpu 0x%x not written (version 2 is 56 bytes)",
+		       info->restarts, info->cpu);
 }
 
 void t_hypercall(void)
 {
 	static const char msg[] = "hypercall: hello through HC_CONSOLE_WRITE\n";
+	static struct hc_vm_info info;
 	unsigned traps = trap_fixups.count;
 	long r = hypercall(HC_NULL, 0, 0, 0);
 
@@ -115,7 +119,10 @@ void t_hypercall(void)
 	t_expect("HC_CONSOLE_WRITE across the end of RAM", (uint64_t)r, (uint64_t)-EFAULT);
 	r = hypercall(HC_CONSOLE_WRITE, (long)msg, HC_CONSOLE_MAX + 1, 0);
 	t_expect("HC_CONSOLE_WRITE too long", (uint64_t)r, (uint64_t)-EINVAL);
-	hc_vm_info_check();
+	hc_vm_info_check(&info);
+	t_expect("HC_HEARTBEAT", (uint64_t)hypercall(HC_HEARTBEAT, 0, 0, 0), 0);
+	r = hypercall(HC_DOORBELL, info.vm_id, 0, 0);
+	t_expect("HC_DOORBELL to itself", (uint64_t)r, (uint64_t)-EINVAL);
 	r = hypercall(HC_UNKNOWN, 0, 0, 0);
 	t_expect("unknown number", (uint64_t)r, (uint64_t)-ENOSYS);
 	r = hypercall((long)(BIT(32) | HC_NULL), 0, 0, 0);

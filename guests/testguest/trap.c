@@ -1,11 +1,13 @@
 /*
- * The guest's IDT (vectors 0-31, interrupt gates) and its one trap handler: a fault at an
- * instruction listed in .extable resumes at its fix-up and is recorded; anything else is
- * reported (vector, error code, RIP, CR2) and ends the run with a failure status.
+ * The guest's IDT (256 interrupt gates) and its one trap handler: a fault at an instruction
+ * listed in .extable resumes at its fix-up and is recorded; anything else is reported
+ * (vector, error code, RIP, CR2) and ends the run with a failure status. Vectors 32-255 are
+ * interrupts: VEC_DOORBELL and the rest only count (isr.S).
  */
 #include "guests/testguest/guest.h"
 
-#define IDT_VECTORS 32
+#define EXC_VECTORS 32
+#define IDT_VECTORS 256
 #define SEL_CODE64  0x10
 #define GATE_INTR64 0x8E00 /* present, DPL 0, 64-bit interrupt gate */
 #define VEC_PF	    14
@@ -29,7 +31,8 @@ struct extable_entry {
 	uint64_t insn, resume;
 };
 
-extern const uint64_t isr_stubs[IDT_VECTORS];
+extern const uint64_t isr_stubs[EXC_VECTORS];
+extern const char doorbell_isr[], stray_isr[];
 extern const struct extable_entry __extable_start[], __extable_end[];
 void t_abort(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -37,7 +40,9 @@ static struct idt_gate idt[IDT_VECTORS] __aligned(16);
 volatile struct trap_record trap_fixups;
 static unsigned trap_depth;
 
-static const char *const vector_names[IDT_VECTORS] = {
+volatile uint64_t doorbell_count, stray_irq_count;
+
+static const char *const vector_names[EXC_VECTORS] = {
     "#DE", "#DB", "NMI", "#BP", "#OF",	"#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
     "#NP", "#SS", "#GP", "#PF", "rsvd", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
 };
@@ -58,7 +63,8 @@ void trap_init(void)
 	struct idt_ptr p = {sizeof(idt) - 1, (uint64_t)idt};
 
 	for (unsigned v = 0; v < IDT_VECTORS; v++)
-		idt_set(v, isr_stubs[v]);
+		idt_set(v, v < EXC_VECTORS ? isr_stubs[v] : (uint64_t)stray_isr);
+	idt_set(VEC_DOORBELL, (uint64_t)doorbell_isr);
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
