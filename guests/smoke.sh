@@ -2,9 +2,10 @@
 # Smoke test of the guests without the hypervisor, under plain QEMU (TCG):
 #  - mb1.elf through QEMU's own Multiboot v1 loader (-kernel/-append/-initrd);
 #  - testguest.elf through GRUB (grub-mkrescue ISO, "multiboot2 /boot/testguest.elf ...")
-#    with the scenarios that need no hypervisor, and a few that must fail there, to see
-#    the failure paths report correctly.
-# Exits non-zero on the first mismatch. Needs qemu-system-x86_64, grub-mkrescue (with
+#    with the scenarios that need no hypervisor (ring_selftest included), and a few that
+#    must fail there, to see the failure paths report correctly; the static-partitioning
+#    scenarios (heartbeat, victim, hostile, secret) with their no-hypervisor overrides.
+# Exits non-zero on any mismatch. Needs qemu-system-x86_64, grub-mkrescue (with
 # grub-pc-bin), xorriso and mtools. Run from anywhere: guests/smoke.sh
 set -u
 cd "$(dirname "$0")/.."
@@ -133,10 +134,12 @@ show_on_failure hello "$f0"
 # 3. What passes without a hypervisor, with 1 GiB pages (-cpu max) and without (qemu64).
 for cpu in max qemu64; do
 	f0=$failures
-	iso nohv-$cpu "test=hello,vmxon,passthrough,mmio_selftest"
+	iso nohv-$cpu "test=hello,vmxon,passthrough,mmio_selftest,ring_selftest"
 	qemu_run nohv-$cpu $cpu -cdrom "$TMP/nohv-$cpu.iso"
 	expect nohv-$cpu '^TEST hello PASS$' '^TEST vmxon PASS$' '^TEST passthrough PASS$' \
-		'^TEST mmio_selftest PASS$' '^ALL PASS$'
+		'^TEST mmio_selftest PASS$' '^ring_selftest: slots 1 batch 1: [0-9]+ steps, 1000 batches' \
+		'^ring_selftest: corrupted slot caught: message [0-9]+$' \
+		'^ring_selftest: self-IPI woke irq_sleep' '^TEST ring_selftest PASS$' '^ALL PASS$'
 	expect_rc nohv-$cpu 1
 	show_on_failure nohv-$cpu "$f0"
 done
@@ -171,6 +174,63 @@ expect tf '^ATTEMPT triple fault'
 expect_not tf 'survived|^EXCEPTION'
 expect_rc tf 0
 show_on_failure tf "$f0"
+
+# 7. Static-partitioning scenarios without a hypervisor: what runs, and what must fail.
+f0=$failures
+iso part "test=ring_producer,heartbeat,victim,hostile,spin iters=300000 rounds=2 mib=4 list=1 spin_iters=1000"
+qemu_run part max -cdrom "$TMP/part.iso"
+expect part '^TEST ring_producer FAIL no hypervisor' '^ALIVE 250000$' \
+	'^TEST heartbeat FAIL 300 of 300 heartbeats failed, the first faulted' \
+	'^VICTIM filled 4 MiB at 0x[0-9a-f]+ checksum 0x[0-9a-f]{16}$' \
+	'^VICTIM alive 2 checksum 0x[0-9a-f]{16} ok$' '^TEST victim PASS$' \
+	'^ATTACK 0/[0-9]+ probes: ' '^ATTACK 1/[0-9]+ (read|write|execute at) gpa 0x[0-9a-f]+ \(just ' \
+	'^ATTACK [0-9]+/[0-9]+ read gpa 0x[0-9a-f]+ \(sample, 1 GiB page\)$' \
+	'^ATTACK [0-9]+/[0-9]+ triple fault' '^ATTACK [0-9]+/[0-9]+ spin without heartbeat$' \
+	'^TEST hostile PASS$' '^ATTEMPT spin without heartbeat$' '^TEST spin FAIL survived' '^FAILED 3$'
+expect_rc part 3
+show_on_failure part "$f0"
+total=$(sed -n 's|^ATTACK 0/\([0-9]*\) .*|\1|p' "$TMP/part.out")
+total=${total:-0}
+
+# 8. A changed victim, hostile boots (a survived attack, a triple fault, the last), secret.
+f0=$failures
+iso victim-bad "test=victim rounds=3 corrupt=2"
+qemu_run victim-bad qemu64 -cdrom "$TMP/victim-bad.iso"
+expect victim-bad '^VICTIM alive 1 checksum' '^VICTIM checksum changed: 0x' \
+	'^TEST victim FAIL checksum changed: first at 0x[0-9a-f]+: ' '^FAILED 1$'
+expect_not victim-bad '^VICTIM alive 2'
+show_on_failure victim-bad "$f0"
+f0=$failures
+iso hostile-1 "test=hostile restarts=1"
+qemu_run hostile-1 max -cdrom "$TMP/hostile-1.iso"
+expect hostile-1 "^ATTACK 1/$total " '^TEST hostile FAIL survived$'
+expect_rc hostile-1 3
+show_on_failure hostile-1 "$f0"
+f0=$failures
+iso hostile-tf "test=hostile restarts=$((total - 2))"
+qemu_run hostile-tf max -cdrom "$TMP/hostile-tf.iso"
+expect hostile-tf "^ATTACK $((total - 2))/$total triple fault"
+expect_not hostile-tf 'survived|^EXCEPTION'
+expect_rc hostile-tf 0
+show_on_failure hostile-tf "$f0"
+f0=$failures
+iso hostile-done "test=hostile restarts=$total"
+qemu_run hostile-done max -cdrom "$TMP/hostile-done.iso"
+expect hostile-done "^HOSTILE DONE $total\$" '^TEST hostile PASS$'
+show_on_failure hostile-done "$f0"
+f0=$failures
+iso secret-0 "test=secret restarts=0"
+qemu_run secret-0 qemu64 -cdrom "$TMP/secret-0.iso"
+expect secret-0 '^secret: 64 bytes at 0x800000$' '^SECRET written$'
+expect_not secret-0 '^TEST secret'
+expect_rc secret-0 15
+show_on_failure secret-0 "$f0"
+f0=$failures
+iso secret-1 "test=secret restarts=1"
+qemu_run secret-1 qemu64 -cdrom "$TMP/secret-1.iso"
+expect secret-1 '^secret: [0-9]+ KiB of RAM scanned, [1-9][0-9]* words not zero$' '^TEST secret FAIL '
+expect_rc secret-1 3
+show_on_failure secret-1 "$f0"
 
 echo "smoke: $((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]
