@@ -507,7 +507,7 @@ int ept_summary(const struct ept *ept, const struct memslots *ms, char *buf, siz
 		pos = ept_append(buf, len, pos,
 				 "slot %u [0x%llx..0x%llx) %s: 1G:%lu 2M:%lu 4K:%lu mmio:%lu\n", i,
 				 (unsigned long long)memslot_gpa(s).v,
-				 (unsigned long long)(memslot_gpa(s).v + memslot_size(s)),
+				 (unsigned long long)memslot_gpa(s).v + memslot_size(s),
 				 s->kind < REGION_KIND_COUNT ? kinds[s->kind] : "?", n[EPT_LEAF_1G],
 				 n[EPT_LEAF_2M], n[EPT_LEAF_4K], n[EPT_LEAF_COUNT]);
 	}

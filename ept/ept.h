@@ -60,8 +60,9 @@ static_assert((EPTE_ADDR & (EPTE_RWX | EPTE_MT | EPTE_IPAT | EPTE_LEAF | EPTE_A 
 static_assert(EPTE_MT == (7ULL << EPTE_MT_SHIFT), "EPT memory type is bits 5:3");
 static_assert((EPTE_SW_MMIO & EPTE_ADDR) == 0, "software bit must be an ignored bit");
 static_assert((EPTP_ADDR & (EPTP_MT | EPTP_WALK_LEN | EPTP_AD)) == 0, "EPTP layout");
-static_assert(REGION_R == EPTE_R && REGION_W == EPTE_W && REGION_X == EPTE_X,
-	      "region rights are EPT rights");
+/* Region rights are used as EPT rights as they are: both must be bits 0, 1, 2. */
+static_assert(REGION_R == 0x1 && REGION_W == 0x2 && REGION_X == 0x4, "region rights: bits 0..2");
+static_assert(EPTE_R == 0x1 && EPTE_W == 0x2 && EPTE_X == 0x4, "EPT R/W/X are bits 0..2");
 
 #define EPT_LEVELS    4
 #define EPT_ENTRIES   512

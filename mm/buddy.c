@@ -329,7 +329,7 @@ static int buddy_check_block(const struct buddy *b, uint32_t idx, uint64_t *nfre
 	for (uint64_t j = 1; j < BIT(k); j++)
 		if (b->frames[idx + j].flags & FRAME_HEAD)
 			return buddy_fail(err, errlen, "pfn 0x%llx: head inside order-%u block",
-					  (unsigned long long)(pfn + j), k);
+					  (unsigned long long)pfn + j, k);
 	if (f->owner != OWNER_FREE)
 		return buddy_owner_ok(f->owner)
 			   ? 0

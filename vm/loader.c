@@ -47,9 +47,12 @@ bool gmem_covered(const struct memslots *ms, gpa_t a, uint64_t len, unsigned kin
 
 enum gmem_op { GMEM_OP_READ, GMEM_OP_WRITE, GMEM_OP_ZERO };
 
-/* Check the whole range first, then walk it slot by slot. */
-static int gmem_xfer(const struct memslots *ms, gpa_t a, uint8_t *buf, size_t len, unsigned kinds,
-		     enum gmem_op op)
+/*
+ * Check the whole range first, then walk it slot by slot: READ copies out to @dst,
+ * WRITE copies in from @src, ZERO uses neither.
+ */
+static int gmem_xfer(const struct memslots *ms, gpa_t a, uint8_t *dst, const uint8_t *src,
+		     size_t len, unsigned kinds, enum gmem_op op)
 {
 	uint64_t at = a.v;
 
@@ -61,34 +64,35 @@ static int gmem_xfer(const struct memslots *ms, gpa_t a, uint8_t *buf, size_t le
 		size_t step = (size_t)MIN((uint64_t)len, memslot_size(s) - off);
 		uint8_t *va = hpa_to_va(hpa(s->hpa.v + off));
 
-		if (op == GMEM_OP_READ)
-			memmove(buf, va, step);
-		else if (op == GMEM_OP_WRITE)
-			memmove(va, buf, step);
-		else
+		if (op == GMEM_OP_READ) {
+			memmove(dst, va, step);
+			dst += step;
+		} else if (op == GMEM_OP_WRITE) {
+			memmove(va, src, step);
+			src += step;
+		} else {
 			memset(va, 0, step);
+		}
 		at += step;
 		len -= step;
-		if (buf)
-			buf += step;
 	}
 	return 0;
 }
 
 int gmem_read_kinds(const struct memslots *ms, gpa_t a, void *dst, size_t len, unsigned kinds)
 {
-	return gmem_xfer(ms, a, dst, len, kinds, GMEM_OP_READ);
+	return gmem_xfer(ms, a, dst, NULL, len, kinds, GMEM_OP_READ);
 }
 
 int gmem_write_kinds(const struct memslots *ms, gpa_t a, const void *src, size_t len,
 		     unsigned kinds)
 {
-	return gmem_xfer(ms, a, (uint8_t *)(uintptr_t)src, len, kinds, GMEM_OP_WRITE);
+	return gmem_xfer(ms, a, NULL, src, len, kinds, GMEM_OP_WRITE);
 }
 
 int gmem_zero_kinds(const struct memslots *ms, gpa_t a, size_t len, unsigned kinds)
 {
-	return gmem_xfer(ms, a, NULL, len, kinds, GMEM_OP_ZERO);
+	return gmem_xfer(ms, a, NULL, NULL, len, kinds, GMEM_OP_ZERO);
 }
 
 int gmem_read(const struct memslots *ms, gpa_t a, void *dst, size_t len)
@@ -456,7 +460,7 @@ static int addrs_plan(struct plan *p, const struct loader_addrs *a, uint32_t hdr
 	p->one = (struct seg){PT_LOAD, off, load, len, len};
 	if (a->bss_end_addr && a->bss_end_addr < load + len)
 		return plan_fail(p, -EINVAL, "bss_end_addr 0x%x below the end of the file 0x%llx",
-				 a->bss_end_addr, (ull)(load + len));
+				 a->bss_end_addr, (ull)load + len);
 	if (a->bss_end_addr)
 		p->one.memsz = a->bss_end_addr - load;
 	p->elf = false;

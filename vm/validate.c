@@ -365,7 +365,7 @@ static int check_shared(struct vctx *c, unsigned vi, unsigned ri)
 		for (unsigned rj = 0; rj < n; rj++) {
 			const struct vm_region *o = reg(c, vj, rj);
 
-			if (o->kind != REGION_SHARED || strcmp(o->name, r->name) ||
+			if (o->kind != REGION_SHARED || strcmp(o->name, r->name) != 0 ||
 			    o->size == r->size)
 				continue;
 			return region_fail(c, vi, ri, -EINVAL,
