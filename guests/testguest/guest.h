@@ -37,7 +37,8 @@ void pt_init(void);
 int pt_map(uint64_t va, uint64_t pa, uint64_t page_size, uint64_t flags);
 /* The physical address va maps to through the current tables: 0, or -ENOENT. */
 int pt_lookup(uint64_t va, uint64_t *pa);
-/* Make [pa, pa + 1) reachable at virtual address pa, adding a page of page_size if needed. */
+/* Make pa reachable at virtual address pa, adding a page of page_size if needed (smaller
+ * where that range already holds a lower-level table). */
 int pt_map_identity(uint64_t pa, uint64_t page_size);
 extern bool pt_have_1g;
 

@@ -68,13 +68,20 @@ int pt_lookup(uint64_t va, uint64_t *pa)
 	}
 }
 
+/* The page size asked for, or smaller ones where that range already holds a table. */
 int pt_map_identity(uint64_t pa, uint64_t page_size)
 {
 	uint64_t got;
+	int err = -EINVAL;
 
 	if (!pt_lookup(pa, &got))
 		return got == pa ? 0 : -EEXIST;
-	return pt_map(ALIGN_DOWN(pa, page_size), ALIGN_DOWN(pa, page_size), page_size, PTE_W);
+	for (uint64_t size = page_size; size >= 4 * KiB; size >>= 9) {
+		err = pt_map(ALIGN_DOWN(pa, size), ALIGN_DOWN(pa, size), size, PTE_W);
+		if (err != -EEXIST)
+			return err;
+	}
+	return err;
 }
 
 static bool cpu_has_1g_pages(void)

@@ -60,6 +60,15 @@ static void ring_stats_print(const char *role, const struct ring_ep *ep, uint64_
 		(unsigned long long)doorbell_count, (unsigned long long)stray_irq_count);
 }
 
+/* Every wake-up from HLT is the doorbell's interrupt (docs/abi.md: nothing else wakes it),
+ * so a VM that slept n times took at least n doorbells. */
+static void check_wakeups(uint64_t sleeps)
+{
+	if (doorbell_count < sleeps)
+		t_fail("woke from HLT %llu times but took %llu doorbell interrupts",
+		       (unsigned long long)sleeps, (unsigned long long)doorbell_count);
+}
+
 static void producer_verdict(const struct ring_ep *ep)
 {
 	gprintf("RING sent %llu\n", (unsigned long long)ep->pos);
@@ -98,6 +107,7 @@ void t_ring_producer(void)
 	else
 		producer_verdict(&ep);
 	ring_stats_print("producer", &ep, sleeps);
+	check_wakeups(sleeps);
 	t_expect("stray interrupts", stray_irq_count, 0);
 }
 
@@ -127,5 +137,6 @@ void t_ring_consumer(void)
 		t_expect("messages received", ep.pos, ep.count);
 	if (arg_value("count"))
 		t_expect("count announced by the producer", ep.count, arg_u64("count", 0));
+	check_wakeups(sleeps);
 	t_expect("stray interrupts", stray_irq_count, 0);
 }
