@@ -70,7 +70,7 @@ static const uint8_t *table_get(struct acpi_ctx *c, uint64_t pa, const char *sig
 		return NULL;
 	}
 	memcpy(&h, p, sizeof(h));
-	if (memcmp(h.signature, sig, 4)) {
+	if (memcmp(h.signature, sig, 4) != 0) {
 		acpi_error(c, "table at 0x%lx: signature \"%s\", want \"%s\"", pa,
 			   printable(h.signature, 4, got), sig);
 		return NULL;
@@ -356,7 +356,7 @@ int acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *typ_a, uint8_t *typ_b)
 		bool named = (i >= 1 && aml[i - 1] == AML_NAME_OP) ||
 			     (i >= 2 && aml[i - 2] == AML_NAME_OP && aml[i - 1] == AML_ROOT_CHAR);
 
-		if (named && !memcmp(aml + i, "_S5_", 4) &&
+		if (named && memcmp(aml + i, "_S5_", 4) == 0 &&
 		    !s5_package(aml, len, i + 4, typ_a, typ_b))
 			return 0;
 	}
@@ -410,7 +410,7 @@ static void visit_table(struct acpi_ctx *c, uint64_t pa, unsigned index)
 	}
 	memcpy(sig, p, sizeof(sig));
 	for (unsigned i = 0; i < ARRAY_SIZE(acpi_tables); i++)
-		if (!memcmp(sig, acpi_tables[i].sig, 4))
+		if (memcmp(sig, acpi_tables[i].sig, 4) == 0)
 			acpi_tables[i].visit(c, pa);
 }
 
@@ -456,7 +456,7 @@ static int check_rsdp(struct acpi_ctx *c, const uint8_t *p, size_t n, struct acp
 		return -EINVAL;
 	}
 	memcpy(r, p, MIN(n, sizeof(*r)));
-	if (memcmp(r->signature, ACPI_RSDP_SIG, 8)) {
+	if (memcmp(r->signature, ACPI_RSDP_SIG, 8) != 0) {
 		acpi_error(c, "RSDP: bad signature");
 		return -EINVAL;
 	}
