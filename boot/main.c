@@ -5,8 +5,10 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/power.h"
+#include "arch/x86/smp.h"
 #include "boot/boot.h"
 #include "boot/mb2.h"
+#include "fw/acpi.h"
 #include "lib/console.h"
 #include "lib/string.h"
 #include "mm/memmap.h"
@@ -19,6 +21,8 @@ extern char __image_start[], __image_end[];
 
 static struct mb2_info boot_info;
 static struct memmap boot_mem;
+static struct acpi_info acpi;
+static bool acpi_ok;
 static char cmdline_buf[256];
 
 static void read_boot_info(uint32_t magic, const void *info)
@@ -106,6 +110,48 @@ static void init_memory(void)
 	mem_print_summary(&boot_mem, mm_buddy(), mm_meta_range());
 }
 
+/* ACPI tables through the direct map, which covers [0, max(RAM top, 4 GiB)) by 1 GiB. */
+static const void *acpi_phys(uint64_t pa, size_t len, void *ctx)
+{
+	uint64_t mapped = ALIGN_UP(MAX(boot_mem.top, 4 * GiB), GiB);
+
+	return pa + len >= pa && pa + len <= mapped ? hpa_to_va(hpa(pa)) : NULL;
+}
+
+static void read_acpi(void)
+{
+	const struct mb2_rsdp *r = &boot_info.rsdp;
+
+	if (cmdline_has(cmdline_buf, "acpi=off") || !r->bytes) {
+		pr_info("acpi: %s: no ACPI tables used\n",
+			r->bytes ? "acpi=off on the command line" : "no RSDP from the boot loader");
+		return;
+	}
+	acpi_ok = !acpi_parse(r->bytes, r->len, acpi_phys, NULL, 0, &acpi);
+	for (unsigned i = 0; i < acpi.nr_errors; i++)
+		pr_err("acpi: %s\n", acpi.errors[i]);
+	if (!acpi_ok)
+		return;
+	pr_info("acpi: RSDP rev %u \"%s\", %s at 0x%lx with %u tables; MADT %s, FADT %s\n",
+		acpi.revision, acpi.oem_id, acpi.xsdt ? "XSDT" : "RSDT", acpi.root_addr,
+		acpi.nr_tables, acpi.has_madt ? "yes" : "no", acpi.has_fadt ? "yes" : "no");
+	if (acpi.has_fadt)
+		pr_info("acpi: PM1a_CNT 0x%x, PM timer 0x%x (%u-bit), \\_S5 SLP_TYP %u (%s)\n",
+			acpi.pm1a_cnt, acpi.pm_tmr, acpi.pm_tmr_bits, acpi.s5_typ_a,
+			acpi.has_s5 ? acpi.s5_table : "no \\_S5 package found");
+	if (acpi.pm1a_cnt && acpi.has_s5)
+		power_set_acpi(acpi.pm1a_cnt, acpi.s5_typ_a);
+	if (cmdline_has(cmdline_buf, "poweroff=acpi"))
+		power_prefer_acpi();
+}
+
+static void start_cpus(const void *info)
+{
+	smp_init(acpi_ok ? &acpi : NULL, &boot_info, info);
+	if (cmdline_has(cmdline_buf, "smptest"))
+		smp_selftest();
+}
+
 const struct mb2_info *boot_mb2_info(void)
 {
 	return &boot_info;
@@ -138,9 +184,11 @@ void hv_main(uint32_t magic, const void *info)
 	console_init();
 	read_boot_info(magic, info);
 	apply_cmdline();
-	cpu_init_tables();
+	cpu_init_tables(0);
 	carve_memory(info);
 	init_memory();
+	read_acpi();
+	start_cpus(info);
 	boot_test_hooks(cmdline_buf);
 	check_cpu();
 	pr_info("boot: checks done in %lu instructions\n", rdtsc() - boot_tsc);

@@ -1,7 +1,7 @@
 /*
  * Console: formats into a line buffer and sends whole lines to COM1 and port
  * 0xE9 (Bochs and QEMU debug console). Messages above the chosen level are
- * dropped. Single CPU for now: no lock.
+ * dropped. One lock around each write, so lines from several CPUs never mix.
  */
 #include <stdarg.h>
 
@@ -10,6 +10,8 @@
 #include "lib/string.h"
 #include "drivers/serial.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "lib/spinlock.h"
 
 #define COM1 0x3f8
 #define DEBUGCON 0xe9
@@ -33,13 +35,31 @@ int console_set_level(const char *name)
 	return -1;
 }
 
+static spinlock_t console_lock = SPINLOCK_INIT;
+static struct percpu *console_owner; /* holder of console_lock, NULL when free */
+
+/*
+ * A CPU that faults while it holds the lock (inside serial_putc, say) writes its
+ * report without it rather than deadlock against itself.
+ */
 void console_write(const char *s, size_t n)
 {
+	struct percpu *me = this_cpu();
+	bool nested = __atomic_load_n(&console_owner, __ATOMIC_RELAXED) == me;
+
+	if (!nested) {
+		spin_lock(&console_lock);
+		console_owner = me;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			serial_putc('\r');
 		serial_putc(s[i]);
 		outb(DEBUGCON, (uint8_t)s[i]);
+	}
+	if (!nested) {
+		console_owner = NULL;
+		spin_unlock(&console_lock);
 	}
 }
 

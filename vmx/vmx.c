@@ -7,13 +7,12 @@
 #include "vmx/caps.h"
 #include "vmx/vmcs.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "mm/page.h"
 
 #define VMX_BASIC_REVISION GENMASK(30, 0)
-
-static hpa_t vmxon_region;
 
 /* CF or ZF set after a VMX instruction means VMfailInvalid / VMfailValid. */
 #define VMX_OK(insn, ...)                                                              \
@@ -53,15 +52,40 @@ static void *vmx_region(hpa_t *out)
 	return p;
 }
 
+/* VMX allowed on this CPU: CPUID, then IA32_FEATURE_CONTROL (locked here if firmware did not). */
+static int vmx_allowed(void)
+{
+	uint64_t fc;
+
+	if (!(cpuid(1, 0).ecx & BIT(5)))
+		return -ENOTSUP;
+	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if (!(fc & FEATURE_CONTROL_LOCK))
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_VMX_NOSMX | FEATURE_CONTROL_LOCK);
+	else if (!(fc & FEATURE_CONTROL_VMX_NOSMX))
+		return -EPERM;
+	return 0;
+}
+
+/* Each CPU has its own VMXON region (struct percpu); smp_init allocates the APs' beforehand. */
 int vmx_on(void)
 {
-	if (!vmx_region(&vmxon_region))
+	struct percpu *pc = this_cpu();
+	int ret = vmx_allowed();
+
+	if (ret)
+		return ret;
+	if (!pc->vmxon.v && !page_alloc(0, OWNER_HYP, &pc->vmxon))
 		return -ENOMEM;
+	*(uint32_t *)hpa_to_va(pc->vmxon) =
+	    (uint32_t)(rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION);
 	set_vmx_fixed_bits();
-	if (!VMX_OK("vmxon %1", "m"(vmxon_region.v))) {
-		pr_err("vmx: VMXON failed\n");
+	if (!VMX_OK("vmxon %1", "m"(pc->vmxon.v))) {
+		pr_err("vmx: VMXON failed on CPU %u\n", pc->index);
 		return -EIO;
 	}
+	pc->vmx_root = true;
 	return 0;
 }
 

@@ -10,6 +10,10 @@
 /* Guest general-purpose registers in instruction-encoding order (RSP unused: it is in the VMCS). */
 enum gpr { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, NR_GPRS };
 
+/*
+ * VMXON on the calling CPU with its own region (struct percpu). 0, -ENOTSUP (no VMX),
+ * -EPERM (disabled by firmware), -ENOMEM or -EIO (VMXON failed).
+ */
 int vmx_on(void);
 /* Allocate and VMCLEAR+VMPTRLD a fresh VMCS; 0 or -errno. */
 int vmcs_alloc_load(hpa_t *out);

@@ -16,6 +16,7 @@
 #define MSR_IA32_SYSENTER_ESP	 0x175
 #define MSR_IA32_SYSENTER_EIP	 0x176
 #define MSR_IA32_DEBUGCTL	 0x1d9
+#define MSR_IA32_APIC_BASE	 0x1b
 
 #define CR0_PE BIT(0)
 #define CR0_NE BIT(5)
@@ -30,6 +31,42 @@ struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };
 
+/* ---- descriptor-table layouts (SDM "Task Management", "Interrupt and Exception Handling") ---- */
+
+#define CPU_NR_VECTORS	32 /* exception vectors with a stub in isr.S */
+#define CPU_GDT_ENTRIES 5  /* null, 64-bit code, data, 16-byte TSS descriptor */
+#define CPU_SEL_CODE	0x08
+#define CPU_SEL_DATA	0x10
+#define CPU_SEL_TSS	0x18
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __packed;
+static_assert(sizeof(struct tss64) == 104, "64-bit TSS layout");
+
+struct idt_gate {
+	uint16_t off_lo;
+	uint16_t sel;
+	uint8_t ist;
+	uint8_t type; /* P, DPL, type 0xE interrupt gate */
+	uint16_t off_mid;
+	uint32_t off_hi;
+	uint32_t reserved;
+} __packed;
+static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __packed;
+static_assert(sizeof(struct desc_ptr) == 10, "descriptor-table register layout");
+
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
@@ -43,6 +80,12 @@ static inline uint16_t inw(uint16_t port)
 {
 	uint16_t v;
 	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
 
@@ -92,7 +135,9 @@ static inline __noreturn void cpu_halt_forever(void)
 }
 
 /* arch/x86/cpu.c */
-void cpu_init_tables(void);  /* GDT, TSS, IDT for the boot CPU */
+/* Build and load CPU @cpu's GDT, TSS and IDT (in its struct percpu); run on that CPU. */
+void cpu_init_tables(unsigned cpu);
+/* This CPU's selectors and table bases, for the VMCS host state. */
 uint16_t cpu_tr_selector(void);
 uint64_t cpu_gdt_base(void);
 uint64_t cpu_idt_base(void);

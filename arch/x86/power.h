@@ -15,6 +15,8 @@ enum hv_exit_status {
 
 /* Remember where ACPI says PM1a_CNT is and the S5 sleep type (from the FADT). */
 void power_set_acpi(uint16_t pm1a_cnt, uint16_t slp_typ);
+/* Try ACPI S5 before the emulators' exit ports ("poweroff=acpi": tests the FADT path). */
+void power_prefer_acpi(void);
 __noreturn void power_off(enum hv_exit_status status);
 
 #endif
