@@ -1,8 +1,8 @@
 """Integration cases for ACPI and AP bring-up (same dict format as cases.py).
 
 Bochs takes the CPU count from "cpus"; the QEMU cases need "smp" (passed as `-smp N`
-by the QEMU runner). Bochs's TSC with two CPUs advances once per instruction of each
-CPU in lockstep, so the TSC figures below are instruction counts.
+by the QEMU runner). Bochs runs its CPUs in lockstep quanta and its TSC advances with
+them, so a TSC tick there is about one instruction of each CPU.
 """
 import re
 
