@@ -15,7 +15,7 @@
 #define CPUID_HV_LEAF	0x40000000
 #define CPUID1_ECX_VMX	BIT(5)
 #define CPUID1_ECX_HV	BIT(31)
-#define HV_ABI_VERSION	1
+#define HV_ABI_VERSION	2
 #define VECTOR_GP	13
 #define VECTOR_UD	6
 

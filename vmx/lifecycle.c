@@ -107,7 +107,7 @@ void vm_watchdog_kick(struct vm *vm)
 
 bool vm_watchdog_expired(struct vm *vm)
 {
-	if (!vm->cfg->watchdog || rdtsc() <= vm->wd_deadline)
+	if (!vm->cfg->watchdog || vm->state != VM_RUNNING || rdtsc() <= vm->wd_deadline)
 		return false;
 	vm->watchdog_fires++;
 	pr_err("vm \"%s\": watchdog: no heartbeat within %lu TSC ticks (RIP 0x%lx)\n",

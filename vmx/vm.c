@@ -370,9 +370,9 @@ int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 
 	vm->vcpu.launched = true;
 	vmx_handle_exit(vm, reason & EXIT_REASON_BASIC);
-	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm))
-		return 0;
 	if (unlikely(vm->state != VM_RUNNING))
+		return 0;
+	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm))
 		return 0;
 	vm_deliver_pending(vm);
 	return 1;

@@ -111,9 +111,18 @@ void vm_console_putc(struct vm *vm, char c);
 /* vmx/vcpu.c */
 int vcpu_setup(struct vm *vm, uint64_t entry, uint64_t ebx_info, uint32_t eax_magic);
 void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error);
+/*
+ * Skip the instruction the hypervisor just emulated. Like the CPU finishing
+ * it, this ends any STI or MOV SS interrupt shadow (else `sti; hlt` would
+ * keep interrupts blocked past the HLT).
+ */
 static inline void vcpu_advance_rip(void)
 {
+	uint32_t shadow = vmcs_read32(GUEST_INTERRUPTIBILITY);
+
 	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + vmcs_read32(EXIT_INSTR_LEN));
+	if (unlikely(shadow & INTERRUPTIBILITY_BLOCKING))
+		vmcs_write32(GUEST_INTERRUPTIBILITY, shadow & ~(uint32_t)INTERRUPTIBILITY_BLOCKING);
 }
 
 /* vmx/exit.c */

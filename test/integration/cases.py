@@ -132,7 +132,7 @@ TESTS += [
         + passes("cpuid") + [r"vm \"test\": exits .*cpuid:\d+.*"]),
     guest("guest-hypercall", "hypercall", [
         r"\[test\] hypercall: hello through HC_CONSOLE_WRITE",
-        r"\[test\] hypercall: vm_info version 2 id 0 ram 134217728 name \"test\""]
+        r"\[test\] hypercall: vm_info version 2 id 0 ram 134217728 name \"test\" restarts 0 cpu 0"]
         + passes("hypercall") + [r"vm \"test\": exits .*vmcall:\d+.*"]),
     guest("guest-msr", "msr", passes("msr") + [r"vm \"test\": exits .*rdmsr:\d+.*"]),
     guest("guest-vmxon-ud", "vmxon", passes("vmxon") + [r"vm \"test\": exits .*vmxon:1.*"]),
@@ -196,4 +196,30 @@ TESTS += [
          expect=[r"config: \"demo\" valid, 1 VM\(s\)", r"\[demo\] ALL PASS",
                  r"vm \"demo\": stopped \(debug-exit port\), status 0"],
          forbid=[r"FATAL.*", r"PANIC.*", r"\[demo\] TEST .* FAIL.*"]),
+]
+
+
+# ---- partitioning (issue 4), one VM at a time ----
+TESTS += [
+    dict(name="restart-scrubs-secret", machine="bochs", megs=256, cmdline="config=secret",
+         expect=[r"\[keeper\] SECRET written",
+                 r"vm \"keeper\": debug-exit port \(status 7\): restarting",
+                 r"vm \"keeper\": loaded \"testguest\" .*",
+                 r"\[keeper\] secret: restarts 1, 3 places",
+                 r"\[keeper\] secret: 32768 KiB of RAM scanned, 0 words not zero",
+                 r"\[keeper\] TEST secret PASS",
+                 r"vm \"keeper\": stopped \(exit hypercall\), status 0",
+                 r"vm \"keeper\": cpu 0, restarts 1, watchdog fires 0, .*"],
+         forbid=[r"FATAL.*", r".*FAIL.*"]),
+    dict(name="watchdog-stops-spinner", machine="bochs", megs=256, cmdline="config=watchdog",
+         expect=[r"\[sleepy\] ATTEMPT spin without heartbeat",
+                 r"vm \"sleepy\": watchdog: no heartbeat within 20000000 TSC ticks \(RIP 0x[0-9a-f]+\)",
+                 r"vm \"sleepy\": stopped \(watchdog\), status -1",
+                 r"vm \"sleepy\": cpu 0, restarts 0, watchdog fires 1, .*"],
+         forbid=[r"FATAL.*"]),
+    dict(name="watchdog-fed-by-heartbeat", machine="bochs", megs=256, cmdline="config=heartbeat",
+         expect=[r"\[lively\] TEST heartbeat PASS",
+                 r"vm \"lively\": stopped \(debug-exit port\), status 0",
+                 r"vm \"lively\": cpu 0, restarts 0, watchdog fires 0, .*"],
+         forbid=[r"FATAL.*", r".*watchdog: no heartbeat.*"]),
 ]
