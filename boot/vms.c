@@ -4,6 +4,7 @@
  * A bad configuration stops the boot with one line before anything is built.
  */
 #include "arch/x86/mm.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/power.h"
 #include "boot/boot.h"
 #include "configs/configs.h"
@@ -57,7 +58,7 @@ void vms_validate(const struct hv_config *cfg, const struct memmap *map, uint64_
 	struct validate_env env = {
 		.free_bytes = buddy_free_frames(mm_buddy()) * PAGE_SIZE,
 		.modules = mods, .nr_modules = first_words(boot_mb2_info(), mods),
-		.nr_cpus = 1, .max_gpa = 1ULL << 48,
+		.nr_cpus = smp_nr_cpus(), .max_gpa = 1ULL << 48,
 		.hv_ranges = hv, .nr_hv_ranges = 2, .ram_ranges = ram, .nr_ram_ranges = map->nr_usable,
 	};
 	char err[VALIDATE_ERR_LEN];
@@ -72,19 +73,49 @@ void vms_validate(const struct hv_config *cfg, const struct memmap *map, uint64_
 	pr_info("config: \"%s\" valid, %u VM(s)\n", cfg->name, cfg->nr_vms);
 }
 
-void vms_create_and_run(const struct hv_config *cfg, const char *cmdline)
-{
-	static char inject[32];
-	char extra[128] = "";
-	unsigned n = MIN(cfg->nr_vms, MAX_VMS);
+struct vm_job {
+	struct vm *vm;
+	const struct vm_config *cfg;
+	unsigned id;
+	const char *extra;
+	int ret;
+};
 
-	cmdline_get(cmdline, "guestargs", extra, sizeof(extra));
-	for (unsigned i = 0; i < sizeof(extra); i++)
-		if (extra[i] == '+')
-			extra[i] = ' '; /* GRUB-friendly spelling of spaces */
+/* A VM is built on the CPU that will run it: its VMCS holds that CPU's host state. */
+static void create_here(void *arg)
+{
+	struct vm_job *j = arg;
+
+	j->ret = vm_create(j->vm, j->cfg, j->id, j->extra);
+}
+
+static void run_here(void *arg)
+{
+	vm_run(arg);
+}
+
+static int on_cpu(unsigned cpu, smp_fn fn, void *arg)
+{
+	int ret = 0;
+
+	if (cpu == smp_this_cpu()) {
+		fn(arg);
+	} else {
+		ret = smp_run_on(cpu, fn, arg);
+		if (!ret)
+			smp_wait(cpu);
+	}
+	return ret;
+}
+
+static void create_all(const struct hv_config *cfg, unsigned n, const char *extra)
+{
+	static struct vm_job jobs[MAX_VMS];
+
 	owner_registry_init(&hv_owners, cfg);
 	for (unsigned i = 0; i < n; i++) {
-		if (vm_create(&vms[i], &cfg->vms[i], i, extra)) {
+		jobs[i] = (struct vm_job){ &vms[i], &cfg->vms[i], i, extra, 0 };
+		if (on_cpu(cfg->vms[i].cpu, create_here, &jobs[i]) || jobs[i].ret) {
 			pr_err("vm \"%s\": not started\n", cfg->vms[i].name);
 			power_off(HV_EXIT_FAIL);
 		}
@@ -92,9 +123,40 @@ void vms_create_and_run(const struct hv_config *cfg, const char *cmdline)
 	for (unsigned i = 0; i < n; i++)
 		if (vm_audit(&vms[i]))
 			panic("ownership audit failed after boot");
-	cmdline_get(cmdline, "inject", inject, sizeof(inject));
-	for (unsigned i = 0; i < n; i++) {
-		vms[i].inject = inject[0] ? inject : NULL;
-		vm_run(&vms[i]);
+}
+
+/* Static partitioning: a CPU that runs no VM halts for good. */
+static void park_idle_cpus(const struct hv_config *cfg, unsigned n)
+{
+	for (unsigned c = 1; c < smp_nr_cpus(); c++) {
+		bool used = false;
+		for (unsigned i = 0; i < n; i++)
+			used |= cfg->vms[i].cpu == c;
+		if (!used && !smp_park(c))
+			pr_info("smp: CPU %u runs no VM: halted\n", c);
 	}
+}
+
+void vms_create_and_run(const struct hv_config *cfg, const char *cmdline)
+{
+	static char inject[32], extra[128];
+	unsigned n = MIN(cfg->nr_vms, MAX_VMS);
+
+	cmdline_get(cmdline, "guestargs", extra, sizeof(extra));
+	for (unsigned i = 0; i < sizeof(extra); i++)
+		if (extra[i] == '+')
+			extra[i] = ' '; /* GRUB-friendly spelling of spaces */
+	cmdline_get(cmdline, "inject", inject, sizeof(inject));
+	create_all(cfg, n, extra);
+	park_idle_cpus(cfg, n);
+	for (unsigned i = 0; i < n; i++)
+		vms[i].inject = inject[0] ? inject : NULL;
+	for (unsigned i = 0; i < n; i++)
+		if (cfg->vms[i].cpu != smp_this_cpu() && smp_run_on(cfg->vms[i].cpu, run_here, &vms[i]))
+			pr_err("vm \"%s\": CPU %u would not take it\n", cfg->vms[i].name, cfg->vms[i].cpu);
+	for (unsigned i = 0; i < n; i++)
+		if (cfg->vms[i].cpu == smp_this_cpu())
+			vm_run(&vms[i]);
+	smp_wait_all();
+	hv_print_stats(NULL);
 }

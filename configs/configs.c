@@ -87,7 +87,7 @@ static const struct vm_region attacker_regions[] = {
 
 static const struct vm_config hostile_vms[] = {
 	{ .name = "victim", .cpu = 0, .regions = part_regions, .nr_regions = ARRAY_SIZE(part_regions),
-	  .image = "testguest", .proto = BOOT_MULTIBOOT2, .cmdline = "test=victim",
+	  .image = "testguest", .proto = BOOT_MULTIBOOT2, .cmdline = "test=victim mib=1",
 	  .flags = VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND },
 	{ .name = "attacker", .cpu = 1, .regions = attacker_regions,
 	  .nr_regions = ARRAY_SIZE(attacker_regions), .image = "testguest",

@@ -64,6 +64,17 @@ void hv_print_stats(const struct vm *asker)
 			pr_info("stats: cpu %u: %lu exits\n", c, per_cpu[c]);
 }
 
+/* When every foreground VM has stopped, the run is over: background VMs stop at their next tick. */
+void hv_note_stopped(void)
+{
+	for (unsigned i = 0; i < nr_vm_table; i++)
+		if (!(vm_table[i]->cfg->flags & VM_FLAG_BACKGROUND) && vm_table[i]->state != VM_STOPPED)
+			return;
+	if (!hv_stopping)
+		pr_info("kestrel: every foreground VM has stopped; ending the run\n");
+	hv_stopping = true;
+}
+
 void vm_fault(struct vm *vm, int status, const char *why)
 {
 	unsigned limit = vm->cfg->max_restarts ? vm->cfg->max_restarts : DEFAULT_MAX_RESTARTS;

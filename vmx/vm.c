@@ -47,7 +47,7 @@ static int add_backed(struct vm *vm, const struct vm_region *r, uint16_t idx, ow
 	while (left) {
 		unsigned k = block_order(gfn, left);
 		hpa_t h;
-		while (buddy_alloc(mm_buddy(), k, owner, &h)) {
+		while (mm_alloc(k, owner, &h)) {
 			if (k == 0)
 				return -ENOMEM;
 			k--;
@@ -290,6 +290,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const cha
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
 	vm->id = id;
+	vm->cpu = cfg->cpu;
 	vm->owner = OWNER_VM(id);
 	ret = build_memory(vm);
 	if (!ret)
@@ -403,6 +404,7 @@ void vm_run(struct vm *vm)
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);
 	vm_print_stats(vm);
+	hv_note_stopped();
 }
 
 static void audit_report(void *ctx, const struct audit_violation *v)

@@ -104,6 +104,7 @@ void vm_register(struct vm *vm);
 struct vm *vm_by_id(unsigned id);
 unsigned vm_count(void);
 void hv_print_stats(const struct vm *asker);
+void hv_note_stopped(void);
 extern volatile bool hv_stopping; /* the foreground VMs are done: background VMs stop too */
 void vm_print_stats(const struct vm *vm);
 void vm_console_putc(struct vm *vm, char c);

@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "lib/console.h"
 #include "lib/errno.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 
 #define PTE_P  BIT(0)
@@ -16,6 +17,7 @@
 #define PT_ENTRIES 512
 
 static struct buddy hv_buddy;
+static spinlock_t buddy_lock = SPINLOCK_INIT; /* VMs on several CPUs allocate at run time */
 static struct mem_range meta_range;
 
 struct buddy *mm_buddy(void) { return &hv_buddy; }
@@ -116,11 +118,21 @@ int mm_direct_map(uint64_t top)
 
 /* ---- the page interface (mm/page.h) over the buddy allocator ---- */
 
+int mm_alloc(unsigned order, owner_t owner, hpa_t *out)
+{
+	int ret;
+
+	spin_lock(&buddy_lock);
+	ret = buddy_alloc(&hv_buddy, order, owner, out);
+	spin_unlock(&buddy_lock);
+	return ret;
+}
+
 void *page_alloc(unsigned order, owner_t owner, hpa_t *out)
 {
 	hpa_t a;
 
-	if (buddy_alloc(&hv_buddy, order, owner, &a))
+	if (mm_alloc(order, owner, &a))
 		return NULL;
 	memset((void *)a.v, 0, PAGE_SIZE << order);
 	if (out)
@@ -130,11 +142,22 @@ void *page_alloc(unsigned order, owner_t owner, hpa_t *out)
 
 void page_free(void *va, unsigned order, owner_t owner)
 {
-	int ret = buddy_free(&hv_buddy, va_to_hpa(va), order, owner);
+	int ret;
 
+	spin_lock(&buddy_lock);
+	ret = buddy_free(&hv_buddy, va_to_hpa(va), order, owner);
+	spin_unlock(&buddy_lock);
 	BUG_ON(ret);
 }
 
-owner_t page_owner(hpa_t a) { return buddy_owner(&hv_buddy, a); }
+owner_t page_owner(hpa_t a)
+{
+	owner_t o;
+
+	spin_lock(&buddy_lock);
+	o = buddy_owner(&hv_buddy, a);
+	spin_unlock(&buddy_lock);
+	return o;
+}
 void *hpa_to_va(hpa_t a) { return (void *)a.v; }
 hpa_t va_to_hpa(const void *va) { return hpa((uint64_t)va); }

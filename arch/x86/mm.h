@@ -14,6 +14,8 @@ int mm_init(const struct memmap *map);
 /* Replace the boot map by an identity map of [0, max(top, 4 GiB)). */
 int mm_direct_map(uint64_t top);
 struct buddy *mm_buddy(void);
+/* buddy_alloc under the allocator lock: safe from any CPU. */
+int mm_alloc(unsigned order, owner_t owner, hpa_t *out);
 /* [start, end) of the buddy metadata, for the reserved-ranges summary. */
 struct mem_range mm_meta_range(void);
 bool mm_has_1g_pages(void);

@@ -223,3 +223,60 @@ TESTS += [
                  r"vm \"lively\": cpu 0, restarts 0, watchdog fires 0, .*"],
          forbid=[r"FATAL.*", r".*watchdog: no heartbeat.*"]),
 ]
+
+
+# ---- partitioning (issue 4), two VMs on two CPUs ----
+
+def victim_alive_through_attacks(min_windows):
+    """The victim's lines keep coming while the attacker is restarted again and again, with
+    the checksum of its memory unchanged, and still after the last attack."""
+    attack = re.compile(r"\[attacker\] ATTACK (\d+)/(\d+) .*")
+    alive = re.compile(r"\[victim\] VICTIM alive \d+ checksum (0x[0-9a-f]+) ok")
+
+    def fn(lines):
+        last, total, windows, sums = -1, None, set(), set()
+        for l in lines:
+            m = attack.fullmatch(l)
+            if m:
+                last, total = int(m.group(1)), int(m.group(2))
+            m = alive.fullmatch(l)
+            if m:
+                windows.add(last)
+                sums.add(m.group(1))
+        if len(sums) != 1:
+            return "victim checksums differ: %s" % sorted(sums)
+        if total is None or total - 1 not in windows:
+            return "no victim line after the last attack (windows %s)" % sorted(windows)
+        if len(windows) < min_windows:
+            return "victim output in only %d attack windows: %s" % (len(windows), sorted(windows))
+        return None
+    return fn
+
+
+TESTS += [
+    dict(name="pair-ring-doorbell", machine="bochs", megs=256, cpus=2, cmdline="config=pair",
+         expect=[r"smp: 2 CPUs online", r"config: \"pair\" valid, 2 VM\(s\)",
+                 r"audit: vm \"ping\": .* 0 violation\(s\)", r"audit: vm \"pong\": .* 0 violation\(s\)",
+                 r"\[ping\] RING sent 1000", r"\[pong\] TEST ring_consumer PASS",
+                 r"\[ping\] TEST ring_producer PASS",
+                 r"stats: vm \"ping\" cpu 0: \d+ exits, 0 restarts, 0 watchdog fires, .*",
+                 r"stats: vm \"pong\" cpu 1: \d+ exits, 0 restarts, 0 watchdog fires, .*",
+                 r"stats: cpu 0: \d+ exits", r"stats: cpu 1: \d+ exits"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r"audit: .* [1-9]\d* violation\(s\)"],
+         checks=[number(r"\[pong\] RING received (\d+) checksum 0x[0-9a-f]+", 1000, 1000,
+                        "messages received")], timeout=120),
+    dict(name="hostile-neighbour", machine="bochs", megs=256, cpus=2, cmdline="config=hostile",
+         expect=[r"smp: 2 CPUs online",
+                 r"\[attacker\] ATTACK 0 done: \d+ probes answered as promised",
+                 r"vm \"attacker\": EPT violation: read at GPA 0x1000000 \(outside the VM's memory map\).*",
+                 r"vm \"attacker\": triple fault at RIP .*",
+                 r"vm \"attacker\": watchdog: no heartbeat within 20000000 TSC ticks .*",
+                 r"\[attacker\] HOSTILE DONE 43", r"\[attacker\] TEST hostile PASS",
+                 r"vm \"attacker\": stopped \(exit hypercall\), status 0",
+                 r"vm \"attacker\": cpu 1, restarts 43, watchdog fires 1, .*",
+                 r"vm \"victim\": stopped \(run ended\), status 0",
+                 r"audit: vm \"victim\": .* 0 violation\(s\)",
+                 r"audit: vm \"attacker\": .* 0 violation\(s\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r"\[victim\] VICTIM checksum changed.*"],
+         checks=[victim_alive_through_attacks(20)], timeout=200),
+]

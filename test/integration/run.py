@@ -25,6 +25,9 @@ OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cases import TESTS  # noqa: E402
+from cases_smp import SMP_TESTS  # noqa: E402
+
+TESTS = TESTS + SMP_TESTS
 
 
 def guest_modules():
@@ -57,7 +60,8 @@ def run_qemu(t, iso, d):
     e9 = os.path.join(d, "e9.txt")
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(t.get("megs", 256)), "-cdrom", iso,
            "-debugcon", "file:" + e9, "-serial", "file:" + os.path.join(d, "serial.txt"),
-           "-display", "none", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+           "-display", "none", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+           "-smp", str(t.get("smp", 1))]
     if t.get("uefi"):
         vars_copy = os.path.join(d, "vars.fd")
         shutil.copy(OVMF_VARS, vars_copy)
