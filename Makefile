@@ -80,7 +80,7 @@ fuzz:
 integration: all
 	python3 test/integration/run.py
 
-test: all unit fuzz-short integration
+test: all check unit fuzz-short integration
 
 # ---- benchmarks ----
 bench: all

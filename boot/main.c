@@ -15,7 +15,7 @@
 #include "vmx/caps.h"
 #include "vmx/vmx.h"
 
-#define MB2_INFO_MAX	     (1 * MiB)
+#define MB2_INFO_MAX (1 * MiB)
 
 extern char __image_start[], __image_end[];
 
@@ -47,9 +47,9 @@ static void apply_cmdline(void)
 {
 	char level[16];
 
-	if (cmdline_get(cmdline_buf, "loglevel", level, sizeof(level)) &&
-	    console_set_level(level))
-		pr_err("boot: loglevel=%s unknown (error, warn, info, debug): keeping info\n", level);
+	if (cmdline_get(cmdline_buf, "loglevel", level, sizeof(level)) && console_set_level(level))
+		pr_err("boot: loglevel=%s unknown (error, warn, info, debug): keeping info\n",
+		       level);
 	pr_info("kestrel: micro-hypervisor, loaded by %s\n",
 		boot_info.loader ? boot_info.loader : "unknown loader");
 	pr_info("boot: cmdline \"%s\"\n", cmdline_buf);
@@ -84,14 +84,14 @@ static void carve_memory(const void *info)
 		pr_err("boot: no memory map from the boot loader (neither tag 6 nor tag 17)\n");
 		power_off(HV_EXIT_FAIL);
 	}
-	excl[n++] = (struct mem_range){ 0, MiB, "first MiB" };
-	excl[n++] = (struct mem_range){ (uint64_t)__image_start, (uint64_t)__image_end,
-					"hypervisor image" };
-	excl[n++] = (struct mem_range){ (uint64_t)info, (uint64_t)info + boot_info.info_size,
-					"boot information" };
+	excl[n++] = (struct mem_range){0, MiB, "first MiB"};
+	excl[n++] =
+	    (struct mem_range){(uint64_t)__image_start, (uint64_t)__image_end, "hypervisor image"};
+	excl[n++] = (struct mem_range){(uint64_t)info, (uint64_t)info + boot_info.info_size,
+				       "boot information"};
 	for (unsigned i = 0; i < boot_info.nr_modules; i++)
-		excl[n++] = (struct mem_range){ boot_info.modules[i].start,
-						boot_info.modules[i].end, "module" };
+		excl[n++] = (struct mem_range){boot_info.modules[i].start, boot_info.modules[i].end,
+					       "module"};
 	pick_firmware_map(&fw, &nr_fw, &src);
 	ret = memmap_carve(fw, nr_fw, excl, n, &boot_mem);
 	if (ret) {

@@ -64,7 +64,8 @@ void mem_print_summary(const struct memmap *map, const struct buddy *b, struct m
 			map->reserved[i].end, map->reserved[i].label);
 	pr_info("mem: reserved [0x%09lx..0x%09lx) %s\n", meta.start, meta.end, meta.label);
 	for (unsigned o = 0; o <= BUDDY_MAX_ORDER && n < (int)sizeof(line); o++)
-		n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %u:%lu", o, buddy_free_blocks(b, o));
+		n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %u:%lu", o,
+			       buddy_free_blocks(b, o));
 	pr_info("mem: free blocks per order%s\n", line);
 	int top = buddy_largest_free_order(b);
 	pr_info("mem: largest free block %lu KiB (order %d)\n",

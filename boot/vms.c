@@ -54,17 +54,22 @@ void vms_validate(const struct hv_config *cfg, const struct memmap *map, uint64_
 	static struct validate_range ram[MEMMAP_MAX];
 	const char *mods[MB2_MAX_MODULES];
 	struct mem_range meta = mm_meta_range();
-	struct validate_range hv[2] = { { 0x200000, image_end }, { meta.start, meta.end } };
+	struct validate_range hv[2] = {{0x200000, image_end}, {meta.start, meta.end}};
 	struct validate_env env = {
-		.free_bytes = buddy_free_frames(mm_buddy()) * PAGE_SIZE,
-		.modules = mods, .nr_modules = first_words(boot_mb2_info(), mods),
-		.nr_cpus = smp_nr_cpus(), .max_gpa = 1ULL << 48,
-		.hv_ranges = hv, .nr_hv_ranges = 2, .ram_ranges = ram, .nr_ram_ranges = map->nr_usable,
+	    .free_bytes = buddy_free_frames(mm_buddy()) * PAGE_SIZE,
+	    .modules = mods,
+	    .nr_modules = first_words(boot_mb2_info(), mods),
+	    .nr_cpus = smp_nr_cpus(),
+	    .max_gpa = 1ULL << 48,
+	    .hv_ranges = hv,
+	    .nr_hv_ranges = 2,
+	    .ram_ranges = ram,
+	    .nr_ram_ranges = map->nr_usable,
 	};
 	char err[VALIDATE_ERR_LEN];
 
 	for (unsigned i = 0; i < map->nr_usable; i++)
-		ram[i] = (struct validate_range){ map->usable[i].start, map->usable[i].end };
+		ram[i] = (struct validate_range){map->usable[i].start, map->usable[i].end};
 	if (vm_config_validate(cfg, &env, err, sizeof(err))) {
 		pr_err("config: %s\n", err);
 		pr_err("config: \"%s\" rejected; no VM was started\n", cfg->name);
@@ -114,7 +119,7 @@ static void create_all(const struct hv_config *cfg, unsigned n, const char *extr
 
 	owner_registry_init(&hv_owners, cfg);
 	for (unsigned i = 0; i < n; i++) {
-		jobs[i] = (struct vm_job){ &vms[i], &cfg->vms[i], i, extra, 0 };
+		jobs[i] = (struct vm_job){&vms[i], &cfg->vms[i], i, extra, 0};
 		if (on_cpu(cfg->vms[i].cpu, create_here, &jobs[i]) || jobs[i].ret) {
 			pr_err("vm \"%s\": not started\n", cfg->vms[i].name);
 			power_off(HV_EXIT_FAIL);
@@ -152,8 +157,10 @@ void vms_create_and_run(const struct hv_config *cfg, const char *cmdline)
 	for (unsigned i = 0; i < n; i++)
 		vms[i].inject = inject[0] ? inject : NULL;
 	for (unsigned i = 0; i < n; i++)
-		if (cfg->vms[i].cpu != smp_this_cpu() && smp_run_on(cfg->vms[i].cpu, run_here, &vms[i]))
-			pr_err("vm \"%s\": CPU %u would not take it\n", cfg->vms[i].name, cfg->vms[i].cpu);
+		if (cfg->vms[i].cpu != smp_this_cpu() &&
+		    smp_run_on(cfg->vms[i].cpu, run_here, &vms[i]))
+			pr_err("vm \"%s\": CPU %u would not take it\n", cfg->vms[i].name,
+			       cfg->vms[i].cpu);
 	for (unsigned i = 0; i < n; i++)
 		if (cfg->vms[i].cpu == smp_this_cpu())
 			vm_run(&vms[i]);

@@ -6,11 +6,11 @@
  */
 #include "vmx/vm.h"
 
-#define COM1_BASE   0x3f8
-#define UART_LSR    5
-#define LSR_IDLE    0x60 /* THR empty, transmitter empty */
-#define DEBUG_EXIT  0xf4
-#define POST_PORT   0x80
+#define COM1_BASE  0x3f8
+#define UART_LSR   5
+#define LSR_IDLE   0x60 /* THR empty, transmitter empty */
+#define DEBUG_EXIT 0xf4
+#define POST_PORT  0x80
 
 static uint32_t uart_read(uint16_t reg)
 {

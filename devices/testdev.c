@@ -8,15 +8,15 @@
 #include "lib/string.h"
 #include "vmx/vm.h"
 
-#define TD_ID	      0x000
-#define TD_R64	      0x008
-#define TD_R32	      0x010
-#define TD_R16	      0x014
-#define TD_R8	      0x016
-#define TD_COUNT      0x018
-#define TD_SCRATCH    0x100
-#define TD_END	      0x1000
-#define TD_ID_VALUE   0x4b53544c /* "KSTL" */
+#define TD_ID	    0x000
+#define TD_R64	    0x008
+#define TD_R32	    0x010
+#define TD_R16	    0x014
+#define TD_R8	    0x016
+#define TD_COUNT    0x018
+#define TD_SCRATCH  0x100
+#define TD_END	    0x1000
+#define TD_ID_VALUE 0x4b53544c /* "KSTL" */
 
 struct testdev {
 	uint64_t r64;
@@ -77,9 +77,15 @@ static int td_write(struct vm *vm, void *state, uint64_t off, unsigned width, ui
 }
 
 const struct mmio_dev_ops testdev_ops = {
-	.name = "testdev", .read = td_read, .write = td_write, .state_size = sizeof(struct testdev),
+    .name = "testdev",
+    .read = td_read,
+    .write = td_write,
+    .state_size = sizeof(struct testdev),
 };
 const struct mmio_dev_ops testdev_slow_ops = {
-	.name = "testdev-slow", .read = td_read, .write = td_write, .slow = true,
-	.state_size = sizeof(struct testdev),
+    .name = "testdev-slow",
+    .read = td_read,
+    .write = td_write,
+    .slow = true,
+    .state_size = sizeof(struct testdev),
 };

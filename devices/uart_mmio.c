@@ -21,11 +21,13 @@ static int uart_write(struct vm *vm, void *state, uint64_t off, unsigned width, 
 	return 0;
 }
 
-static const struct mmio_dev_ops uart_ops = { .name = "uart", .read = uart_read, .write = uart_write };
+static const struct mmio_dev_ops uart_ops = {
+    .name = "uart", .read = uart_read, .write = uart_write};
 
 extern const struct mmio_dev_ops testdev_ops, testdev_slow_ops;
 
-static const struct mmio_dev_ops *const mmio_models[] = { &testdev_ops, &testdev_slow_ops, &uart_ops };
+static const struct mmio_dev_ops *const mmio_models[] = {&testdev_ops, &testdev_slow_ops,
+							 &uart_ops};
 
 const struct mmio_dev_ops *mmio_dev_lookup(const char *name)
 {

@@ -5,17 +5,17 @@
 #include "drivers/serial.h"
 #include "arch/x86/cpu.h"
 
-#define UART_THR 0
-#define UART_IER 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define UART_DLL 0
-#define UART_DLM 1
-#define LSR_THRE BIT(5)
-#define LSR_TEMT BIT(6)
-#define LCR_DLAB BIT(7)
+#define UART_THR   0
+#define UART_IER   1
+#define UART_FCR   2
+#define UART_LCR   3
+#define UART_MCR   4
+#define UART_LSR   5
+#define UART_DLL   0
+#define UART_DLM   1
+#define LSR_THRE   BIT(5)
+#define LSR_TEMT   BIT(6)
+#define LCR_DLAB   BIT(7)
 #define SPIN_LIMIT 1000000
 
 static uint16_t uart;

@@ -13,11 +13,11 @@
 #include "arch/x86/percpu.h"
 #include "lib/spinlock.h"
 
-#define COM1 0x3f8
+#define COM1	 0x3f8
 #define DEBUGCON 0xe9
 
 static enum log_level level = LOG_INFO;
-static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 void console_init(void)
 {

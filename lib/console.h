@@ -10,7 +10,7 @@
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void console_init(void);
-int console_set_level(const char *name);	/* "error", "warn", "info", "debug" */
+int console_set_level(const char *name); /* "error", "warn", "info", "debug" */
 void console_write(const char *s, size_t n);
 void console_drain(void);
 void printk(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -22,10 +22,10 @@ void printk(enum log_level lvl, const char *fmt, ...) __attribute__((format(prin
 
 /* Broken hypervisor invariant: print where, dump state, halt the machine. */
 __noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#define BUG_ON(c)                                                                      \
-	do {                                                                           \
-		if (unlikely(c))                                                       \
-			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #c);             \
+#define BUG_ON(c)                                                                                  \
+	do {                                                                                       \
+		if (unlikely(c))                                                                   \
+			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #c);                         \
 	} while (0)
 
 #endif

@@ -55,7 +55,7 @@ static void put_num(struct out *o, uint64_t v, unsigned base, bool neg, bool upp
 
 static const char *parse_spec(const char *f, struct spec *s, va_list *ap)
 {
-	*s = (struct spec){ .prec = -1 };
+	*s = (struct spec){.prec = -1};
 	for (;; f++) {
 		if (*f == '-')
 			s->left = true;
@@ -96,24 +96,36 @@ static const char *parse_spec(const char *f, struct spec *s, va_list *ap)
 static uint64_t arg_unsigned(const struct spec *s, va_list *ap)
 {
 	switch (s->len) {
-	case 1: return va_arg(*ap, unsigned long);
-	case 2: return va_arg(*ap, unsigned long long);
-	case 3: return va_arg(*ap, size_t);
-	case -1: return (unsigned short)va_arg(*ap, unsigned int);
-	case -2: return (unsigned char)va_arg(*ap, unsigned int);
-	default: return va_arg(*ap, unsigned int);
+	case 1:
+		return va_arg(*ap, unsigned long);
+	case 2:
+		return va_arg(*ap, unsigned long long);
+	case 3:
+		return va_arg(*ap, size_t);
+	case -1:
+		return (unsigned short)va_arg(*ap, unsigned int);
+	case -2:
+		return (unsigned char)va_arg(*ap, unsigned int);
+	default:
+		return va_arg(*ap, unsigned int);
 	}
 }
 
 static int64_t arg_signed(const struct spec *s, va_list *ap)
 {
 	switch (s->len) {
-	case 1: return va_arg(*ap, long);
-	case 2: return va_arg(*ap, long long);
-	case 3: return (int64_t)va_arg(*ap, size_t);
-	case -1: return (short)va_arg(*ap, int);
-	case -2: return (signed char)va_arg(*ap, int);
-	default: return va_arg(*ap, int);
+	case 1:
+		return va_arg(*ap, long);
+	case 2:
+		return va_arg(*ap, long long);
+	case 3:
+		return (int64_t)va_arg(*ap, size_t);
+	case -1:
+		return (short)va_arg(*ap, int);
+	case -2:
+		return (signed char)va_arg(*ap, int);
+	default:
+		return va_arg(*ap, int);
 	}
 }
 
@@ -143,18 +155,32 @@ static void put_conv(struct out *o, char c, const struct spec *s, va_list *ap)
 		sv = arg_signed(s, ap);
 		put_num(o, sv < 0 ? 0 - (uint64_t)sv : (uint64_t)sv, 10, sv < 0, false, s);
 		break;
-	case 'u': put_num(o, arg_unsigned(s, ap), 10, false, false, s); break;
-	case 'x': put_num(o, arg_unsigned(s, ap), 16, false, false, s); break;
-	case 'X': put_num(o, arg_unsigned(s, ap), 16, false, true, s); break;
-	case 'o': put_num(o, arg_unsigned(s, ap), 8, false, false, s); break;
+	case 'u':
+		put_num(o, arg_unsigned(s, ap), 10, false, false, s);
+		break;
+	case 'x':
+		put_num(o, arg_unsigned(s, ap), 16, false, false, s);
+		break;
+	case 'X':
+		put_num(o, arg_unsigned(s, ap), 16, false, true, s);
+		break;
+	case 'o':
+		put_num(o, arg_unsigned(s, ap), 8, false, false, s);
+		break;
 	case 'p':
 		put(o, '0');
 		put(o, 'x');
 		put_num(o, (uintptr_t)va_arg(*ap, void *), 16, false, false, s);
 		break;
-	case 'c': put(o, (char)va_arg(*ap, int)); break;
-	case 's': put_str(o, va_arg(*ap, const char *), s); break;
-	case '%': put(o, '%'); break;
+	case 'c':
+		put(o, (char)va_arg(*ap, int));
+		break;
+	case 's':
+		put_str(o, va_arg(*ap, const char *), s);
+		break;
+	case '%':
+		put(o, '%');
+		break;
 	default:
 		put(o, '%');
 		put(o, c);
@@ -164,7 +190,7 @@ static void put_conv(struct out *o, char c, const struct spec *s, va_list *ap)
 
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct out o = { buf, size, 0 };
+	struct out o = {buf, size, 0};
 	struct spec s;
 	va_list aq;
 

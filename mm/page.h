@@ -10,14 +10,14 @@
 
 /* Owner tags: who may map a frame. */
 typedef uint16_t owner_t;
-#define OWNER_FREE	((owner_t)0)
-#define OWNER_RESERVED	((owner_t)1)	/* not RAM, firmware, or not ours */
-#define OWNER_HYP	((owner_t)2)	/* hypervisor code and data */
-#define OWNER_VM_BASE	((owner_t)0x100)
-#define OWNER_SHARED_BASE ((owner_t)0x200)
-#define OWNER_VM(n)	((owner_t)(OWNER_VM_BASE + (n)))
-#define OWNER_SHARED(n)	((owner_t)(OWNER_SHARED_BASE + (n)))
-#define OWNER_IS_VM(o)	((o) >= OWNER_VM_BASE && (o) < OWNER_SHARED_BASE)
+#define OWNER_FREE	   ((owner_t)0)
+#define OWNER_RESERVED	   ((owner_t)1) /* not RAM, firmware, or not ours */
+#define OWNER_HYP	   ((owner_t)2) /* hypervisor code and data */
+#define OWNER_VM_BASE	   ((owner_t)0x100)
+#define OWNER_SHARED_BASE  ((owner_t)0x200)
+#define OWNER_VM(n)	   ((owner_t)(OWNER_VM_BASE + (n)))
+#define OWNER_SHARED(n)	   ((owner_t)(OWNER_SHARED_BASE + (n)))
+#define OWNER_IS_VM(o)	   ((o) >= OWNER_VM_BASE && (o) < OWNER_SHARED_BASE)
 #define OWNER_IS_SHARED(o) ((o) >= OWNER_SHARED_BASE && (o) < 0x300)
 
 /*

@@ -17,9 +17,9 @@ enum region_kind {
 	REGION_KIND_COUNT
 };
 
-#define REGION_R BIT(0)
-#define REGION_W BIT(1)
-#define REGION_X BIT(2)
+#define REGION_R   BIT(0)
+#define REGION_W   BIT(1)
+#define REGION_X   BIT(2)
 #define REGION_RWX (REGION_R | REGION_W | REGION_X)
 
 struct vm_region {
@@ -47,12 +47,12 @@ struct vm_config {
 	uint32_t cpu; /* physical CPU index */
 	const struct vm_region *regions;
 	unsigned nr_regions;
-	const char *image;   /* multiboot2 module string of the guest kernel */
+	const char *image; /* multiboot2 module string of the guest kernel */
 	enum boot_proto proto;
 	const char *cmdline; /* guest command line */
 	enum vm_policy policy;
 	uint32_t flags;
-	uint64_t watchdog;   /* TSC ticks allowed between heartbeat hypercalls; 0: no watchdog */
+	uint64_t watchdog;     /* TSC ticks allowed between heartbeat hypercalls; 0: no watchdog */
 	unsigned max_restarts; /* with VM_POLICY_RESTART; 0 means the default (64) */
 };
 
@@ -63,6 +63,9 @@ struct hv_config {
 	unsigned nr_vms;
 };
 
-#define REGION_KIND_NAMES {"ram", "rom", "mmio-emul", "mmio-pass", "shared"}
+#define REGION_KIND_NAMES                                                                          \
+	{                                                                                          \
+		"ram", "rom", "mmio-emul", "mmio-pass", "shared"                                   \
+	}
 
 #endif

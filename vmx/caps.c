@@ -23,12 +23,15 @@ static int feature_control(char *why, size_t len)
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 
 	if (!(fc & FEATURE_CONTROL_LOCK)) {
-		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_VMX_NOSMX | FEATURE_CONTROL_LOCK);
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_VMX_NOSMX | FEATURE_CONTROL_LOCK);
 		fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 		pr_info("vmx: IA32_FEATURE_CONTROL was unlocked: locked with VMX enabled\n");
 	}
 	if (!(fc & FEATURE_CONTROL_VMX_NOSMX)) {
-		ksnprintf(why, len, "VMX disabled by firmware (IA32_FEATURE_CONTROL locked without VMX; enable VT-x in the firmware setup)");
+		ksnprintf(why, len,
+			  "VMX disabled by firmware (IA32_FEATURE_CONTROL locked without VMX; "
+			  "enable VT-x in the firmware setup)");
 		return -ENOTSUP;
 	}
 	return 0;
@@ -42,7 +45,8 @@ static void read_msrs(struct vmx_caps *c)
 	c->proc = rdmsr(c->true_msrs ? MSR_IA32_VMX_TRUE_PROCBASED : MSR_IA32_VMX_PROCBASED_CTLS);
 	c->exit = rdmsr(c->true_msrs ? MSR_IA32_VMX_TRUE_EXIT : MSR_IA32_VMX_EXIT_CTLS);
 	c->entry = rdmsr(c->true_msrs ? MSR_IA32_VMX_TRUE_ENTRY : MSR_IA32_VMX_ENTRY_CTLS);
-	c->proc2 = allowed1(c->proc, PROC_ACTIVATE_SECONDARY) ? rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) : 0;
+	c->proc2 =
+	    allowed1(c->proc, PROC_ACTIVATE_SECONDARY) ? rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) : 0;
 	c->ept = allowed1(c->proc2, PROC2_EPT);
 	c->vpid = allowed1(c->proc2, PROC2_VPID);
 	c->unrestricted = allowed1(c->proc2, PROC2_UNRESTRICTED);
@@ -86,7 +90,9 @@ int vmx_caps_probe(char *why, size_t len)
 	int ret;
 
 	if (!(cpuid(1, 0).ecx & CPUID1_ECX_VMX)) {
-		ksnprintf(why, len, "CPU lacks VMX (CPUID.1:ECX bit 5 is clear): not an Intel VT-x CPU, or VT-x not exposed to this VM");
+		ksnprintf(why, len,
+			  "CPU lacks VMX (CPUID.1:ECX bit 5 is clear): not an Intel VT-x CPU, or "
+			  "VT-x not exposed to this VM");
 		return -ENOTSUP;
 	}
 	vmx_caps.vmx = true;
@@ -102,15 +108,19 @@ int vmx_caps_probe(char *why, size_t len)
 	return 0;
 }
 
-static const char *yn(bool b) { return b ? "yes" : "no"; }
+static const char *yn(bool b)
+{
+	return b ? "yes" : "no";
+}
 
 void vmx_caps_print(void)
 {
 	const struct vmx_caps *c = &vmx_caps;
 
-	pr_info("vmx: VMX %s, EPT %s (4-level %s, WB %s, 2M %s, 1G %s, A/D %s), INVEPT %s, VPID %s, "
-		"unrestricted guest %s, preemption timer %s, TRUE MSRs %s\n",
-		yn(c->vmx), yn(c->ept), yn(c->ept_walk4), yn(c->ept_wb), yn(c->ept_2m), yn(c->ept_1g),
-		yn(c->ept_ad), yn(c->invept), yn(c->vpid), yn(c->unrestricted), yn(c->preemption_timer),
-		yn(c->true_msrs));
+	pr_info(
+	    "vmx: VMX %s, EPT %s (4-level %s, WB %s, 2M %s, 1G %s, A/D %s), INVEPT %s, VPID %s, "
+	    "unrestricted guest %s, preemption timer %s, TRUE MSRs %s\n",
+	    yn(c->vmx), yn(c->ept), yn(c->ept_walk4), yn(c->ept_wb), yn(c->ept_2m), yn(c->ept_1g),
+	    yn(c->ept_ad), yn(c->invept), yn(c->vpid), yn(c->unrestricted), yn(c->preemption_timer),
+	    yn(c->true_msrs));
 }

@@ -12,12 +12,12 @@
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 
-#define CPUID_HV_LEAF	0x40000000
-#define CPUID1_ECX_VMX	BIT(5)
-#define CPUID1_ECX_HV	BIT(31)
-#define HV_ABI_VERSION	2
-#define VECTOR_GP	13
-#define VECTOR_UD	6
+#define CPUID_HV_LEAF  0x40000000
+#define CPUID1_ECX_VMX BIT(5)
+#define CPUID1_ECX_HV  BIT(31)
+#define HV_ABI_VERSION 2
+#define VECTOR_GP      13
+#define VECTOR_UD      6
 
 void handle_cpuid(struct vm *vm)
 {
@@ -34,9 +34,9 @@ void handle_cpuid(struct vm *vm)
 		memcpy(&c.ecx, "relH", 4);
 		memcpy(&c.edx, "V\0\0\0", 4);
 	} else if (leaf == CPUID_HV_LEAF + 1) {
-		c = (struct cpuid_regs){ HV_ABI_VERSION, 0, 0, 0 };
+		c = (struct cpuid_regs){HV_ABI_VERSION, 0, 0, 0};
 	} else if (leaf > CPUID_HV_LEAF + 1 && leaf < 0x40000100) {
-		c = (struct cpuid_regs){ 0, 0, 0, 0 };
+		c = (struct cpuid_regs){0, 0, 0, 0};
 	}
 	r[RAX] = c.eax;
 	r[RBX] = c.ebx;
@@ -84,8 +84,11 @@ static __attribute__((noinline)) int64_t hc_console_write(struct vm *vm, uint64_
 
 static __attribute__((noinline)) int64_t hc_vm_info(struct vm *vm, uint64_t at)
 {
-	struct hc_vm_info info = { .version = 2, .vm_id = vm->id, .ram_bytes = vm_ram_bytes(vm),
-				   .restarts = vm->restarts, .cpu = vm->cpu };
+	struct hc_vm_info info = {.version = 2,
+				  .vm_id = vm->id,
+				  .ram_bytes = vm_ram_bytes(vm),
+				  .restarts = vm->restarts,
+				  .cpu = vm->cpu};
 	size_t n = strnlen(vm->cfg->name, sizeof(info.name) - 1);
 
 	memcpy(info.name, vm->cfg->name, n);
@@ -99,30 +102,40 @@ void handle_vmcall(struct vm *vm)
 
 	vcpu_advance_rip();
 	switch (r[RAX]) {
-	case HC_NULL: ret = 0; break;
-	case HC_CONSOLE_WRITE: ret = hc_console_write(vm, r[RDI], r[RSI]); break;
+	case HC_NULL:
+		ret = 0;
+		break;
+	case HC_CONSOLE_WRITE:
+		ret = hc_console_write(vm, r[RDI], r[RSI]);
+		break;
 	case HC_EXIT:
 		vm_stop(vm, (int)r[RDI], "exit hypercall");
 		return;
-	case HC_VM_INFO: ret = hc_vm_info(vm, r[RDI]); break;
+	case HC_VM_INFO:
+		ret = hc_vm_info(vm, r[RDI]);
+		break;
 	case HC_HEARTBEAT:
 		vm_watchdog_kick(vm);
 		ret = 0;
 		break;
-	case HC_DOORBELL: ret = vm_ring_doorbell(vm, r[RDI]); break;
+	case HC_DOORBELL:
+		ret = vm_ring_doorbell(vm, r[RDI]);
+		break;
 	case HC_STATS:
 		ret = vm->cfg->flags & VM_FLAG_PRIVILEGED ? 0 : -EPERM;
 		if (!ret)
 			hv_print_stats(vm);
 		break;
-	default: ret = -ENOSYS; break;
+	default:
+		ret = -ENOSYS;
+		break;
 	}
 	r[RAX] = (uint64_t)ret;
 }
 
 /* ---- control registers (SDM "Exit Qualification for Control-Register Accesses") ---- */
 
-#define CRQ_NUM	   GENMASK(3, 0)
+#define CRQ_NUM	    GENMASK(3, 0)
 #define CRQ_TYPE(q) (((q) >> 4) & 3)
 #define CRQ_GPR(q)  (((q) >> 8) & 15)
 #define CR_MOV_TO   0
@@ -192,10 +205,10 @@ void handle_cr_access(struct vm *vm)
 
 /* ---- port I/O (SDM "Exit Qualification for I/O Instructions") ---- */
 
-#define IOQ_SIZE(q)  ((unsigned)((q) & 7) + 1)
-#define IOQ_IN	     BIT(3)
-#define IOQ_STRING   BIT(4)
-#define IOQ_PORT(q)  ((uint16_t)((q) >> 16))
+#define IOQ_SIZE(q) ((unsigned)((q)&7) + 1)
+#define IOQ_IN	    BIT(3)
+#define IOQ_STRING  BIT(4)
+#define IOQ_PORT(q) ((uint16_t)((q) >> 16))
 
 void handle_io(struct vm *vm)
 {

@@ -13,9 +13,9 @@
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 
-#define DOORBELL_VECTOR	    0x40
+#define DOORBELL_VECTOR	     0x40
 #define DEFAULT_MAX_RESTARTS 64
-#define MAX_VM_TABLE	    16
+#define MAX_VM_TABLE	     16
 
 volatile bool hv_stopping;
 static struct vm *vm_table[MAX_VM_TABLE];
@@ -43,7 +43,7 @@ unsigned vm_count(void)
 /* Statistics of every VM and CPU, and an ownership audit: at shutdown and on HC_STATS. */
 void hv_print_stats(const struct vm *asker)
 {
-	uint64_t per_cpu[MAX_VM_TABLE] = { 0 };
+	uint64_t per_cpu[MAX_VM_TABLE] = {0};
 
 	if (asker)
 		pr_info("stats: requested by vm \"%s\"\n", asker->cfg->name);
@@ -55,8 +55,9 @@ void hv_print_stats(const struct vm *asker)
 		if (vm->cpu < MAX_VM_TABLE)
 			per_cpu[vm->cpu] += total;
 		pr_info("stats: vm \"%s\" cpu %u: %lu exits, %u restarts, %u watchdog fires, "
-			"doorbells %lu sent %lu received\n", vm->cfg->name, vm->cpu, total,
-			vm->restarts, vm->watchdog_fires, vm->doorbells_sent, vm->doorbells_received);
+			"doorbells %lu sent %lu received\n",
+			vm->cfg->name, vm->cpu, total, vm->restarts, vm->watchdog_fires,
+			vm->doorbells_sent, vm->doorbells_received);
 		vm_audit(vm);
 	}
 	for (unsigned c = 0; c < MAX_VM_TABLE; c++)
@@ -68,7 +69,8 @@ void hv_print_stats(const struct vm *asker)
 void hv_note_stopped(void)
 {
 	for (unsigned i = 0; i < nr_vm_table; i++)
-		if (!(vm_table[i]->cfg->flags & VM_FLAG_BACKGROUND) && vm_table[i]->state != VM_STOPPED)
+		if (!(vm_table[i]->cfg->flags & VM_FLAG_BACKGROUND) &&
+		    vm_table[i]->state != VM_STOPPED)
 			return;
 	if (!hv_stopping)
 		pr_info("kestrel: every foreground VM has stopped; ending the run\n");
@@ -84,7 +86,8 @@ void vm_fault(struct vm *vm, int status, const char *why)
 		return;
 	}
 	if (vm->restarts >= limit) {
-		pr_err("vm \"%s\": %s after %u restarts: giving up\n", vm->cfg->name, why, vm->restarts);
+		pr_err("vm \"%s\": %s after %u restarts: giving up\n", vm->cfg->name, why,
+		       vm->restarts);
 		vm_stop(vm, status, why);
 		return;
 	}

@@ -16,14 +16,14 @@
 #include "vmx/vmcs.h"
 
 /* Exit qualification for EPT violations (SDM "Exit Qualification for EPT Violations") */
-#define EPTQ_READ	 BIT(0)
-#define EPTQ_WRITE	 BIT(1)
-#define EPTQ_FETCH	 BIT(2)
-#define EPTQ_READABLE	 BIT(3)
-#define EPTQ_WRITABLE	 BIT(4)
-#define EPTQ_EXECUTABLE	 BIT(5)
-#define EPTQ_GLA_VALID	 BIT(7)
-#define EPTQ_GLA_XLATED	 BIT(8)
+#define EPTQ_READ	BIT(0)
+#define EPTQ_WRITE	BIT(1)
+#define EPTQ_FETCH	BIT(2)
+#define EPTQ_READABLE	BIT(3)
+#define EPTQ_WRITABLE	BIT(4)
+#define EPTQ_EXECUTABLE BIT(5)
+#define EPTQ_GLA_VALID	BIT(7)
+#define EPTQ_GLA_XLATED BIT(8)
 
 #define SEG_CS_AR_L BIT(13)
 
@@ -84,15 +84,21 @@ static int read_gpa(void *opaque, uint64_t a, void *buf, size_t len)
 
 static unsigned guest_mode(void)
 {
-	return (vmcs_read32(ENTRY_CTLS) & ENTRY_IA32E_GUEST) && (vmcs_read32(GUEST_CS_AR) & SEG_CS_AR_L) ? 64 : 32;
+	return (vmcs_read32(ENTRY_CTLS) & ENTRY_IA32E_GUEST) &&
+		       (vmcs_read32(GUEST_CS_AR) & SEG_CS_AR_L)
+		   ? 64
+		   : 32;
 }
 
 static void guest_paging(struct vm *vm, struct gwalk_ctx *g)
 {
 	*g = (struct gwalk_ctx){
-		.cr0 = vmcs_readnat(GUEST_CR0), .cr3 = vmcs_readnat(GUEST_CR3),
-		.cr4 = vmcs_readnat(GUEST_CR4), .efer = vmcs_read64(GUEST_IA32_EFER),
-		.opaque = vm, .read_gpa = read_gpa,
+	    .cr0 = vmcs_readnat(GUEST_CR0),
+	    .cr3 = vmcs_readnat(GUEST_CR3),
+	    .cr4 = vmcs_readnat(GUEST_CR4),
+	    .efer = vmcs_read64(GUEST_IA32_EFER),
+	    .opaque = vm,
+	    .read_gpa = read_gpa,
 	};
 }
 
@@ -172,8 +178,12 @@ static void mmio_fail(struct vm *vm, gpa_t a, const char *what, int err)
 
 int vm_mmio_emulate(struct vm *vm, gpa_t a, bool fast)
 {
-	struct emul_ctx ctx = { .opaque = vm, .mmio_read = dev_read, .mmio_write = dev_write,
-				.translate = translate, .mem_read = mem_read, .mem_write = mem_write };
+	struct emul_ctx ctx = {.opaque = vm,
+			       .mmio_read = dev_read,
+			       .mmio_write = dev_write,
+			       .translate = translate,
+			       .mem_read = mem_read,
+			       .mem_write = mem_write};
 	uint8_t bytes[16];
 	struct insn in;
 	size_t len = 0;
@@ -219,10 +229,9 @@ static void violation_stop(struct vm *vm, gpa_t a, uint64_t q, const char *why)
 	pr_err("vm \"%s\": EPT violation: %s at GPA 0x%lx (%s), RIP 0x%lx%s, qualification 0x%lx "
 	       "[access %s%s%s, entry %c%c%c]\n",
 	       vm->cfg->name, access_name(q), a.v, why, vmcs_readnat(GUEST_RIP),
-	       q & EPTQ_GLA_VALID ? "" : " (no linear address)", q,
-	       q & EPTQ_READ ? "R" : "", q & EPTQ_WRITE ? "W" : "", q & EPTQ_FETCH ? "X" : "",
-	       q & EPTQ_READABLE ? 'r' : '-', q & EPTQ_WRITABLE ? 'w' : '-',
-	       q & EPTQ_EXECUTABLE ? 'x' : '-');
+	       q & EPTQ_GLA_VALID ? "" : " (no linear address)", q, q & EPTQ_READ ? "R" : "",
+	       q & EPTQ_WRITE ? "W" : "", q & EPTQ_FETCH ? "X" : "", q & EPTQ_READABLE ? 'r' : '-',
+	       q & EPTQ_WRITABLE ? 'w' : '-', q & EPTQ_EXECUTABLE ? 'x' : '-');
 	if (q & EPTQ_GLA_VALID)
 		pr_err("vm \"%s\":   guest linear address 0x%lx\n", vm->cfg->name,
 		       vmcs_readnat(GUEST_LINEAR_ADDRESS));
@@ -241,9 +250,12 @@ void handle_ept_violation(struct vm *vm)
 		return;
 	}
 	if (s->kind != REGION_MMIO_EMUL) {
-		violation_stop(vm, a, q, q & EPTQ_WRITE && !(s->rights & REGION_W) ? "write to read-only memory" :
-					 q & EPTQ_FETCH && !(s->rights & REGION_X) ? "fetch from non-executable memory" :
-					 "access not allowed by the region's rights");
+		violation_stop(vm, a, q,
+			       q & EPTQ_WRITE && !(s->rights & REGION_W)
+				   ? "write to read-only memory"
+			       : q & EPTQ_FETCH && !(s->rights & REGION_X)
+				   ? "fetch from non-executable memory"
+				   : "access not allowed by the region's rights");
 		return;
 	}
 	if (q & EPTQ_FETCH) {

@@ -10,18 +10,18 @@
 #include "vmx/vm.h"
 #include "vmx/vmcs.h"
 
-#define AR_CODE32 0xc09b	/* G, D/B, P, S, type execute/read accessed */
-#define AR_DATA32 0xc093	/* G, D/B, P, S, type read/write accessed */
-#define AR_TSS32_BUSY 0x008b
-#define AR_UNUSABLE BIT(16)
-#define CR0_ET BIT(4)
+#define AR_CODE32	  0xc09b /* G, D/B, P, S, type execute/read accessed */
+#define AR_DATA32	  0xc093 /* G, D/B, P, S, type read/write accessed */
+#define AR_TSS32_BUSY	  0x008b
+#define AR_UNUSABLE	  BIT(16)
+#define CR0_ET		  BIT(4)
 #define GUEST_PAT_DEFAULT 0x0007040600070406ULL
 
 /*
  * The preemption timer gives every VM a periodic tick (watchdog, end of the
  * run); it counts down at the TSC rate divided by 2^IA32_VMX_MISC[4:0].
  */
-#define TICK_TSC 4000000
+#define TICK_TSC	    4000000
 #define VMX_MISC_TIMER_RATE GENMASK(4, 0)
 
 static void setup_tick(struct vm *vm)
@@ -36,15 +36,16 @@ static void setup_tick(struct vm *vm)
 static int setup_controls(struct vm *vm)
 {
 	const struct vmx_caps *c = &vmx_caps;
-	uint32_t pin = vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_PREEMPT_TIMER);
+	uint32_t pin =
+	    vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_PREEMPT_TIMER);
 	uint32_t proc = vmx_adjust_ctls(c->proc, PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
-						 PROC_USE_MSR_BITMAPS | PROC_SECONDARY);
+						     PROC_USE_MSR_BITMAPS | PROC_SECONDARY);
 	uint32_t want2 = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
 			 PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
 	uint32_t proc2 = vmx_adjust_ctls(c->proc2, want2);
 	uint32_t exit = vmx_adjust_ctls(c->exit, EXIT_HOST_64BIT | EXIT_ACK_INTR | EXIT_SAVE_PAT |
-						 EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-						 EXIT_SAVE_PREEMPT_TIMER);
+						     EXIT_LOAD_PAT | EXIT_SAVE_EFER |
+						     EXIT_LOAD_EFER | EXIT_SAVE_PREEMPT_TIMER);
 	uint32_t entry = vmx_adjust_ctls(c->entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER);
 
 	if (!(proc2 & PROC2_ENABLE_EPT) || !(proc2 & PROC2_UNRESTRICTED_GUEST))
@@ -88,12 +89,12 @@ static void setup_host_state(void)
 	vmcs_writenat(HOST_RIP, (uint64_t)vmx_exit_entry);
 }
 
-#define SEG(name, sel, ar)                                                             \
-	do {                                                                           \
-		vmcs_write16(GUEST_##name##_SEL, sel);                                 \
-		vmcs_writenat(GUEST_##name##_BASE, 0);                                 \
-		vmcs_write32(GUEST_##name##_LIMIT, 0xffffffff);                        \
-		vmcs_write32(GUEST_##name##_AR, ar);                                   \
+#define SEG(name, sel, ar)                                                                         \
+	do {                                                                                       \
+		vmcs_write16(GUEST_##name##_SEL, sel);                                             \
+		vmcs_writenat(GUEST_##name##_BASE, 0);                                             \
+		vmcs_write32(GUEST_##name##_LIMIT, 0xffffffff);                                    \
+		vmcs_write32(GUEST_##name##_AR, ar);                                               \
 	} while (0)
 
 static void setup_segments(void)
@@ -190,4 +191,3 @@ void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error)
 	}
 	vmcs_write32(ENTRY_INTR_INFO, info);
 }
-

@@ -54,9 +54,9 @@ static int add_backed(struct vm *vm, const struct vm_region *r, uint16_t idx, ow
 		}
 		if (vm->nr_ram == VM_MAX_RAM_BLOCKS)
 			return -ENOSPC;
-		vm->ram[vm->nr_ram++] = (struct ram_block){ h, k, r->kind == REGION_RAM };
+		vm->ram[vm->nr_ram++] = (struct ram_block){h, k, r->kind == REGION_RAM};
 		memset(hpa_to_va(h), 0, PAGE_SIZE << k);
-		struct mem_slot s = { gfn, 1ULL << k, h, r->kind, r->rights, idx };
+		struct mem_slot s = {gfn, 1ULL << k, h, r->kind, r->rights, idx};
 		int ret = memslot_add(&vm->slots, &s);
 		if (ret)
 			return ret;
@@ -70,8 +70,8 @@ static int add_device(struct vm *vm, const struct vm_region *r, uint16_t idx)
 {
 	const struct mmio_dev_ops *ops = mmio_dev_lookup(r->name);
 	struct mmio_dev *d = &vm->devs[vm->nr_devs];
-	struct mem_slot s = { gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, hpa(0), r->kind,
-			      r->rights, idx };
+	struct mem_slot s = {
+	    gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, hpa(0), r->kind, r->rights, idx};
 
 	if (!ops || vm->nr_devs == VM_MAX_DEVS)
 		return -ENODEV;
@@ -117,14 +117,15 @@ static int add_shared(struct vm *vm, const struct vm_region *r, uint16_t idx)
 	ret = owner_share_grant(&hv_owners, r->name, vm->id, r->rights);
 	if (ret)
 		return ret;
-	struct mem_slot s = { gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, h, r->kind, r->rights, idx };
+	struct mem_slot s = {
+	    gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, h, r->kind, r->rights, idx};
 	return memslot_add(&vm->slots, &s);
 }
 
 static int add_region(struct vm *vm, const struct vm_region *r, uint16_t idx)
 {
-	struct mem_slot s = { gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, hpa(r->hpa),
-			      r->kind, r->rights, idx };
+	struct mem_slot s = {
+	    gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, hpa(r->hpa), r->kind, r->rights, idx};
 
 	switch (r->kind) {
 	case REGION_RAM:
@@ -182,13 +183,16 @@ static void print_map(const struct vm *vm)
 	for (unsigned i = 0; i < vm->cfg->nr_regions; i++) {
 		const struct vm_region *r = &vm->cfg->regions[i];
 		const struct mem_slot *s = memslot_find(&vm->slots, gpa(r->gpa));
-		struct ept_walk_result w = { 0 };
+		struct ept_walk_result w = {0};
 		int ret = ept_walk(&vm->ept, gpa(r->gpa), &w);
 		pr_info("  [0x%09lx..0x%09lx) %-9s %c%c%c hpa 0x%09lx %s%s\n", r->gpa,
 			r->gpa + r->size, kind_names[r->kind], r->rights & REGION_R ? 'r' : '-',
 			r->rights & REGION_W ? 'w' : '-', r->rights & REGION_X ? 'x' : '-',
 			s && memslot_has_hpa(s) ? s->hpa.v : 0,
-			ret ? "traps" : w.size == GiB ? "first leaf 1G" : w.size == 2 * MiB ? "first leaf 2M" : "first leaf 4K",
+			ret		    ? "traps"
+			: w.size == GiB	    ? "first leaf 1G"
+			: w.size == 2 * MiB ? "first leaf 2M"
+					    : "first leaf 4K",
 			r->name ? "" : "");
 	}
 	if (ept_summary(&vm->ept, &vm->slots, buf, sizeof(buf)) >= 0)
@@ -200,14 +204,14 @@ static void msr_allow(uint8_t *bm, uint32_t msr, bool write)
 	unsigned base = (msr >= 0xc0000000 ? 1024 : 0) + (write ? 2048 : 0);
 	uint32_t n = msr & 0x1fff;
 
-	bm[base + n / 8] &= (uint8_t)~(1u << (n % 8));
+	bm[base + n / 8] &= (uint8_t) ~(1u << (n % 8));
 }
 
 static int setup_msr_bitmap(struct vm *vm)
 {
-	static const uint32_t rw[] = { 0x174, 0x175, 0x176, 0x277, 0xc0000080, 0xc0000081,
-				       0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100,
-				       0xc0000101, 0xc0000102, 0xc0000103 };
+	static const uint32_t rw[] = {0x174,	  0x175,      0x176,	  0x277,      0xc0000080,
+				      0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100,
+				      0xc0000101, 0xc0000102, 0xc0000103};
 	uint8_t *bm = page_alloc(0, OWNER_HYP, &vm->msr_bitmap_hpa);
 
 	if (!bm)
@@ -246,14 +250,16 @@ int vm_load_guest(struct vm *vm)
 	ksnprintf(cmdline, sizeof(cmdline), "%s%s%s", cfg.cmdline ? cfg.cmdline : "",
 		  cfg.cmdline && cfg.cmdline[0] && extra[0] ? " " : "", extra);
 	cfg.cmdline = cmdline;
-	ret = cfg.proto == BOOT_MULTIBOOT1
-		      ? bootinfo_mb1(&vm->slots, gpa(GUEST_INFO_GPA), GUEST_INFO_MAX, &cfg, NULL, 0, &size)
-		      : bootinfo_mb2(&vm->slots, gpa(GUEST_INFO_GPA), GUEST_INFO_MAX, &cfg, NULL, 0, &size);
+	ret = cfg.proto == BOOT_MULTIBOOT1 ? bootinfo_mb1(&vm->slots, gpa(GUEST_INFO_GPA),
+							  GUEST_INFO_MAX, &cfg, NULL, 0, &size)
+					   : bootinfo_mb2(&vm->slots, gpa(GUEST_INFO_GPA),
+							  GUEST_INFO_MAX, &cfg, NULL, 0, &size);
 	if (ret) {
 		pr_err("vm \"%s\": cannot build the boot information (%d)\n", cfg.name, ret);
 		return ret;
 	}
-	pr_info("vm \"%s\": loaded \"%s\" [0x%lx..0x%lx) entry 0x%lx, %s info at 0x%x, cmdline \"%s\"\n",
+	pr_info("vm \"%s\": loaded \"%s\" [0x%lx..0x%lx) entry 0x%lx, %s info at 0x%x, cmdline "
+		"\"%s\"\n",
 		cfg.name, cfg.image, lr.lo.v, lr.end.v, lr.entry,
 		cfg.proto == BOOT_MULTIBOOT1 ? "multiboot" : "multiboot2", GUEST_INFO_GPA, cmdline);
 	return vcpu_setup(vm, lr.entry, GUEST_INFO_GPA,
@@ -269,8 +275,9 @@ static int build_memory(struct vm *vm)
 	for (unsigned i = 0; !ret && i < cfg->nr_regions; i++) {
 		ret = add_region(vm, &cfg->regions[i], (uint16_t)i);
 		if (ret)
-			pr_err("vm \"%s\": region %u [0x%lx..0x%lx) %s: cannot set up (%d)\n", cfg->name,
-			       i, cfg->regions[i].gpa, cfg->regions[i].gpa + cfg->regions[i].size,
+			pr_err("vm \"%s\": region %u [0x%lx..0x%lx) %s: cannot set up (%d)\n",
+			       cfg->name, i, cfg->regions[i].gpa,
+			       cfg->regions[i].gpa + cfg->regions[i].size,
 			       kind_names[cfg->regions[i].kind], ret);
 	}
 	if (!ret)
@@ -342,9 +349,10 @@ void vm_print_stats(const struct vm *vm)
 			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s:%lu",
 				       exit_reason_name(r), vm->exits[r]);
 	pr_info("vm \"%s\": exits%s\n", vm->cfg->name, n ? line : " none");
-	pr_info("vm \"%s\": cpu %u, restarts %u, watchdog fires %u, doorbells sent %lu received %lu\n",
-		vm->cfg->name, vm->cpu, vm->restarts, vm->watchdog_fires, vm->doorbells_sent,
-		vm->doorbells_received);
+	pr_info(
+	    "vm \"%s\": cpu %u, restarts %u, watchdog fires %u, doorbells sent %lu received %lu\n",
+	    vm->cfg->name, vm->cpu, vm->restarts, vm->watchdog_fires, vm->doorbells_sent,
+	    vm->doorbells_received);
 }
 
 /*
@@ -360,8 +368,9 @@ static void inject_fault(struct vm *vm)
 	if (!strcmp(vm->inject, "bad-guest-state"))
 		vmcs_writenat(GUEST_RFLAGS, 0);
 	else if (!strcmp(vm->inject, "bad-control"))
-		vmcs_write32(PROC_BASED_CTLS, vmcs_read32(PROC_BASED_CTLS) &
-						      ~((uint32_t)vmx_caps.proc & -(uint32_t)vmx_caps.proc));
+		vmcs_write32(PROC_BASED_CTLS,
+			     vmcs_read32(PROC_BASED_CTLS) &
+				 ~((uint32_t)vmx_caps.proc & -(uint32_t)vmx_caps.proc));
 }
 
 /* Called from vmx/entry.S after every VM exit; nonzero means resume the guest. */
@@ -420,8 +429,10 @@ int vm_audit(const struct vm *vm)
 	struct audit_stats st;
 	int n = ept_audit(&vm->ept, vm->id, &hv_owners, audit_report, NULL, &st);
 
-	pr_info("audit: vm \"%s\": %lu 4K frames in %lu+%lu+%lu leaves (4K+2M+1G), %lu MMIO markers, "
-		"%d violation(s)\n", vm->cfg->name, st.frames, st.leaves[EPT_LEAF_4K],
-		st.leaves[EPT_LEAF_2M], st.leaves[EPT_LEAF_1G], st.mmio_markers, n);
+	pr_info(
+	    "audit: vm \"%s\": %lu 4K frames in %lu+%lu+%lu leaves (4K+2M+1G), %lu MMIO markers, "
+	    "%d violation(s)\n",
+	    vm->cfg->name, st.frames, st.leaves[EPT_LEAF_4K], st.leaves[EPT_LEAF_2M],
+	    st.leaves[EPT_LEAF_1G], st.mmio_markers, n);
 	return n;
 }

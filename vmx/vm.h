@@ -14,10 +14,10 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
-#define NR_EXIT_REASONS 70
-#define VM_MAX_DEVS	8
+#define NR_EXIT_REASONS	  70
+#define VM_MAX_DEVS	  8
 #define VM_MAX_RAM_BLOCKS 64
-#define VM_LINE_MAX	160
+#define VM_LINE_MAX	  160
 
 struct vm;
 
@@ -26,7 +26,7 @@ struct mmio_dev_ops {
 	const char *name;
 	int (*read)(struct vm *vm, void *state, uint64_t off, unsigned width, uint64_t *val);
 	int (*write)(struct vm *vm, void *state, uint64_t off, unsigned width, uint64_t val);
-	bool slow;	/* never switch to the EPT-misconfiguration fast path */
+	bool slow; /* never switch to the EPT-misconfiguration fast path */
 	size_t state_size;
 };
 
@@ -73,14 +73,14 @@ struct vm {
 	uint64_t exits[NR_EXIT_REASONS];
 	uint64_t mmio_fast, mmio_slow;
 	const char *inject;	/* test hook: "bad-guest-state" or "bad-control" */
-	const char *extra_args;	/* added to the guest command line (hypervisor's guestargs=) */
+	const char *extra_args; /* added to the guest command line (hypervisor's guestargs=) */
 	unsigned cpu;		/* physical CPU running it */
 	unsigned restarts, watchdog_fires;
 	uint64_t doorbells_sent, doorbells_received;
-	uint64_t wd_deadline;	/* TSC by which the next heartbeat is due */
+	uint64_t wd_deadline;	   /* TSC by which the next heartbeat is due */
 	volatile bool irq_pending; /* doorbell rung, not yet injected */
 	uint32_t timer_reload;	   /* preemption-timer value of one tick */
-	char line[VM_LINE_MAX]; /* console output until the newline */
+	char line[VM_LINE_MAX];	   /* console output until the newline */
 	unsigned line_len;
 };
 

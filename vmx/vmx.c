@@ -15,11 +15,11 @@
 #define VMX_BASIC_REVISION GENMASK(30, 0)
 
 /* CF or ZF set after a VMX instruction means VMfailInvalid / VMfailValid. */
-#define VMX_OK(insn, ...)                                                              \
-	({                                                                             \
-		uint8_t ok;                                                            \
-		__asm__ volatile(insn "; seta %0" : "=qm"(ok) : __VA_ARGS__ : "cc", "memory"); \
-		ok;                                                                    \
+#define VMX_OK(insn, ...)                                                                          \
+	({                                                                                         \
+		uint8_t ok;                                                                        \
+		__asm__ volatile(insn "; seta %0" : "=qm"(ok) : __VA_ARGS__ : "cc", "memory");     \
+		ok;                                                                                \
 	})
 
 __noreturn void vmcs_fail(const char *op, uint32_t field, uint64_t value)
@@ -110,7 +110,9 @@ int vmcs_alloc_load(hpa_t *out)
 
 void vmx_invept_single(uint64_t eptp)
 {
-	struct { uint64_t eptp, zero; } desc = { eptp, 0 };
+	struct {
+		uint64_t eptp, zero;
+	} desc = {eptp, 0};
 	uint64_t type = vmx_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE ? 1 : 2;
 
 	if (!VMX_OK("invept %1, %2", "m"(desc), "r"(type)))
@@ -119,7 +121,9 @@ void vmx_invept_single(uint64_t eptp)
 
 void vmx_invvpid_single(uint16_t vpid)
 {
-	struct { uint64_t vpid, addr; } desc = { vpid, 0 };
+	struct {
+		uint64_t vpid, addr;
+	} desc = {vpid, 0};
 
 	if (!VMX_OK("invvpid %1, %2", "m"(desc), "r"((uint64_t)1)))
 		panic("INVVPID failed");

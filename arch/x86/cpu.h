@@ -18,10 +18,10 @@
 #define MSR_IA32_DEBUGCTL	 0x1d9
 #define MSR_IA32_APIC_BASE	 0x1b
 
-#define CR0_PE BIT(0)
-#define CR0_NE BIT(5)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
+#define CR0_PE	 BIT(0)
+#define CR0_NE	 BIT(5)
+#define CR0_PG	 BIT(31)
+#define CR4_PAE	 BIT(5)
 #define CR4_VMXE BIT(13)
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
@@ -67,9 +67,18 @@ struct desc_ptr {
 } __packed;
 static_assert(sizeof(struct desc_ptr) == 10, "descriptor-table register layout");
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;
@@ -103,7 +112,9 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t sub)
 {
 	struct cpuid_regs r;
-	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(sub));
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(sub));
 	return r;
 }
 
@@ -114,20 +125,26 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-#define DEFINE_CR(n)                                                                   \
-	static inline uint64_t read_cr##n(void)                                        \
-	{                                                                              \
-		uint64_t v;                                                            \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                      \
-		return v;                                                              \
-	}                                                                              \
-	static inline void write_cr##n(uint64_t v) { __asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); }
+#define DEFINE_CR(n)                                                                               \
+	static inline uint64_t read_cr##n(void)                                                    \
+	{                                                                                          \
+		uint64_t v;                                                                        \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                                  \
+		return v;                                                                          \
+	}                                                                                          \
+	static inline void write_cr##n(uint64_t v)                                                 \
+	{                                                                                          \
+		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");                           \
+	}
 DEFINE_CR(0)
 DEFINE_CR(2)
 DEFINE_CR(3)
 DEFINE_CR(4)
 
-static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause");
+}
 static inline __noreturn void cpu_halt_forever(void)
 {
 	for (;;)

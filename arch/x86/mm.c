@@ -10,18 +10,24 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
-#define PTE_P  BIT(0)
-#define PTE_W  BIT(1)
-#define PTE_PS BIT(7)
-#define PTE_NX BIT(63)
+#define PTE_P	   BIT(0)
+#define PTE_W	   BIT(1)
+#define PTE_PS	   BIT(7)
+#define PTE_NX	   BIT(63)
 #define PT_ENTRIES 512
 
 static struct buddy hv_buddy;
 static spinlock_t buddy_lock = SPINLOCK_INIT; /* VMs on several CPUs allocate at run time */
 static struct mem_range meta_range;
 
-struct buddy *mm_buddy(void) { return &hv_buddy; }
-struct mem_range mm_meta_range(void) { return meta_range; }
+struct buddy *mm_buddy(void)
+{
+	return &hv_buddy;
+}
+struct mem_range mm_meta_range(void)
+{
+	return meta_range;
+}
 
 bool mm_has_1g_pages(void)
 {
@@ -63,7 +69,7 @@ int mm_init(const struct memmap *map)
 		pr_err("mm: no room below 4 GiB for %lu KiB of frame metadata\n", size / KiB);
 		return ret;
 	}
-	meta_range = (struct mem_range){ at, at + size, "frame metadata" };
+	meta_range = (struct mem_range){at, at + size, "frame metadata"};
 	ret = buddy_init(&hv_buddy, (void *)at, size, 0, nr_frames);
 	for (unsigned i = 0; !ret && i < map->nr_usable; i++)
 		ret = add_free_except(&map->usable[i], &meta_range);
@@ -159,5 +165,11 @@ owner_t page_owner(hpa_t a)
 	spin_unlock(&buddy_lock);
 	return o;
 }
-void *hpa_to_va(hpa_t a) { return (void *)a.v; }
-hpa_t va_to_hpa(const void *va) { return hpa((uint64_t)va); }
+void *hpa_to_va(hpa_t a)
+{
+	return (void *)a.v;
+}
+hpa_t va_to_hpa(const void *va)
+{
+	return hpa((uint64_t)va);
+}

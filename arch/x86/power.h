@@ -9,8 +9,8 @@
 
 enum hv_exit_status {
 	HV_EXIT_OK = 0,
-	HV_EXIT_FAIL = 1,   /* an expected failure: bad config, unsupported CPU */
-	HV_EXIT_BUG = 2,    /* hypervisor bug: exception, panic */
+	HV_EXIT_FAIL = 1, /* an expected failure: bad config, unsupported CPU */
+	HV_EXIT_BUG = 2,  /* hypervisor bug: exception, panic */
 };
 
 /* Remember where ACPI says PM1a_CNT is and the S5 sleep type (from the FADT). */

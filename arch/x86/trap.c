@@ -18,20 +18,38 @@ struct trap_frame {
 static_assert(sizeof(struct trap_frame) == 22 * 8, "frame pushed by isr.S and the CPU");
 
 static const char *const vector_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
-	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved 15",
-	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
-	"#VE virtualization exception", "#CP control protection",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization exception",
+    "#CP control protection",
 };
 
 void trap_handler(struct trap_frame *f)
 {
-	const char *name = f->vector < 32 && vector_names[f->vector] ? vector_names[f->vector] : "?";
+	const char *name =
+	    f->vector < 32 && vector_names[f->vector] ? vector_names[f->vector] : "?";
 
 	pr_err("\nFATAL: exception %lu (%s) error code 0x%lx\n", f->vector, name, f->error);
-	pr_err("  RIP %04lx:%016lx RFLAGS %016lx CR2 %016lx\n", f->cs, f->rip, f->rflags, read_cr2());
+	pr_err("  RIP %04lx:%016lx RFLAGS %016lx CR2 %016lx\n", f->cs, f->rip, f->rflags,
+	       read_cr2());
 	pr_err("  RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
 	pr_err("  RSI %016lx RDI %016lx RBP %016lx RSP %016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
 	pr_err("  R8  %016lx R9  %016lx R10 %016lx R11 %016lx\n", f->r8, f->r9, f->r10, f->r11);

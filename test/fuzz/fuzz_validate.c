@@ -258,7 +258,8 @@ static int vm_ok(const struct world *w, unsigned vi)
 		if (j != vi && (!strcmp(w->vms[j].name ? w->vms[j].name : "", vm->name) ||
 				w->vms[j].cpu == vm->cpu))
 			return 0;
-	if (vm->proto > BOOT_MULTIBOOT1 || vm->policy > VM_POLICY_RESTART || (vm->flags & ~(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND)))
+	if (vm->proto > BOOT_MULTIBOOT1 || vm->policy > VM_POLICY_RESTART ||
+	    (vm->flags & ~(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND)))
 		return 0;
 	if (!filled(vm->image) || !loaded(&w->env, vm->image))
 		return 0;

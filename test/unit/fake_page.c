@@ -11,7 +11,11 @@
 
 #define FAKE_MAX 65536
 
-static struct { uintptr_t base; uint64_t size; owner_t owner; } fake[FAKE_MAX];
+static struct {
+	uintptr_t base;
+	uint64_t size;
+	owner_t owner;
+} fake[FAKE_MAX];
 static unsigned fake_nr;
 unsigned long fake_page_allocs;
 unsigned long fake_page_limit = ~0UL;
@@ -63,8 +67,14 @@ owner_t page_owner(hpa_t a)
 	return OWNER_RESERVED;
 }
 
-void *hpa_to_va(hpa_t a) { return (void *)(uintptr_t)a.v; }
-hpa_t va_to_hpa(const void *va) { return hpa((uint64_t)(uintptr_t)va); }
+void *hpa_to_va(hpa_t a)
+{
+	return (void *)(uintptr_t)a.v;
+}
+hpa_t va_to_hpa(const void *va)
+{
+	return hpa((uint64_t)(uintptr_t)va);
+}
 
 void fake_page_reset(void)
 {

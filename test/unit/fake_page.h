@@ -6,7 +6,7 @@
 
 extern unsigned long fake_page_allocs; /* pages currently allocated */
 extern unsigned long fake_page_limit;  /* fail allocations beyond this count */
-void fake_page_reset(void);            /* free everything, lift the limit */
+void fake_page_reset(void);	       /* free everything, lift the limit */
 
 /*
  * When set, page_owner() asks it first: returning true with *owner filled

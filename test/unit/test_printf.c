@@ -8,13 +8,13 @@
 
 #include "lib/printf.h"
 
-#define CHECK(...)                                                                  \
-	do {                                                                        \
-		char a[128], b[128];                                                \
-		int na = ksnprintf(a, sizeof(a), __VA_ARGS__);                      \
-		int nb = snprintf(b, sizeof(b), __VA_ARGS__);                       \
-		assert_string_equal(a, b);                                          \
-		assert_int_equal(na, nb);                                           \
+#define CHECK(...)                                                                                 \
+	do {                                                                                       \
+		char a[128], b[128];                                                               \
+		int na = ksnprintf(a, sizeof(a), __VA_ARGS__);                                     \
+		int nb = snprintf(b, sizeof(b), __VA_ARGS__);                                      \
+		assert_string_equal(a, b);                                                         \
+		assert_int_equal(na, nb);                                                          \
 	} while (0)
 
 static void test_formats(void **state)
@@ -43,8 +43,8 @@ static void test_truncation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_formats),
-		cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_truncation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
