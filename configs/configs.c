@@ -67,6 +67,8 @@ static const struct vm_region legacy_regions[] = {
     {.gpa = 0, .size = 64 * MiB, .kind = REGION_RAM, .rights = REGION_RWX},
 };
 
+static const char *const legacy_modules[] = {"testrom", "testguest"};
+
 static const struct vm_config mb1_vms[] = {{
     .name = "legacy",
     .cpu = 0,
@@ -75,6 +77,8 @@ static const struct vm_config mb1_vms[] = {{
     .image = "mb1guest",
     .proto = BOOT_MULTIBOOT1,
     .cmdline = "hello from kestrel",
+    .modules = legacy_modules,
+    .nr_modules = ARRAY_SIZE(legacy_modules),
 }};
 
 /* Deliberately broken configurations, for the tests of boot-time validation. */

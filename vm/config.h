@@ -49,7 +49,9 @@ struct vm_config {
 	unsigned nr_regions;
 	const char *image; /* multiboot2 module string of the guest kernel */
 	enum boot_proto proto;
-	const char *cmdline; /* guest command line */
+	const char *cmdline;	    /* guest command line */
+	const char *const *modules; /* boot modules (first word) passed on to the guest */
+	unsigned nr_modules;
 	enum vm_policy policy;
 	uint32_t flags;
 	uint64_t watchdog;     /* TSC ticks allowed between heartbeat hypercalls; 0: no watchdog */

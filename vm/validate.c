@@ -229,6 +229,14 @@ static int check_vm_boot(struct vctx *c, unsigned vi)
 	if (!module_loaded(c->env, vm->image))
 		return vm_fail(c, vi, -ENOENT, "guest image \"%s\" is not a boot module",
 			       vm->image);
+	if (vm->nr_modules > VALIDATE_MAX_GUEST_MODULES || (vm->nr_modules && !vm->modules))
+		return vm_fail(c, vi, -E2BIG, "%u guest modules, limit %u", vm->nr_modules,
+			       VALIDATE_MAX_GUEST_MODULES);
+	for (unsigned i = 0; i < vm->nr_modules; i++)
+		if (is_empty(vm->modules[i]) || !module_loaded(c->env, vm->modules[i]))
+			return vm_fail(c, vi, -ENOENT,
+				       "guest module %u \"%s\" is not a boot module", i,
+				       vm->modules[i] ? vm->modules[i] : "");
 	if (vm->cmdline && strnlen(vm->cmdline, VALIDATE_CMDLINE_MAX) >= VALIDATE_CMDLINE_MAX)
 		return vm_fail(c, vi, -E2BIG, "cmdline of %zu characters, limit %u",
 			       strlen(vm->cmdline), VALIDATE_CMDLINE_MAX - 1);

@@ -9,12 +9,13 @@
 #include "lib/types.h"
 #include "vm/config.h"
 
-#define VALIDATE_NAME_MAX    32	 /* a VM name is 1..31 characters (fits 32 bytes with NUL) */
-#define VALIDATE_CMDLINE_MAX 256 /* a command line is at most 255 characters */
-#define VALIDATE_MAX_REGIONS 32	 /* regions per VM */
-#define VALIDATE_MAX_VMS     256 /* VMs per configuration: one OWNER_VM(n) tag each */
-#define VALIDATE_BOOT_GPA    0x100000ULL /* multiboot load address: must be RAM */
-#define VALIDATE_ERR_LEN     256	 /* room for any message whose names are < 32 characters */
+#define VALIDATE_NAME_MAX	   32  /* a VM name is 1..31 characters (fits 32 bytes with NUL) */
+#define VALIDATE_CMDLINE_MAX	   256 /* a command line is at most 255 characters */
+#define VALIDATE_MAX_REGIONS	   32  /* regions per VM */
+#define VALIDATE_MAX_GUEST_MODULES 8   /* boot modules passed on to one guest */
+#define VALIDATE_MAX_VMS	   256 /* VMs per configuration: one OWNER_VM(n) tag each */
+#define VALIDATE_BOOT_GPA	   0x100000ULL /* multiboot load address: must be RAM */
+#define VALIDATE_ERR_LEN	   256 /* room for any message whose names are < 32 characters */
 
 /* A host-physical range [start, end); end > start. */
 struct validate_range {

@@ -226,8 +226,31 @@ static int setup_msr_bitmap(struct vm *vm)
 	return 0;
 }
 
+/* Boot modules the configuration passes on: copied page-aligned after the image. */
+static int load_modules(struct vm *vm, gpa_t after, struct guest_module *mods)
+{
+	uint64_t at = ALIGN_UP(after.v, PAGE_SIZE);
+
+	for (unsigned i = 0; i < vm->cfg->nr_modules; i++) {
+		const struct mb2_module *m = find_module(boot_mb2_info(), vm->cfg->modules[i]);
+		uint64_t size = m ? m->end - m->start : 0;
+		if (!m || gmem_write(&vm->slots, gpa(at), (const void *)m->start, size)) {
+			pr_err("vm \"%s\": guest module \"%s\" (%lu bytes) does not fit in RAM at "
+			       "0x%lx\n",
+			       vm->cfg->name, vm->cfg->modules[i], size, at);
+			return -ENOSPC;
+		}
+		mods[i] = (struct guest_module){gpa(at), size, m->string};
+		pr_info("vm \"%s\": module %u \"%s\" at 0x%lx, %lu bytes\n", vm->cfg->name, i,
+			m->string, at, size);
+		at = ALIGN_UP(at + size, PAGE_SIZE);
+	}
+	return 0;
+}
+
 int vm_load_guest(struct vm *vm)
 {
+	struct guest_module mods[VALIDATE_MAX_GUEST_MODULES];
 	const struct mb2_module *m = find_module(boot_mb2_info(), vm->cfg->image);
 	const char *extra = vm->extra_args ? vm->extra_args : "";
 	static char cmdline[VALIDATE_CMDLINE_MAX + 128];
@@ -250,10 +273,14 @@ int vm_load_guest(struct vm *vm)
 	ksnprintf(cmdline, sizeof(cmdline), "%s%s%s", cfg.cmdline ? cfg.cmdline : "",
 		  cfg.cmdline && cfg.cmdline[0] && extra[0] ? " " : "", extra);
 	cfg.cmdline = cmdline;
-	ret = cfg.proto == BOOT_MULTIBOOT1 ? bootinfo_mb1(&vm->slots, gpa(GUEST_INFO_GPA),
-							  GUEST_INFO_MAX, &cfg, NULL, 0, &size)
-					   : bootinfo_mb2(&vm->slots, gpa(GUEST_INFO_GPA),
-							  GUEST_INFO_MAX, &cfg, NULL, 0, &size);
+	ret = load_modules(vm, lr.end, mods);
+	if (ret)
+		return ret;
+	ret = cfg.proto == BOOT_MULTIBOOT1
+		  ? bootinfo_mb1(&vm->slots, gpa(GUEST_INFO_GPA), GUEST_INFO_MAX, &cfg, mods,
+				 cfg.nr_modules, &size)
+		  : bootinfo_mb2(&vm->slots, gpa(GUEST_INFO_GPA), GUEST_INFO_MAX, &cfg, mods,
+				 cfg.nr_modules, &size);
 	if (ret) {
 		pr_err("vm \"%s\": cannot build the boot information (%d)\n", cfg.name, ret);
 		return ret;

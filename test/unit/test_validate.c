@@ -137,6 +137,9 @@ MUT(m_policy, f->vms[0].policy = (enum vm_policy)9)
 MUT(m_flags, f->vms[0].flags = 0xd)
 MUT(m_image_null, f->vms[0].image = NULL)
 MUT(m_image_missing, f->vms[0].image = "rt1.elf")
+static const char *const no_such_module[] = {"rt0.elf", "nosuch"};
+MUT(m_guest_module_missing, f->vms[0].modules = no_such_module; f->vms[0].nr_modules = 2)
+MUT(m_guest_modules_many, f->vms[0].modules = no_such_module; f->vms[0].nr_modules = 9)
 MUT(m_image_newline, f->vms[1].image = "lin\nux.elf")
 MUT(m_cmdline_long, memset(long_cmdline, 'a', VALIDATE_CMDLINE_MAX);
     f->vms[0].cmdline = long_cmdline)
@@ -198,6 +201,9 @@ static const struct row rows[] = {
     {"policy", m_policy, -EINVAL, "vm \"rt0\": unknown restart policy 9"},
     {"flags", m_flags, -EINVAL, "vm \"rt0\": unknown flags 0xc"},
     {"image_null", m_image_null, -EINVAL, "vm \"rt0\": no guest image"},
+    {"guest_module_missing", m_guest_module_missing, -ENOENT,
+     "vm \"rt0\": guest module 1 \"nosuch\" is not a boot module"},
+    {"guest_modules_many", m_guest_modules_many, -E2BIG, "vm \"rt0\": 9 guest modules, limit 8"},
     {"image_missing", m_image_missing, -ENOENT,
      "vm \"rt0\": guest image \"rt1.elf\" is not a boot module"},
     {"image_newline", m_image_newline, -ENOENT,
