@@ -21,12 +21,12 @@ def modules():
     return out.split()
 
 
-def bochs(cmdline, megs=256):
+def bochs(cmdline, megs=256, cpus=1):
     iso = os.path.join(B, "bench.iso")
     subprocess.run([os.path.join(ROOT, "tools/mkimage.sh"), iso, os.path.join(B, "hv.elf"), cmdline]
                    + modules(), check=True)
     out = subprocess.run([os.path.join(ROOT, "tools/bochs.sh"), iso, "corei7_skylake_x", str(megs),
-                          "1", "300"], capture_output=True, text=True, errors="replace").stdout
+                          str(cpus), "300"], capture_output=True, text=True, errors="replace").stdout
     os.unlink(iso)
     return out
 
@@ -77,6 +77,18 @@ def main():
     if not f:
         print("(no BENCH lines: see the run's output)")
         print(out[-3000:])
+    print()
+    print("## Partitioning (Bochs)")
+    out = bochs("config=secret")
+    fault = re.search(r"restarting at TSC (\d+)", out)
+    boots = [int(x) for x in re.findall(r"\[keeper\] kestrel testguest: entry tsc (\d+)", out)]
+    later = [b for b in boots if fault and b > int(fault.group(1))]
+    row("restart: fault -> guest's first instruction", later[0] - int(fault.group(1)) if later else None,
+        "instructions; 32 MiB RAM scrubbed, image and boot info reloaded")
+    out = bochs("config=pair", cpus=2)
+    f = figures(out)
+    row("doorbell round trip between two VMs", f.get("doorbell_rtt"),
+        "TSC ticks with 2 CPUs (Bochs runs CPUs in lockstep: ~1 instruction of each)")
     print()
     print("## Host allocator microbenchmark (ns, wall clock, noisy)")
     subprocess.run(["make", "-s", "-C", ROOT, "build/bench/host_buddy"], check=True)

@@ -91,7 +91,8 @@ void vm_fault(struct vm *vm, int status, const char *why)
 		vm_stop(vm, status, why);
 		return;
 	}
-	pr_info("vm \"%s\": %s (status %d): restarting\n", vm->cfg->name, why, status);
+	pr_info("vm \"%s\": %s (status %d): restarting at TSC %lu\n", vm->cfg->name, why, status,
+		rdtsc());
 	vm_stop(vm, status, why);
 	vm->state = VM_RESTARTING;
 }

@@ -411,7 +411,8 @@ int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 		return 0;
 	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm))
 		return 0;
-	vm_deliver_pending(vm);
+	if (unlikely(vm->irq_pending))
+		vm_deliver_pending(vm);
 	return 1;
 }
 

@@ -212,7 +212,7 @@ TESTS += [
 TESTS += [
     dict(name="restart-scrubs-secret", machine="bochs", megs=256, cmdline="config=secret",
          expect=[r"\[keeper\] SECRET written",
-                 r"vm \"keeper\": debug-exit port \(status 7\): restarting",
+                 r"vm \"keeper\": debug-exit port \(status 7\): restarting at TSC \d+",
                  r"vm \"keeper\": loaded \"testguest\" .*",
                  r"\[keeper\] secret: restarts 1, 3 places",
                  r"\[keeper\] secret: 32768 KiB of RAM scanned, 0 words not zero",
