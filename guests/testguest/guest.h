@@ -248,6 +248,7 @@ unsigned t_failures(void);
 void t_hello(void);
 void t_cpuid(void);
 void t_hypercall(void);
+void t_stats(void);
 void t_msr(void);
 void t_vmxon(void);
 void t_rom(void);

@@ -21,6 +21,7 @@ const struct scenario scenarios[] = {
     {"hypercall", t_hypercall, true},
     {"msr", t_msr, true},
     {"vmxon", t_vmxon, true},
+    {"stats", t_stats, false},
     {"rom", t_rom, true},
     {"shared", t_shared, true},
     {"passthrough", t_passthrough, true},

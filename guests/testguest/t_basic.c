@@ -166,3 +166,12 @@ void t_vmxon(void)
 	else
 		t_expect("VMXON vector", trap_fixups.vector, VEC_UD);
 }
+
+/* HC_STATS from a privileged VM: the hypervisor prints its statistics and audits. */
+void t_stats(void)
+{
+	long r = hypercall(HC_STATS, 0, 0, 0);
+
+	gprintf("stats: HC_STATS -> %ld\n", r);
+	t_expect("HC_STATS", (uint64_t)r, 0);
+}

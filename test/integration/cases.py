@@ -135,6 +135,11 @@ TESTS += [
         r"\[test\] hypercall: vm_info version 2 id 0 ram 134217728 name \"test\" restarts 0 cpu 0"]
         + passes("hypercall") + [r"vm \"test\": exits .*vmcall:\d+.*"]),
     guest("guest-msr", "msr", passes("msr") + [r"vm \"test\": exits .*rdmsr:\d+.*"]),
+    guest("stats-on-request", "stats", [
+        r"stats: requested by vm \"test\"",
+        r"stats: vm \"test\" cpu 0: \d+ exits, 0 restarts, 0 watchdog fires, .*",
+        r"audit: vm \"test\": \d+ 4K frames in .*, 0 violation\(s\)",
+        r"\[test\] stats: HC_STATS -> 0"] + passes("stats")),
     guest("guest-vmxon-ud", "vmxon", passes("vmxon") + [r"vm \"test\": exits .*vmxon:1.*"]),
     guest("guest-mmio", "mmio", passes("mmio") +
           [r"vm \"test\": exits .*ept-violation:\d+ ept-misconfig:\d+"]),
