@@ -5,6 +5,7 @@
  * page gets KVM's MMIO marker so later accesses take the misconfiguration
  * exit. Any other violation stops the VM with a diagnostic.
  */
+#include "arch/x86/cpu.h"
 #include "emul/decode.h"
 #include "emul/emulate.h"
 #include "emul/gwalk.h"
@@ -142,7 +143,60 @@ static int mem_write(void *opaque, uint64_t a, const void *buf, unsigned len)
 }
 
 /* Up to 15 instruction bytes at CS:RIP, through the guest's page tables and the slots. */
-static int fetch_insn(struct vm *vm, uint8_t *buf, size_t *len)
+#define PTE_P	 BIT(0)
+#define PTE_PS	 BIT(7)
+#define PTE_ADDR GENMASK(51, 12)
+#define CR4_LA57 BIT(12)
+#define INSN_MAX 15
+
+/*
+ * The CPU has just fetched and executed the faulting instruction, so its
+ * translation is known to be good: in 4-level paging, walk the tables for
+ * the address alone. Anything else (another paging mode, an instruction that
+ * may cross a page, an entry that is not present) takes the full walker.
+ * Returns the instruction's guest-physical address, or 0.
+ */
+/* Host pointer to guest RAM at @a when [a, a+len) lies in one RAM slot, else NULL. */
+static const void *ram_ptr(struct vm *vm, uint64_t a, size_t len)
+{
+	const struct mem_slot *s = vm->last_slot;
+
+	if (!s || a - memslot_gpa(s).v >= memslot_size(s))
+		s = vm->last_slot = memslot_find(&vm->slots, gpa(a));
+	if (!s || s->kind != REGION_RAM || a + len > memslot_gpa(s).v + memslot_size(s))
+		return NULL;
+	return hpa_to_va(hpa(s->hpa.v + (a - memslot_gpa(s).v)));
+}
+
+static uint64_t fast_fetch(struct vm *vm, uint64_t rip, uint8_t *buf)
+{
+	uint64_t table = vmcs_readnat(GUEST_CR3) & PTE_ADDR, e, gpa_of_rip, size = PAGE_SIZE;
+	const uint64_t *entry;
+	const uint8_t *code;
+
+	if (!(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) || (vmcs_readnat(GUEST_CR4) & CR4_LA57) ||
+	    (rip & (PAGE_SIZE - 1)) > PAGE_SIZE - INSN_MAX)
+		return 0;
+	for (int level = 3; level >= 0; level--) {
+		entry = ram_ptr(vm, table + ((rip >> (12 + 9 * level)) & 511) * 8, 8);
+		if (!entry || !((e = *entry) & PTE_P))
+			return 0;
+		table = e & PTE_ADDR;
+		if ((level == 1 || level == 2) && (e & PTE_PS)) {
+			size = 1ULL << (12 + 9 * level);
+			break;
+		}
+	}
+	gpa_of_rip = (table & ~(size - 1)) | (rip & (size - 1));
+	code = ram_ptr(vm, gpa_of_rip, INSN_MAX);
+	if (!code)
+		return 0;
+	__builtin_memcpy(buf, code, INSN_MAX);
+	return gpa_of_rip;
+}
+
+/* Up to 15 instruction bytes at CS:RIP; *insn_gpa is their GPA when known (else 0). */
+static int fetch_insn(struct vm *vm, uint8_t *buf, size_t *len, uint64_t *insn_gpa)
 {
 	uint64_t rip = vmcs_readnat(GUEST_RIP) + vmcs_readnat(GUEST_CS_BASE);
 	unsigned access = GWALK_FETCH | (guest_cpl3() ? GWALK_USER : 0);
@@ -150,13 +204,54 @@ static int fetch_insn(struct vm *vm, uint8_t *buf, size_t *len)
 	uint32_t pfec = 0;
 	int n;
 
+	*insn_gpa = fast_fetch(vm, rip, buf);
+	if (*insn_gpa) {
+		*len = INSN_MAX;
+		return 0;
+	}
 	guest_paging(vm, &g);
-	n = gwalk_fetch(&g, rip, access, buf, 15, &pfec);
-
+	n = gwalk_fetch(&g, rip, access, buf, INSN_MAX, &pfec);
 	if (n <= 0)
 		return n < 0 ? n : -EFAULT;
 	*len = (size_t)n;
 	return 0;
+}
+
+/*
+ * Decoded instructions, keyed by their guest-physical address and mode and
+ * checked against the bytes just fetched, so a guest that rewrites its code
+ * never gets a stale decode.
+ */
+/* The 15 instruction bytes as two overlapping 8-byte words. */
+static bool same_bytes(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	__builtin_memcpy(&a0, a, 8); /* inlined: -ffreestanding makes memcpy a call */
+	__builtin_memcpy(&a1, a + 7, 8);
+	__builtin_memcpy(&b0, b, 8);
+	__builtin_memcpy(&b1, b + 7, 8);
+	return a0 == b0 && a1 == b1;
+}
+
+static int decode_cached(struct vm *vm, uint64_t insn_gpa, const uint8_t *bytes, size_t len,
+			 unsigned mode, struct insn *out)
+{
+	struct decode_entry *d = &vm->dcache[(insn_gpa >> 2) % VM_DCACHE];
+	int ret;
+
+	if (insn_gpa && d->gpa == insn_gpa && d->mode == mode && same_bytes(d->bytes, bytes)) {
+		*out = d->insn;
+		return 0;
+	}
+	ret = decode_insn(bytes, len, mode, out);
+	if (!ret && insn_gpa) {
+		d->gpa = insn_gpa;
+		d->mode = (uint8_t)mode;
+		memcpy(d->bytes, bytes, INSN_MAX);
+		d->insn = *out;
+	}
+	return ret;
 }
 
 static void load_seg_bases(struct emul_ctx *ctx)
@@ -184,26 +279,27 @@ int vm_mmio_emulate(struct vm *vm, gpa_t a, bool fast)
 			       .translate = translate,
 			       .mem_read = mem_read,
 			       .mem_write = mem_write};
-	uint8_t bytes[16];
+	uint8_t bytes[16] = {0};
+	uint64_t insn_gpa, rsp, rflags;
 	struct insn in;
 	size_t len = 0;
 	int ret;
 
-	ret = fetch_insn(vm, bytes, &len);
+	ret = fetch_insn(vm, bytes, &len, &insn_gpa);
 	if (ret) {
 		mmio_fail(vm, a, "cannot fetch the instruction", ret);
 		return ret;
 	}
-	ret = decode_insn(bytes, len, guest_mode(), &in);
+	ret = decode_cached(vm, insn_gpa, bytes, len, guest_mode(), &in);
 	if (ret) {
 		mmio_fail(vm, a, "instruction not decodable", ret);
 		return ret;
 	}
-	for (unsigned i = 0; i < NR_GPRS; i++)
-		ctx.regs[i] = vm->vcpu.regs[i];
-	ctx.regs[RSP] = vmcs_readnat(GUEST_RSP);
+	static_assert(sizeof(ctx.regs) == sizeof(vm->vcpu.regs), "register files match");
+	__builtin_memcpy(ctx.regs, vm->vcpu.regs, sizeof(ctx.regs));
+	ctx.regs[RSP] = rsp = vmcs_readnat(GUEST_RSP);
 	ctx.rip = vmcs_readnat(GUEST_RIP);
-	ctx.rflags = vmcs_readnat(GUEST_RFLAGS);
+	ctx.rflags = rflags = vmcs_readnat(GUEST_RFLAGS);
 	if (in.op == EMUL_MOVS)
 		load_seg_bases(&ctx);
 	ret = emul_mmio(&ctx, &in, a.v);
@@ -211,11 +307,12 @@ int vm_mmio_emulate(struct vm *vm, gpa_t a, bool fast)
 		mmio_fail(vm, a, "emulation refused the access", ret);
 		return ret;
 	}
-	for (unsigned i = 0; i < NR_GPRS; i++)
-		vm->vcpu.regs[i] = ctx.regs[i];
-	vmcs_writenat(GUEST_RSP, ctx.regs[RSP]);
+	__builtin_memcpy(vm->vcpu.regs, ctx.regs, sizeof(ctx.regs));
+	if (ctx.regs[RSP] != rsp)
+		vmcs_writenat(GUEST_RSP, ctx.regs[RSP]);
 	vmcs_writenat(GUEST_RIP, ctx.rip);
-	vmcs_writenat(GUEST_RFLAGS, ctx.rflags);
+	if (ctx.rflags != rflags)
+		vmcs_writenat(GUEST_RFLAGS, ctx.rflags);
 	return 0;
 }
 

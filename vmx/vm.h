@@ -6,6 +6,7 @@
 #ifndef VMX_VM_H
 #define VMX_VM_H
 
+#include "emul/decode.h"
 #include "ept/ept.h"
 #include "mm/owner.h"
 #include "mm/page.h"
@@ -39,6 +40,16 @@ struct mmio_dev {
 
 enum vm_state { VM_RUNNING, VM_RESTARTING, VM_STOPPED };
 
+#define VM_DCACHE 16
+
+/* A decoded MMIO instruction (vmx/mmio.c), valid while its 15 bytes are unchanged. */
+struct decode_entry {
+	uint64_t gpa; /* 0: empty */
+	uint8_t mode;
+	uint8_t bytes[15];
+	struct insn insn;
+};
+
 struct vcpu {
 	uint64_t regs[NR_GPRS]; /* guest GPRs while in root; regs[RSP] synced on demand */
 	hpa_t vmcs;
@@ -58,6 +69,7 @@ struct vm {
 	owner_t owner;
 	struct memslots slots;
 	const struct mem_slot *last_slot; /* cache for guest page-walk reads */
+	struct decode_entry dcache[VM_DCACHE];
 	struct ept ept;
 	uint64_t eptp;
 	struct vcpu vcpu;
