@@ -65,6 +65,33 @@ struct hv_config {
 	unsigned nr_vms;
 };
 
+/* Region shorthands for configurations (configs/configs.c). */
+#define RAM(base, sz)                                                                              \
+	{                                                                                          \
+		.gpa = (base), .size = (sz), .kind = REGION_RAM, .rights = REGION_RWX              \
+	}
+#define ROM(base, sz, module)                                                                      \
+	{                                                                                          \
+		.gpa = (base), .size = (sz), .kind = REGION_ROM, .rights = REGION_R | REGION_X,    \
+		.name = (module)                                                                   \
+	}
+#define MMIO(base, sz, device)                                                                     \
+	{                                                                                          \
+		.gpa = (base), .size = (sz), .kind = REGION_MMIO_EMUL,                             \
+		.rights = REGION_R | REGION_W, .name = (device)                                    \
+	}
+#define PASSTHRU(base, sz, host)                                                                   \
+	{                                                                                          \
+		.gpa = (base), .size = (sz), .kind = REGION_MMIO_PASS,                             \
+		.rights = REGION_R | REGION_W, .hpa = (host)                                       \
+	}
+#define SHARED(base, sz, shm)                                                                      \
+	{                                                                                          \
+		.gpa = (base), .size = (sz), .kind = REGION_SHARED, .rights = REGION_R | REGION_W, \
+		.name = (shm)                                                                      \
+	}
+#define REGIONS(r) .regions = (r), .nr_regions = ARRAY_SIZE(r)
+
 #define REGION_KIND_NAMES                                                                          \
 	{                                                                                          \
 		"ram", "rom", "mmio-emul", "mmio-pass", "shared"                                   \
