@@ -4,13 +4,13 @@
  * port 0xF4 (ends the VM with the written status, like QEMU's isa-debug-exit)
  * and port 0x80 (POST codes, ignored). Other ports read as all ones.
  */
+#include "abi/kestrel.h"
 #include "vmx/vm.h"
 
-#define COM1_BASE  0x3f8
+#define COM1_BASE  PORT_COM1
 #define UART_LSR   5
 #define LSR_IDLE   0x60 /* THR empty, transmitter empty */
-#define DEBUG_EXIT 0xf4
-#define POST_PORT  0x80
+#define DEBUG_EXIT PORT_DEBUG_EXIT
 
 static uint32_t uart_read(uint16_t reg)
 {

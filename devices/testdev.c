@@ -6,17 +6,8 @@
  */
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "abi/kestrel.h"
 #include "vmx/vm.h"
-
-#define TD_ID	    0x000
-#define TD_R64	    0x008
-#define TD_R32	    0x010
-#define TD_R16	    0x014
-#define TD_R8	    0x016
-#define TD_COUNT    0x018
-#define TD_SCRATCH  0x100
-#define TD_END	    0x1000
-#define TD_ID_VALUE 0x4b53544c /* "KSTL" */
 
 struct testdev {
 	uint64_t r64;
@@ -24,7 +15,7 @@ struct testdev {
 	uint16_t r16;
 	uint8_t r8;
 	uint32_t count;
-	uint8_t scratch[TD_END - TD_SCRATCH];
+	uint8_t scratch[TD_SCRATCH_END - TD_SCRATCH];
 };
 
 static bool reg_is(uint64_t off, unsigned width, uint64_t reg, unsigned reg_width)
@@ -36,9 +27,9 @@ static int td_read(struct vm *vm, void *state, uint64_t off, unsigned width, uin
 {
 	struct testdev *td = state;
 
-	off &= TD_END - 1; /* each page of the region has the same layout */
+	off &= TD_SCRATCH_END - 1; /* each page of the region has the same layout */
 	*val = 0;
-	if (off >= TD_SCRATCH && off + width <= TD_END)
+	if (off >= TD_SCRATCH && off + width <= TD_SCRATCH_END)
 		memcpy(val, td->scratch + off - TD_SCRATCH, width);
 	else if (reg_is(off, width, TD_ID, 4))
 		*val = TD_ID_VALUE;
@@ -61,9 +52,9 @@ static int td_write(struct vm *vm, void *state, uint64_t off, unsigned width, ui
 {
 	struct testdev *td = state;
 
-	off &= TD_END - 1;
+	off &= TD_SCRATCH_END - 1;
 	td->count++;
-	if (off >= TD_SCRATCH && off + width <= TD_END)
+	if (off >= TD_SCRATCH && off + width <= TD_SCRATCH_END)
 		memcpy(td->scratch + off - TD_SCRATCH, &val, width);
 	else if (reg_is(off, width, TD_R64, 8))
 		td->r64 = val;

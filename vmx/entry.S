@@ -32,16 +32,31 @@
 #define R_R14 112
 #define R_R15 120
 
-	.text
-	.globl vmx_enter
-vmx_enter:
+/* The host's callee-saved registers and the regs pointer: vmx_enter's frame. */
+.macro HOST_FRAME_PUSH
 	pushq %rbp
 	pushq %rbx
 	pushq %r12
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	pushq %rdi			/* regs, found again at vmx_exit_entry */
+	pushq %rdi
+.endm
+
+.macro HOST_FRAME_POP
+	popq %rdi
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+.endm
+
+	.text
+	.globl vmx_enter
+vmx_enter:
+	HOST_FRAME_PUSH			/* regs on top, found again at vmx_exit_entry */
 	movl $HOST_RSP, %eax
 	vmwrite %rsp, %rax
 	movl %esi, %eax			/* launched? */
@@ -55,13 +70,7 @@ resume:
 	call load_guest_regs
 	vmresume
 entry_failed:				/* nothing of the guest ran */
-	popq %rdi
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
+	HOST_FRAME_POP
 	movl $1, %eax
 	ret
 
@@ -134,12 +143,6 @@ vmx_exit_entry:
 	vmresume
 	jmp entry_failed
 
-4:	popq %rdi
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
+4:	HOST_FRAME_POP
 	xorl %eax, %eax
 	ret

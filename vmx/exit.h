@@ -47,17 +47,7 @@ static_assert(EXIT_VMFUNC < NR_EXIT_REASONS, "exit table size");
 #define EXIT_REASON_BASIC      GENMASK(15, 0)
 #define EXIT_REASON_ENTRY_FAIL BIT(31)
 
-/* Hypercall numbers (docs/abi.md) */
-enum hypercall {
-	HC_NULL = 0,
-	HC_CONSOLE_WRITE = 1,
-	HC_EXIT = 2,
-	HC_VM_INFO = 3,
-	HC_HEARTBEAT = 4,
-	HC_DOORBELL = 5,
-	HC_STATS = 6,
-	HC_NULL_MIN = 0xffff,
-};
+#include "abi/kestrel.h" /* hypercall numbers */
 
 void handle_cpuid(struct vm *vm);
 void handle_vmcall(struct vm *vm);

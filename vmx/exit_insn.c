@@ -12,10 +12,10 @@
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 
-#define CPUID_HV_LEAF  0x40000000
+#define CPUID_HV_LEAF  CPUID_HV_BASE
 #define CPUID1_ECX_VMX BIT(5)
 #define CPUID1_ECX_HV  BIT(31)
-#define HV_ABI_VERSION 2
+#define HV_ABI_VERSION KESTREL_ABI_VERSION
 #define VECTOR_GP      13
 #define VECTOR_UD      6
 
@@ -30,9 +30,9 @@ void handle_cpuid(struct vm *vm)
 		c.ecx |= (uint32_t)CPUID1_ECX_HV;
 	} else if (leaf == CPUID_HV_LEAF) {
 		c.eax = CPUID_HV_LEAF + 1; /* signature "KestrelHV\0\0\0" in EBX:ECX:EDX */
-		memcpy(&c.ebx, "Kest", 4);
-		memcpy(&c.ecx, "relH", 4);
-		memcpy(&c.edx, "V\0\0\0", 4);
+		c.ebx = HV_SIG_EBX;
+		c.ecx = HV_SIG_ECX;
+		c.edx = HV_SIG_EDX;
 	} else if (leaf == CPUID_HV_LEAF + 1) {
 		c = (struct cpuid_regs){HV_ABI_VERSION, 0, 0, 0};
 	} else if (leaf > CPUID_HV_LEAF + 1 && leaf < 0x40000100) {
@@ -44,16 +44,6 @@ void handle_cpuid(struct vm *vm)
 	r[RDX] = c.edx;
 	vcpu_advance_rip();
 }
-
-struct hc_vm_info {
-	uint32_t version;
-	uint32_t vm_id;
-	uint64_t ram_bytes;
-	char name[32];
-	uint32_t restarts; /* version 2 */
-	uint32_t cpu;
-};
-static_assert(sizeof(struct hc_vm_info) == 56, "hc_vm_info layout (docs/abi.md, ABI version 2)");
 
 static uint64_t vm_ram_bytes(const struct vm *vm)
 {
@@ -84,7 +74,7 @@ static __attribute__((noinline)) int64_t hc_console_write(struct vm *vm, uint64_
 
 static __attribute__((noinline)) int64_t hc_vm_info(struct vm *vm, uint64_t at)
 {
-	struct hc_vm_info info = {.version = 2,
+	struct hc_vm_info info = {.version = KESTREL_ABI_VERSION,
 				  .vm_id = vm->id,
 				  .ram_bytes = vm_ram_bytes(vm),
 				  .restarts = vm->restarts,

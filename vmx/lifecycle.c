@@ -13,7 +13,7 @@
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 
-#define DOORBELL_VECTOR	     0x40
+#define DOORBELL_VECTOR	     VEC_DOORBELL
 #define DEFAULT_MAX_RESTARTS 64
 #define MAX_VM_TABLE	     16
 

@@ -146,15 +146,7 @@ int rdmsr_safe(uint32_t msr, uint64_t *val);
 int wrmsr_safe(uint32_t msr, uint64_t val);
 
 /* ---- hypercalls ---- */
-struct hc_vm_info {
-	uint32_t version; /* 2 */
-	uint32_t vm_id;
-	uint64_t ram_bytes;
-	char name[32];
-	uint32_t restarts; /* version 2: boots of this VM before the current one */
-	uint32_t cpu;	   /* version 2: the physical CPU running it */
-};
-static_assert(sizeof(struct hc_vm_info) == 56, "docs/abi.md: struct hc_vm_info is 56 bytes");
+/* struct hc_vm_info comes from abi/kestrel.h */
 #define HC_VM_INFO_V1_SIZE 48
 
 /* VMCALL; a #UD (no hypervisor) resumes after it with RAX unchanged and is recorded. */
