@@ -74,6 +74,25 @@ static void handle_triple_fault(struct vm *vm)
 	vm_fault(vm, -1, "triple fault");
 }
 
+/*
+ * The exception bitmap is 0, so this exit means an NMI arrived while the guest
+ * ran (NMI exiting): on real machines a watchdog or a platform event. It is
+ * the host's, not the guest's: nothing to do. Anything else would be a bug.
+ */
+#define INTR_INFO_TYPE(i) (((i) >> 8) & 7)
+#define INTR_TYPE_NMI	  2
+
+static void handle_exception_nmi(struct vm *vm)
+{
+	uint32_t info = vmcs_read32(EXIT_INTR_INFO);
+
+	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI)
+		return;
+	pr_err("vm \"%s\": unexpected exception exit, interruption info 0x%x at RIP 0x%lx\n",
+	       vm->cfg->name, info, vmcs_readnat(GUEST_RIP));
+	vm_fault(vm, -1, "unexpected exception");
+}
+
 static void handle_external_interrupt(struct vm *vm)
 {
 	/* Acknowledged on exit; the hypervisor has no interrupt sources of its own yet. */
@@ -107,6 +126,7 @@ static void handle_ept_misconfig(struct vm *vm)
 }
 
 static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
+    [EXIT_EXCEPTION_NMI] = handle_exception_nmi,
     [EXIT_EXTERNAL_INTR] = handle_external_interrupt,
     [EXIT_TRIPLE_FAULT] = handle_triple_fault,
     [EXIT_CPUID] = handle_cpuid,
