@@ -120,6 +120,8 @@ static const struct vm_config bad_overlap_vms[] = {
     {.name = "rt0", REGIONS(overlap_regions), .image = "testguest"}};
 static const struct vm_config bad_module_vms[] = {
     {.name = "lost", REGIONS(legacy_regions), .image = "nosuchkernel"}};
+static const struct vm_config bad_image_vms[] = {
+    {.name = "garbled", REGIONS(legacy_regions), .image = "testrom"}};
 static const struct vm_region huge_regions[] = {RAM(0, 64 * GiB)};
 static const struct vm_config bad_huge_vms[] = {
     {.name = "greedy", REGIONS(huge_regions), .image = "testguest"}};
@@ -141,5 +143,6 @@ const struct hv_config hv_configs[] = {
     CONFIG("bad-overlap", bad_overlap_vms),
     CONFIG("bad-module", bad_module_vms),
     CONFIG("bad-huge", bad_huge_vms),
+    CONFIG("bad-image", bad_image_vms),
 };
 const unsigned nr_hv_configs = ARRAY_SIZE(hv_configs);

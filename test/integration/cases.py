@@ -204,6 +204,10 @@ TESTS += [
                  r"0x0 \+ shared 0x0\) exceeds free RAM 0x[0-9a-f]+",
                  r"config: \"bad-huge\" rejected; no VM was started"],
          status=1),
+    dict(name="guest-image-malformed", machine="bochs", cmdline="config=bad-image",
+         expect=[r"vm \"garbled\": guest image \"testrom\": multiboot2: no header in the first "
+                 r"32768 bytes", r"vm \"garbled\": not started"],
+         forbid=[r"FATAL.*", r"\[garbled\].*"], status=1),
     dict(name="config-unknown", machine="bochs", cmdline="config=nope",
          expect=[r"config: no configuration named \"nope\"; built in: demo test mb1 .*"], status=1),
     dict(name="run-demo", machine="bochs", megs=256, cmdline="",
