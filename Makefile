@@ -27,7 +27,7 @@ HV_ONLY   := $(wildcard boot/*.S boot/*.c arch/x86/*.S arch/x86/*.c vmx/*.c vmx/
 HV_SRCS   := $(filter-out boot/mb2.c,$(HV_ONLY)) $(HOST_SRCS)
 HV_OBJS   := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
 
-.PHONY: all run test check format format-check fuzz bench clean unit fuzz-short integration guests
+.PHONY: all run test check headers-check format format-check fuzz bench clean unit fuzz-short integration guests
 all: $(B)/hv.elf $(B)/hv.lst $(B)/hv.iso guests
 
 $(B)/hv/%.c.o: %.c
@@ -96,7 +96,15 @@ format:
 	clang-format -i $(C_FILES)
 format-check:
 	clang-format --dry-run --Werror $(C_FILES)
-check: format-check
+# Every header compiles on its own (no hidden include-order dependencies).
+HEADERS := $(shell git ls-files '*.h' 2>/dev/null | grep -v '^guests/\|^test/')
+headers-check:
+	@set -e; for h in $(HEADERS); do \
+	  echo "#include \"$$h\"" | $(HOSTCC) -std=gnu11 -fsyntax-only -Wall -Werror -I. -DHOST_BUILD -x c - \
+	  || { echo "headers-check: $$h does not compile alone"; exit 1; }; done
+	@echo "headers-check: $(words $(HEADERS)) headers compile alone"
+
+check: format-check headers-check
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	  --suppress=missingIncludeSystem -I. -DHOST_BUILD $(HOST_SRCS)
 	@# One clang-tidy process per file: with several files in one process, LLVM 14's
