@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "lib/console.h"
 #include "lib/errno.h"
+#include "arch/x86/smp.h"
 #include "lib/string.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
@@ -93,9 +94,15 @@ static void handle_exception_nmi(struct vm *vm)
 	vm_fault(vm, -1, "unexpected exception");
 }
 
+#define SPURIOUS_VECTOR 0xff
+
 static void handle_external_interrupt(struct vm *vm)
 {
-	/* Acknowledged on exit; the hypervisor has no interrupt sources of its own yet. */
+	unsigned vector = vmcs_read32(EXIT_INTR_INFO) & 0xff;
+
+	/* Acknowledged on exit; the local APIC still wants its EOI (the kick IPI included). */
+	if (vector != SPURIOUS_VECTOR)
+		smp_eoi();
 }
 
 static void handle_vmx_instruction(struct vm *vm)

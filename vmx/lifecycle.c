@@ -6,6 +6,7 @@
  * and idle HLT. Invariant: a VM's failure touches only that VM's state.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -137,7 +138,14 @@ int vm_ring_doorbell(struct vm *from, uint64_t peer_id)
 
 	if (!peer || peer == from || peer->state == VM_STOPPED)
 		return -EINVAL;
-	__atomic_store_n(&peer->irq_pending, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&peer->irq_pending, true, __ATOMIC_SEQ_CST);
+	/*
+	 * A peer idling in HLT polls the flag; one running its guest is kicked out to
+	 * take it. Both sides store, then load the other's flag, sequentially consistent,
+	 * so at least one of them sees the other: no doorbell waits for the next tick.
+	 */
+	if (!__atomic_load_n(&peer->idle, __ATOMIC_SEQ_CST))
+		smp_kick(peer->cpu);
 	from->doorbells_sent++;
 	return 0;
 }
@@ -202,13 +210,15 @@ void handle_hlt(struct vm *vm)
 		vm_stop(vm, 0, "halted");
 		return;
 	}
+	__atomic_store_n(&vm->idle, true, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&vm->irq_pending, __ATOMIC_ACQUIRE)) {
 		if (vm_watchdog_expired(vm))
-			return;
+			break;
 		if (hv_stopping) {
 			vm_stop(vm, 0, "run ended");
-			return;
+			break;
 		}
 		cpu_relax();
 	}
+	__atomic_store_n(&vm->idle, false, __ATOMIC_SEQ_CST); /* pairs with vm_ring_doorbell */
 }

@@ -91,6 +91,7 @@ struct vm {
 	uint64_t doorbells_sent, doorbells_received;
 	uint64_t wd_deadline;	   /* TSC by which the next heartbeat is due */
 	volatile bool irq_pending; /* doorbell rung, not yet injected */
+	volatile bool idle;	   /* in the HLT idle loop, polling irq_pending */
 	uint32_t timer_reload;	   /* preemption-timer value of one tick */
 	char line[VM_LINE_MAX];	   /* console output until the newline */
 	unsigned line_len;

@@ -75,6 +75,28 @@ static void lapic_send(uint32_t apic_id, uint32_t icr_lo)
 		cpu_relax();
 }
 
+#define LAPIC_EOI      0xb0
+#define MSR_X2APIC_EOI 0x80b
+
+/*
+ * Make @cpu leave guest mode: a fixed IPI that its VM exits on (external-interrupt
+ * exiting), so it looks at pending doorbells. The hypervisor never enables
+ * interrupts in root, so the IPI needs no handler, only the EOI after the exit.
+ */
+void smp_kick(unsigned cpu)
+{
+	if (cpu < smp_nr_cpus() && cpu != smp_this_cpu())
+		lapic_send(smp_apic_id(cpu), ICR_ASSERT | SMP_KICK_VECTOR);
+}
+
+void smp_eoi(void)
+{
+	if (lapic)
+		lapic_write(LAPIC_EOI, 0);
+	else
+		wrmsr(MSR_X2APIC_EOI, 0);
+}
+
 /* The boot CPU's local APIC: enabled, software-enabled, xAPIC MMIO or x2APIC MSRs. */
 static int lapic_init(const struct acpi_info *acpi)
 {

@@ -43,6 +43,12 @@ int smp_park(unsigned cpu);
 /* "smptest": every AP prints a hello line from a work item; round trip in TSC ticks. */
 void smp_selftest(void);
 
+#define SMP_KICK_VECTOR 0xf2
+/* Send @cpu the kick IPI (nothing for this CPU or one that is not there). */
+void smp_kick(unsigned cpu);
+/* End of interrupt for this CPU's local APIC. */
+void smp_eoi(void);
+
 /* arch/x86/smp.c, called by trampoline.S on each AP */
 __noreturn void ap_main(unsigned cpu);
 
