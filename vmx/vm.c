@@ -185,7 +185,7 @@ static void print_map(const struct vm *vm)
 		const struct mem_slot *s = memslot_find(&vm->slots, gpa(r->gpa));
 		struct ept_walk_result w = {0};
 		int ret = ept_walk(&vm->ept, gpa(r->gpa), &w);
-		pr_info("  [0x%09lx..0x%09lx) %-9s %c%c%c hpa 0x%09lx %s%s\n", r->gpa,
+		pr_info("  [0x%09lx..0x%09lx) %-9s %c%c%c hpa 0x%09lx %s%s%s%s\n", r->gpa,
 			r->gpa + r->size, kind_names[r->kind], r->rights & REGION_R ? 'r' : '-',
 			r->rights & REGION_W ? 'w' : '-', r->rights & REGION_X ? 'x' : '-',
 			s && memslot_has_hpa(s) ? s->hpa.v : 0,
@@ -193,7 +193,7 @@ static void print_map(const struct vm *vm)
 			: w.size == GiB	    ? "first leaf 1G"
 			: w.size == 2 * MiB ? "first leaf 2M"
 					    : "first leaf 4K",
-			r->name ? "" : "");
+			r->name ? " \"" : "", r->name ? r->name : "", r->name ? "\"" : "");
 	}
 	if (ept_summary(&vm->ept, &vm->slots, buf, sizeof(buf)) >= 0)
 		print_lines("  EPT: ", buf);

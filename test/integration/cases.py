@@ -112,10 +112,10 @@ def stopped_by(diag, reason="EPT violation"):
 MAP = [
     r"vm \"test\": guest-physical map \(\d+ slots\)",
     r"  \[0x000000000\.\.0x008000000\) ram       rwx hpa 0x[0-9a-f]{9} first leaf 2M",
-    r"  \[0x0c0000000\.\.0x0c0200000\) shared    rw- hpa 0x[0-9a-f]{9} first leaf 2M",
-    r"  \[0x0d0000000\.\.0x0d0001000\) mmio-emul rw- hpa 0x000000000 traps",
+    r"  \[0x0c0000000\.\.0x0c0200000\) shared    rw- hpa 0x[0-9a-f]{9} first leaf 2M \"shm0\"",
+    r"  \[0x0d0000000\.\.0x0d0001000\) mmio-emul rw- hpa 0x000000000 traps \"testdev\"",
     r"  \[0x0fec00000\.\.0x0fec01000\) mmio-pass rw- hpa 0x0fec00000 first leaf 4K",
-    r"  \[0x0fff00000\.\.0x0fff10000\) rom       r-x hpa 0x[0-9a-f]{9} first leaf 4K",
+    r"  \[0x0fff00000\.\.0x0fff10000\) rom       r-x hpa 0x[0-9a-f]{9} first leaf 4K \"testrom\"",
     r"  EPT: tables: \d+ pages",
     r"vm \"test\": loaded \"testguest\" \[0x100000\.\.0x[0-9a-f]+\) entry 0x[0-9a-f]+, "
     r"multiboot2 info at 0x10000, cmdline \"test=hello\"",
