@@ -165,18 +165,37 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_EPT_MISCONFIG] = handle_ept_misconfig,
 };
 
-void vmx_handle_exit(struct vm *vm, uint32_t reason)
+static __attribute__((noinline)) void handle_unknown(struct vm *vm, uint32_t reason)
 {
-	exit_handler_fn fn = reason < NR_EXIT_REASONS ? exit_handlers[reason] : NULL;
+	pr_err("vm \"%s\": unhandled VM exit %u (%s) at RIP 0x%lx, qualification 0x%lx\n",
+	       vm->cfg->name, reason, exit_reason_name(reason), vmcs_readnat(GUEST_RIP),
+	       vmcs_readnat(EXIT_QUALIFICATION));
+	vm_fault(vm, -1, "unhandled exit");
+}
 
-	if (reason < NR_EXIT_REASONS)
+/*
+ * Called from vmx/entry.S after every VM exit (regs is the vCPU's register
+ * file); nonzero means resume the guest at once.
+ */
+int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
+{
+	struct vm *vm = container_of(regs, struct vm, vcpu.regs[0]);
+	exit_handler_fn fn;
+
+	reason &= EXIT_REASON_BASIC;
+	vm->vcpu.launched = true;
+	fn = likely(reason < NR_EXIT_REASONS) ? exit_handlers[reason] : NULL;
+	if (likely(fn)) {
 		vm->exits[reason]++;
-	if (!fn) {
-		pr_err("vm \"%s\": unhandled VM exit %u (%s) at RIP 0x%lx, qualification 0x%lx\n",
-		       vm->cfg->name, reason, exit_reason_name(reason), vmcs_readnat(GUEST_RIP),
-		       vmcs_readnat(EXIT_QUALIFICATION));
-		vm_fault(vm, -1, "unhandled exit");
-		return;
+		fn(vm);
+	} else {
+		handle_unknown(vm, reason);
 	}
-	fn(vm);
+	if (unlikely(vm->state != VM_RUNNING))
+		return 0;
+	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm))
+		return 0;
+	if (unlikely(vm->irq_pending))
+		vm_deliver_pending(vm);
+	return 1;
 }

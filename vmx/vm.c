@@ -400,22 +400,6 @@ static void inject_fault(struct vm *vm)
 				 ~((uint32_t)vmx_caps.proc & -(uint32_t)vmx_caps.proc));
 }
 
-/* Called from vmx/entry.S after every VM exit; nonzero means resume the guest. */
-int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
-{
-	struct vm *vm = container_of(regs, struct vm, vcpu.regs[0]);
-
-	vm->vcpu.launched = true;
-	vmx_handle_exit(vm, reason & EXIT_REASON_BASIC);
-	if (unlikely(vm->state != VM_RUNNING))
-		return 0;
-	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm))
-		return 0;
-	if (unlikely(vm->irq_pending))
-		vm_deliver_pending(vm);
-	return 1;
-}
-
 void vm_run(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpu;

@@ -140,7 +140,7 @@ static inline void vcpu_advance_rip(void)
 }
 
 /* vmx/exit.c */
-void vmx_handle_exit(struct vm *vm, uint32_t reason);
+int vmx_exit_dispatch(uint64_t *regs, uint32_t reason);
 const char *exit_reason_name(uint32_t reason);
 
 /* vmx/audit.c: explain a failed VM entry */
