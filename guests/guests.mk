@@ -19,7 +19,7 @@ MB1_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -ffreestanding -fno-stack-prote
 	-fno-pic -fno-pie -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns $(GUEST_INC) $(GUEST_WARN) -MMD -MP
 
-TESTGUEST_SRCS := $(wildcard guests/testguest/*.c guests/testguest/*.S) lib/printf.c
+TESTGUEST_SRCS := $(wildcard guests/testguest/*.c guests/testguest/*.S) lib/printf.c lib/string.c
 TESTGUEST_OBJS := $(patsubst %,$(GB)/%.o,$(TESTGUEST_SRCS))
 MB1_OBJS := $(GB)/guests/mb1/entry.S.o $(GB)/guests/mb1/main.c.o
 
@@ -32,7 +32,7 @@ guests: $(GUEST_ELFS) $(GB)/testguest.lst
 guests-smoke: guests
 	guests/smoke.sh
 
-# testguest (x86-64; lib/printf.c compiled again with the guest's flags)
+# testguest (x86-64; lib/printf.c and lib/string.c compiled again with the guest's flags)
 $(GB)/guests/testguest/%.c.o: guests/testguest/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -c $< -o $@

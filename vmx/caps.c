@@ -4,6 +4,7 @@
  * guest, preemption timer). 1 GiB EPT leaves are used when present.
  */
 #include "vmx/caps.h"
+#include "vmx/vmx.h"
 #include "arch/x86/cpu.h"
 #include "lib/console.h"
 #include "lib/errno.h"
@@ -20,21 +21,18 @@ static bool allowed1(uint64_t ctl_msr_value, uint64_t bit)
 
 static int feature_control(char *why, size_t len)
 {
-	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	bool locked_now;
+	int ret = vmx_allowed(&locked_now);
 
-	if (!(fc & FEATURE_CONTROL_LOCK)) {
-		wrmsr(MSR_IA32_FEATURE_CONTROL,
-		      fc | FEATURE_CONTROL_VMX_NOSMX | FEATURE_CONTROL_LOCK);
-		fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if (locked_now)
 		pr_info("vmx: IA32_FEATURE_CONTROL was unlocked: locked with VMX enabled\n");
-	}
-	if (!(fc & FEATURE_CONTROL_VMX_NOSMX)) {
+	if (ret == -EPERM) {
 		ksnprintf(why, len,
 			  "VMX disabled by firmware (IA32_FEATURE_CONTROL locked without VMX; "
 			  "enable VT-x in the firmware setup)");
 		return -ENOTSUP;
 	}
-	return 0;
+	return ret;
 }
 
 static void read_msrs(struct vmx_caps *c)

@@ -128,8 +128,7 @@ static void handle_ept_misconfig(struct vm *vm)
 {
 	gpa_t a = gpa(vmcs_read64(GUEST_PHYSICAL_ADDRESS));
 
-	vm->mmio_fast++;
-	vm_mmio_emulate(vm, a, true);
+	vm_mmio_emulate(vm, a);
 }
 
 static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {

@@ -44,8 +44,7 @@ enum exit_reason {
 };
 static_assert(EXIT_VMFUNC < NR_EXIT_REASONS, "exit table size");
 
-#define EXIT_REASON_BASIC      GENMASK(15, 0)
-#define EXIT_REASON_ENTRY_FAIL BIT(31)
+#define EXIT_REASON_BASIC GENMASK(15, 0)
 
 #include "abi/kestrel.h" /* hypercall numbers */
 

@@ -138,17 +138,21 @@ static uint64_t guest_gpr(struct vm *vm, unsigned n)
 	return n == RSP ? vmcs_readnat(GUEST_RSP) : vm->vcpu.regs[n];
 }
 
-/* Guest wrote @val: the shadow shows it; the real register also has the VMX fixed bits. */
+/*
+ * Guest wrote @val: the shadow shows it; the real register also has the VMX
+ * fixed bits, which are exactly the host-owned bits of the guest/host mask
+ * (vmx/vcpu.c), CR0.PG aside (owned only to see the switch to long mode).
+ */
 static void guest_write_cr0(uint64_t val)
 {
 	vmcs_writenat(CR0_READ_SHADOW, val);
-	vmcs_writenat(GUEST_CR0, val | (rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG)));
+	vmcs_writenat(GUEST_CR0, val | (vmcs_readnat(CR0_GUEST_HOST_MASK) & ~CR0_PG));
 }
 
 static void guest_write_cr4(uint64_t val)
 {
 	vmcs_writenat(CR4_READ_SHADOW, val);
-	vmcs_writenat(GUEST_CR4, val | rdmsr(MSR_IA32_VMX_CR4_FIXED0));
+	vmcs_writenat(GUEST_CR4, val | vmcs_readnat(CR4_GUEST_HOST_MASK));
 }
 
 /* CR0.PG with EFER.LME enters IA-32e mode, and clearing PG leaves it: keep LMA and the entry control in step. */

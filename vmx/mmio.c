@@ -28,10 +28,6 @@
 
 #define SEG_CS_AR_L BIT(13)
 
-struct mmio_access {
-	struct vm *vm;
-};
-
 struct mmio_dev *vm_find_dev(struct vm *vm, gpa_t a)
 {
 	for (unsigned i = 0; i < vm->nr_devs; i++)
@@ -65,19 +61,25 @@ static int dev_write(void *opaque, uint64_t a, unsigned width, uint64_t val)
  * RAM slot, so read them straight through the direct map; anything else
  * (slot boundaries, ROM, holes) takes the general accessor.
  */
-static int read_gpa(void *opaque, uint64_t a, void *buf, size_t len)
+/* Host pointer to guest RAM at @a when [a, a+len) lies in one RAM slot, else NULL. */
+static const void *ram_ptr(struct vm *vm, uint64_t a, size_t len)
 {
-	struct vm *vm = opaque;
 	const struct mem_slot *s = vm->last_slot;
 
 	if (!s || a - memslot_gpa(s).v >= memslot_size(s))
 		s = vm->last_slot = memslot_find(&vm->slots, gpa(a));
-	if (likely(s && s->kind == REGION_RAM && a + len <= memslot_gpa(s).v + memslot_size(s))) {
-		const void *src = hpa_to_va(hpa(s->hpa.v + (a - memslot_gpa(s).v)));
-		if (len == 8)
-			*(uint64_t *)buf = *(const uint64_t *)src;
-		else
-			memcpy(buf, src, len);
+	if (!s || s->kind != REGION_RAM || a + len > memslot_gpa(s).v + memslot_size(s))
+		return NULL;
+	return hpa_to_va(hpa(s->hpa.v + (a - memslot_gpa(s).v)));
+}
+
+static int read_gpa(void *opaque, uint64_t a, void *buf, size_t len)
+{
+	struct vm *vm = opaque;
+	const void *src = ram_ptr(vm, a, len);
+
+	if (likely(src)) {
+		memcpy(buf, src, len);
 		return 0;
 	}
 	return gmem_read(&vm->slots, gpa(a), buf, len);
@@ -156,18 +158,6 @@ static int mem_write(void *opaque, uint64_t a, const void *buf, unsigned len)
  * may cross a page, an entry that is not present) takes the full walker.
  * Returns the instruction's guest-physical address, or 0.
  */
-/* Host pointer to guest RAM at @a when [a, a+len) lies in one RAM slot, else NULL. */
-static const void *ram_ptr(struct vm *vm, uint64_t a, size_t len)
-{
-	const struct mem_slot *s = vm->last_slot;
-
-	if (!s || a - memslot_gpa(s).v >= memslot_size(s))
-		s = vm->last_slot = memslot_find(&vm->slots, gpa(a));
-	if (!s || s->kind != REGION_RAM || a + len > memslot_gpa(s).v + memslot_size(s))
-		return NULL;
-	return hpa_to_va(hpa(s->hpa.v + (a - memslot_gpa(s).v)));
-}
-
 static uint64_t fast_fetch(struct vm *vm, uint64_t rip, uint8_t *buf)
 {
 	uint64_t table = vmcs_readnat(GUEST_CR3) & PTE_ADDR, e, gpa_of_rip, size = PAGE_SIZE;
@@ -271,7 +261,7 @@ static void mmio_fail(struct vm *vm, gpa_t a, const char *what, int err)
 	vm_fault(vm, -1, "MMIO emulation failed");
 }
 
-int vm_mmio_emulate(struct vm *vm, gpa_t a, bool fast)
+int vm_mmio_emulate(struct vm *vm, gpa_t a)
 {
 	struct emul_ctx ctx = {.opaque = vm,
 			       .mmio_read = dev_read,
@@ -359,8 +349,7 @@ void handle_ept_violation(struct vm *vm)
 		violation_stop(vm, a, q, "instruction fetch from emulated MMIO");
 		return;
 	}
-	vm->mmio_slow++;
-	if (vm_mmio_emulate(vm, a, false))
+	if (vm_mmio_emulate(vm, a))
 		return;
 	d = vm_find_dev(vm, a);
 	if (d && !d->ops->slow && ept_mark_mmio(&vm->ept, gpa(ALIGN_DOWN(a.v, PAGE_SIZE))) == 0)

@@ -83,7 +83,6 @@ struct vm {
 	int exit_status;
 	const char *stop_reason;
 	uint64_t exits[NR_EXIT_REASONS];
-	uint64_t mmio_fast, mmio_slow;
 	const char *inject;	/* test hook: "bad-guest-state" or "bad-control" */
 	const char *extra_args; /* added to the guest command line (hypervisor's guestargs=) */
 	unsigned cpu;		/* physical CPU running it */
@@ -147,7 +146,7 @@ const char *exit_reason_name(uint32_t reason);
 void vmx_audit_entry_failure(struct vm *vm, bool instruction_error);
 
 /* vmx/mmio.c: emulated MMIO */
-int vm_mmio_emulate(struct vm *vm, gpa_t gpa, bool fast);
+int vm_mmio_emulate(struct vm *vm, gpa_t gpa);
 struct mmio_dev *vm_find_dev(struct vm *vm, gpa_t gpa);
 
 /* devices/ */

@@ -52,19 +52,23 @@ static void *vmx_region(hpa_t *out)
 	return p;
 }
 
-/* VMX allowed on this CPU: CPUID, then IA32_FEATURE_CONTROL (locked here if firmware did not). */
-static int vmx_allowed(void)
+int vmx_allowed(bool *locked_now)
 {
 	uint64_t fc;
 
+	if (locked_now)
+		*locked_now = false;
 	if (!(cpuid(1, 0).ecx & BIT(5)))
 		return -ENOTSUP;
 	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-	if (!(fc & FEATURE_CONTROL_LOCK))
+	if (!(fc & FEATURE_CONTROL_LOCK)) {
 		wrmsr(MSR_IA32_FEATURE_CONTROL,
 		      fc | FEATURE_CONTROL_VMX_NOSMX | FEATURE_CONTROL_LOCK);
-	else if (!(fc & FEATURE_CONTROL_VMX_NOSMX))
+		if (locked_now)
+			*locked_now = true;
+	} else if (!(fc & FEATURE_CONTROL_VMX_NOSMX)) {
 		return -EPERM;
+	}
 	return 0;
 }
 
@@ -72,7 +76,7 @@ static int vmx_allowed(void)
 int vmx_on(void)
 {
 	struct percpu *pc = this_cpu();
-	int ret = vmx_allowed();
+	int ret = vmx_allowed(NULL);
 
 	if (ret)
 		return ret;

@@ -14,6 +14,12 @@ enum gpr { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R
  * VMXON on the calling CPU with its own region (struct percpu). 0, -ENOTSUP (no VMX),
  * -EPERM (disabled by firmware), -ENOMEM or -EIO (VMXON failed).
  */
+/*
+ * VMX allowed on this CPU: CPUID, then IA32_FEATURE_CONTROL, locked with VMX on
+ * here if firmware left it unlocked (*locked_now says so). 0, -ENOTSUP without
+ * VMX, -EPERM when firmware locked VMX off.
+ */
+int vmx_allowed(bool *locked_now);
 int vmx_on(void);
 /* Allocate and VMCLEAR+VMPTRLD a fresh VMCS; 0 or -errno. */
 int vmcs_alloc_load(hpa_t *out);
