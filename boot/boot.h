@@ -5,7 +5,7 @@
 #include "lib/types.h"
 #include "mm/buddy.h"
 #include "mm/memmap.h"
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 
 /* Copy the value of "key=value" from @cmdline into @buf; true when present. */
 bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t len);

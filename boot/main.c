@@ -7,7 +7,7 @@
 #include "arch/x86/power.h"
 #include "arch/x86/smp.h"
 #include "boot/boot.h"
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 #include "fw/acpi.h"
 #include "lib/console.h"
 #include "lib/string.h"

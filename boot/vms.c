@@ -7,10 +7,10 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/power.h"
 #include "boot/boot.h"
-#include "configs/configs.h"
+#include "config/builtin.h"
 #include "lib/console.h"
 #include "lib/string.h"
-#include "vm/validate.h"
+#include "config/validate.h"
 #include "vmx/vm.h"
 #include "vmx/vmx.h"
 

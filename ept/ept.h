@@ -9,7 +9,7 @@
 
 #include "lib/types.h"
 #include "mm/page.h"
-#include "vm/memslot.h"
+#include "mm/memslot.h"
 
 /* EPT paging-structure entries (SDM "EPT Translation Mechanism" tables). */
 #define EPTE_R	      BIT(0)

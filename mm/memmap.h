@@ -6,7 +6,7 @@
 #ifndef MM_MEMMAP_H
 #define MM_MEMMAP_H
 
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 #include "lib/types.h"
 
 #define MEMMAP_MAX 128

@@ -10,7 +10,7 @@
 #include "lib/types.h"
 #include "mm/buddy.h"
 #include "mm/page.h"
-#include "vm/config.h"
+#include "config/config.h"
 
 #define OWNER_MAX_SHARED 32 /* shared regions; region i is tagged OWNER_SHARED(i) */
 #define OWNER_MAX_GRANTS 16 /* VMs per shared region */
@@ -48,7 +48,7 @@ struct owner_block {
 	unsigned order;
 };
 
-/* @pre cfg was validated (vm/validate.c) and outlives @reg. */
+/* @pre cfg was validated (config/validate.c) and outlives @reg. */
 void owner_registry_init(struct owner_registry *reg, const struct hv_config *cfg);
 
 /*

@@ -12,7 +12,7 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-#include "vm/loader.h"
+#include "loader/loader.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 

@@ -10,8 +10,8 @@
 #include "ept/ept.h"
 #include "mm/owner.h"
 #include "mm/page.h"
-#include "vm/config.h"
-#include "vm/memslot.h"
+#include "config/config.h"
+#include "mm/memslot.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 

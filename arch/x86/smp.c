@@ -7,7 +7,7 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 #include "fw/acpi.h"
 #include "lib/console.h"
 #include "lib/errno.h"

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for vm/loader.c and vm/bootinfo.c: the input is an image (raw, or an
+ * libFuzzer target for loader/loader.c and loader/bootinfo.c: the input is an image (raw, or an
  * ELF / Multiboot header assembled from input fields so the deep paths are reached) loaded
  * into a small guest of guarded host buffers, or the parameters of a boot information
  * build. Aborts on a guard byte changed, a write after a refusal, a result outside RAM,
@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 #include "lib/errno.h"
-#include "vm/bootinfo.h"
-#include "vm/loader.h"
+#include "loader/bootinfo.h"
+#include "loader/loader.h"
 
 #define GUARD  256
 #define POISON 0xCC

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for boot/mb2.c: arbitrary bytes as boot information (avail =
+ * libFuzzer target for fw/mb2.c: arbitrary bytes as boot information (avail =
  * size). Aborts when the output breaks its invariants: every pointer inside the input
  * and every string terminated there, counts within their arrays, sane module ranges.
  * The parsed map is then carved, as boot/main.c does.
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 #include "lib/errno.h"
 #include "mm/memmap.h"
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for vm/validate.c: builds a small configuration and machine from the input,
+ * libFuzzer target for config/validate.c: builds a small configuration and machine from the input,
  * validates it, and compares the verdict with an independent re-statement of every rule
  * (sorting for overlaps, 128-bit sums, a name set for shared memory). Aborts on disagreement,
  * on an error text that is not exactly one NUL-terminated line, or on a write past errlen.
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "lib/errno.h"
-#include "vm/validate.h"
+#include "config/validate.h"
 
 #define MAX_VMS	    4
 #define MAX_REGIONS (VALIDATE_MAX_REGIONS + 1)

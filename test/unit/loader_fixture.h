@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "lib/types.h"
-#include "vm/config.h"
-#include "vm/memslot.h"
+#include "config/config.h"
+#include "mm/memslot.h"
 
 /* ---- a guest over guarded host buffers ---- */
 

@@ -1,5 +1,5 @@
 /*
- * Shared fixture for the boot/mb2.c unit tests: a little-endian multiboot2 builder
+ * Shared fixture for the fw/mb2.c unit tests: a little-endian multiboot2 builder
  * independent of the parser's structs, the GRUB BIOS layout, and an exact-length parse.
  */
 #ifndef TEST_UNIT_MB2_FIXTURE_H
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 
 /* ---- a little-endian builder, independent of the parser's structs ---- */
 

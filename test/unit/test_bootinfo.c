@@ -1,6 +1,6 @@
 /*
- * Unit tests for vm/bootinfo.c: Multiboot2 information built into guarded guest RAM and
- * parsed back with boot/mb2.c's mb2_parse(); Multiboot v1 information checked field by
+ * Unit tests for loader/bootinfo.c: Multiboot2 information built into guarded guest RAM and
+ * parsed back with fw/mb2.c's mb2_parse(); Multiboot v1 information checked field by
  * field through a packed layout of our own; sizes, alignment and every failure mode.
  */
 #include <stdarg.h>
@@ -11,10 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 #include "lib/errno.h"
-#include "vm/bootinfo.h"
-#include "vm/loader.h"
+#include "loader/bootinfo.h"
+#include "loader/loader.h"
 
 /* ---- guest RAM [0, 2 MiB) in two host buffers, and a ROM ---- */
 

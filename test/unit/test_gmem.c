@@ -1,9 +1,9 @@
 /*
- * Unit tests for vm/gmem.c: guest memory reads, writes and zeroing through memslots backed by
+ * Unit tests for mm/gmem.c: guest memory reads, writes and zeroing through memslots backed by
  * guarded host buffers; slot boundaries, holes, ROM, shared and MMIO slots, all-or-nothing faults.
  */
 #include "lib/errno.h"
-#include "vm/gmem.h"
+#include "mm/gmem.h"
 
 #include "loader_fixture.h"
 

@@ -1,12 +1,12 @@
 /*
- * Unit tests for vm/loader.c's ELF loading: ELF64/ELF32 images built byte by byte (valid, and
+ * Unit tests for loader/loader.c's ELF loading: ELF64/ELF32 images built byte by byte (valid, and
  * every malformed variant with its exact message), and the real guest ELFs when built.
  * Loading by Multiboot header (loader_load_image) is tested in test_mbheader.c.
  */
 #include <dirent.h>
 
 #include "lib/errno.h"
-#include "vm/loader.h"
+#include "loader/loader.h"
 
 #include "loader_fixture.h"
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for boot/mb2.c on well-formed boot information: the BIOS and UEFI layouts
+ * Unit tests for fw/mb2.c on well-formed boot information: the BIOS and UEFI layouts
  * GRUB produces, field by field, map selection, module lookup and type names.
  */
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 #include "test/unit/mb2_fixture.h"
 
 static void test_bios_layout(void **state)

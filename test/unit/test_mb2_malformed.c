@@ -1,5 +1,5 @@
 /*
- * Unit tests for boot/mb2.c on malformed and truncated boot information: bad headers
+ * Unit tests for fw/mb2.c on malformed and truncated boot information: bad headers
  * and tag sizes, bad maps, overflowing tables, duplicates. Buffers are exact-length
  * heap copies, so ASan catches any read past what the parser was given.
  */
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 #include "lib/errno.h"
 #include "test/unit/mb2_fixture.h"
 

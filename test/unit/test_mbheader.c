@@ -1,11 +1,11 @@
 /*
- * Unit tests for vm/mbheader.c's Multiboot v1/v2 header scans, and for loading by those headers
- * through loader_load_image (vm/loader.c): the a.out kludge, the address and entry tags, the
+ * Unit tests for loader/mbheader.c's Multiboot v1/v2 header scans, and for loading by those headers
+ * through loader_load_image (loader/loader.c): the a.out kludge, the address and entry tags, the
  * messages for headers we refuse, and the hypervisor's own header when built.
  */
 #include "lib/errno.h"
-#include "vm/loader.h"
-#include "vm/mbheader.h"
+#include "loader/loader.h"
+#include "loader/mbheader.h"
 
 #include "loader_fixture.h"
 

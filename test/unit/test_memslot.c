@@ -1,5 +1,5 @@
 /*
- * Unit tests for vm/memslot.c: sorted insertion, overlap rejection, lookups at
+ * Unit tests for mm/memslot.c: sorted insertion, overlap rejection, lookups at
  * slot edges and in gaps, a full table, and gpa->hpa translation.
  */
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "lib/errno.h"
-#include "vm/memslot.h"
+#include "mm/memslot.h"
 
 static struct mem_slot slot(gfn_t base, uint64_t npages, uint64_t hpa_v, enum region_kind kind)
 {

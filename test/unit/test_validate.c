@@ -1,5 +1,5 @@
 /*
- * Unit tests for vm/validate.c: a good baseline configuration passes; each row of the table
+ * Unit tests for config/validate.c: a good baseline configuration passes; each row of the table
  * below mutates the baseline once and must fail with exactly the error code and line given.
  */
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "lib/errno.h"
-#include "vm/validate.h"
+#include "config/validate.h"
 
 #define NR_VMS	   4
 #define NR_REGIONS 40

@@ -3,7 +3,7 @@
  * of the range lies in slots of the allowed kinds (never MMIO), checked before the first byte.
  * Called by the loader, the boot-info builder and exit handlers; built freestanding and on host.
  */
-#include "vm/gmem.h"
+#include "mm/gmem.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/page.h"

@@ -8,7 +8,7 @@
 #define VM_MEMSLOT_H
 
 #include "lib/types.h"
-#include "vm/config.h"
+#include "config/config.h"
 
 #define MEMSLOT_MAX 64
 

@@ -2,7 +2,7 @@
  * The built-in configurations, as plain data. The hypervisor's command line
  * picks one with config=NAME (default "demo"). docs/config.md explains the fields.
  */
-#include "configs/configs.h"
+#include "config/builtin.h"
 
 /* The test guest's devices (docs/abi.md): shared memory, the MMIO test device, an MMIO UART. */
 #define TEST_DEVICES                                                                               \

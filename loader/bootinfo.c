@@ -4,11 +4,11 @@
  * before the first byte is written, so the writes below cannot fail half-way.
  * Called by the VM builder; built freestanding and on the host.
  */
-#include "vm/bootinfo.h"
-#include "boot/mb2.h"
+#include "loader/bootinfo.h"
+#include "fw/mb2.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-#include "vm/loader.h"
+#include "loader/loader.h"
 
 /* ---- Multiboot (v1) wire format ("Multiboot Specification version 0.6.96", Boot information format) ---- */
 

@@ -3,7 +3,7 @@
  * Invariant: every load is planned and checked whole (file ranges, overflow, guest RAM) before
  * its first byte is copied. Called by the VM builder before the VM runs; freestanding and host.
  */
-#include "vm/loader.h"
+#include "loader/loader.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

@@ -9,7 +9,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/page.h"
-#include "vm/validate.h"
+#include "config/validate.h"
 
 static_assert(OWNER_VM(VALIDATE_MAX_VMS - 1) < OWNER_SHARED_BASE, "one owner tag per VM");
 static_assert(IS_ALIGNED(VALIDATE_BOOT_GPA, PAGE_SIZE), "boot GPA is a page");
@@ -19,7 +19,7 @@ static_assert(IS_ALIGNED(VALIDATE_BOOT_GPA, PAGE_SIZE), "boot GPA is a page");
 static const char *const kind_names[] = REGION_KIND_NAMES;
 static_assert(ARRAY_SIZE(kind_names) == REGION_KIND_COUNT, "a name per region kind");
 
-/* The last value of each enum in vm/config.h: move these when it grows. */
+/* The last value of each enum in config/config.h: move these when it grows. */
 #define BOOT_PROTO_LAST BOOT_MULTIBOOT1
 #define VM_POLICY_LAST	VM_POLICY_RESTART
 

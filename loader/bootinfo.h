@@ -2,14 +2,14 @@
  * Boot information for guests: the Multiboot2 and Multiboot (v1) information structures,
  * built in guest RAM from a VM's configuration and module list. Invariants: everything
  * lies inside [at, at + size) below 4 GiB, in RAM; on failure nothing is written.
- * Called by the VM builder after the kernel is loaded; host-tested against boot/mb2.c.
+ * Called by the VM builder after the kernel is loaded; host-tested against fw/mb2.c.
  */
 #ifndef VM_BOOTINFO_H
 #define VM_BOOTINFO_H
 
 #include "lib/types.h"
-#include "vm/config.h"
-#include "vm/memslot.h"
+#include "config/config.h"
+#include "mm/memslot.h"
 
 #define BOOTINFO_MB1_MAGIC     0x2BADB002u /* EAX at a Multiboot (v1) entry */
 #define BOOTINFO_MB2_MAGIC     0x36d76289u /* EAX at a Multiboot2 entry */

@@ -1,9 +1,9 @@
 /*
  * Multiboot header scanners ("Multiboot Specification version 0.6.96", "... 2.0"): find and
  * check the v1 / v2 header of a guest image. Invariants: reads stay within the image and the
- * spec's search area; they never touch guest memory. Called by the loader (vm/loader.c).
+ * spec's search area; they never touch guest memory. Called by the loader (loader/loader.c).
  */
-#include "vm/mbheader.h"
+#include "loader/mbheader.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
@@ -71,7 +71,7 @@ static_assert(sizeof(struct mb2_htag_entry) == 12, "multiboot2 entry address tag
 
 #define MB2H_OPTIONAL BIT(0) /* tag flags: the image can do without it */
 
-/* Boot information types vm/bootinfo.c builds: cmdline, loader, module, meminfo, mmap. */
+/* Boot information types loader/bootinfo.c builds: cmdline, loader, module, meminfo, mmap. */
 #define MB2_INFO_GIVEN (BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(6))
 
 static int mb2_check_request(const uint8_t *t, const struct mb2_htag *h,

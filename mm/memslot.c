@@ -3,7 +3,7 @@
  * Invariant: slot[i].base_gfn + slot[i].npages <= slot[i + 1].base_gfn.
  * Called by VM creation (memslot_add) and exit handlers (memslot_find).
  */
-#include "vm/memslot.h"
+#include "mm/memslot.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 

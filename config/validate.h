@@ -1,5 +1,5 @@
 /*
- * Validation of a static configuration (vm/config.h) before anything is allocated for it.
+ * Validation of a static configuration (config/config.h) before anything is allocated for it.
  * Pure function of the configuration and a description of the machine: no allocation, no
  * hardware access, builds freestanding and on the host. Called once at boot by the VM builder.
  */
@@ -7,7 +7,7 @@
 #define VM_VALIDATE_H
 
 #include "lib/types.h"
-#include "vm/config.h"
+#include "config/config.h"
 
 #define VALIDATE_NAME_MAX	   32  /* a VM name is 1..31 characters (fits 32 bytes with NUL) */
 #define VALIDATE_CMDLINE_MAX	   256 /* a command line is at most 255 characters */

@@ -7,8 +7,8 @@
 #define VM_GMEM_H
 
 #include "lib/types.h"
-#include "vm/config.h"
-#include "vm/memslot.h"
+#include "config/config.h"
+#include "mm/memslot.h"
 
 /* Slot kinds an access may touch (@kinds below). MMIO slots are never touched. */
 #define GMEM_RAM    (1u << REGION_RAM)

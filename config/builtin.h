@@ -1,8 +1,8 @@
-/* The built-in configurations (configs/configs.c). */
+/* The built-in configurations (config/builtin.c). */
 #ifndef CONFIGS_CONFIGS_H
 #define CONFIGS_CONFIGS_H
 
-#include "vm/config.h"
+#include "config/config.h"
 
 extern const struct hv_config hv_configs[];
 extern const unsigned nr_hv_configs;

@@ -1,6 +1,6 @@
 /*
  * Static VM configuration, as plain C data: a VM is a name, a CPU, a memory map
- * of regions and a guest image. Configurations are validated (vm/validate.c)
+ * of regions and a guest image. Configurations are validated (config/validate.c)
  * before anything is allocated for them.
  */
 #ifndef VM_CONFIG_H
@@ -65,7 +65,7 @@ struct hv_config {
 	unsigned nr_vms;
 };
 
-/* Region shorthands for configurations (configs/configs.c). */
+/* Region shorthands for configurations (config/builtin.c). */
 #define RAM(base, sz)                                                                              \
 	{                                                                                          \
 		.gpa = (base), .size = (sz), .kind = REGION_RAM, .rights = REGION_RWX              \

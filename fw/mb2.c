@@ -3,7 +3,7 @@
  * total_size)), through memcpy so the input needs no alignment; never trusts a size.
  * Called by boot/main.c before any allocator exists: it uses no memory but *out.
  */
-#include "boot/mb2.h"
+#include "fw/mb2.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"

@@ -1,16 +1,16 @@
 /*
- * Guest kernel loading: ELF32/ELF64, or by Multiboot (v1/v2) header; includes vm/gmem.h and
- * vm/mbheader.h for its users. Invariant: an image is checked whole before its first byte is
+ * Guest kernel loading: ELF32/ELF64, or by Multiboot (v1/v2) header; includes mm/gmem.h and
+ * loader/mbheader.h for its users. Invariant: an image is checked whole before its first byte is
  * copied, so a refused image leaves guest memory untouched. Called by the VM builder.
  */
 #ifndef VM_LOADER_H
 #define VM_LOADER_H
 
 #include "lib/types.h"
-#include "vm/config.h"
-#include "vm/gmem.h"
-#include "vm/mbheader.h"
-#include "vm/memslot.h"
+#include "config/config.h"
+#include "mm/gmem.h"
+#include "loader/mbheader.h"
+#include "mm/memslot.h"
 
 #define LOADER_ERR_LEN	     128 /* room for any loader message */
 #define LOADER_ELF_MAX_PHDRS 128 /* program headers an image may have */
