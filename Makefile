@@ -20,17 +20,15 @@ KASFLAGS := -D__ASSEMBLY__ -I. -MMD -MP -fno-pic -fno-pie
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
 # Host-buildable sources: these must not touch hardware.
-# Device models written host-buildable (the older ones still reach into vmx/).
-HOST_DEVICES := $(filter-out devices/port.c devices/testdev.c devices/uart_mmio.c,$(wildcard devices/*.c))
-HOST_SRCS := $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c fw/*.c config/validate.c loader/*.c) \
-	$(HOST_DEVICES) lib/printf.c
+HOST_SRCS := $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c fw/*.c config/validate.c loader/*.c \
+	devices/*.c) lib/printf.c lib/console.c lib/cmdline.c
 # Hypervisor-only sources.
 HV_ONLY   := $(wildcard boot/*.S boot/*.c arch/x86/*.S arch/x86/*.c vmx/*.c vmx/*.S drivers/*.c \
-	devices/*.c config/builtin.c) lib/string.c lib/console.c
+	hv/*.c config/builtin.c) lib/string.c
 HV_SRCS   := $(sort $(HV_ONLY) $(HOST_SRCS))
 HV_OBJS   := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
 
-.PHONY: all run test check headers-check format format-check fuzz bench clean unit fuzz-short integration guests
+.PHONY: all run test check layers-check headers-check format format-check fuzz bench clean unit fuzz-short integration guests
 all: $(B)/hv.elf $(B)/hv.lst $(B)/hv.iso guests
 
 $(B)/hv/%.c.o: %.c
@@ -109,7 +107,12 @@ headers-check:
 	  || { echo "headers-check: $$h does not compile alone"; exit 1; }; done
 	@echo "headers-check: $(words $(HEADERS)) headers compile alone"
 
-check: format-check headers-check
+# Folders call only downward: no include cycle between top-level folders.
+layers-check:
+	python3 tools/test_layers.py
+	python3 tools/layers.py
+
+check: format-check headers-check layers-check
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	  --suppress=missingIncludeSystem -I. -DHOST_BUILD $(HOST_SRCS)
 	@# One clang-tidy process per file: with several files in one process, LLVM 14's

@@ -8,10 +8,8 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "mm/page.h"
 #include "config/validate.h"
 
-static_assert(OWNER_VM(VALIDATE_MAX_VMS - 1) < OWNER_SHARED_BASE, "one owner tag per VM");
 static_assert(IS_ALIGNED(VALIDATE_BOOT_GPA, PAGE_SIZE), "boot GPA is a page");
 
 #define VM_FLAGS_KNOWN (VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND)

@@ -4,10 +4,10 @@
  * tests can check every access form. "testdev-slow" is the same device on a
  * page that always takes the EPT-violation path (for the benchmark).
  */
+#include "abi/kestrel.h"
+#include "devices/devices.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-#include "abi/kestrel.h"
-#include "vmx/vm.h"
 
 struct testdev {
 	uint64_t r64;
@@ -23,14 +23,14 @@ static bool reg_is(uint64_t off, unsigned width, uint64_t reg, unsigned reg_widt
 	return off == reg && width == reg_width;
 }
 
-static int td_read(struct vm *vm, void *state, uint64_t off, unsigned width, uint64_t *val)
+static int td_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 {
-	struct testdev *td = state;
+	struct testdev *td = dev;
 
 	off &= TD_SCRATCH_END - 1; /* each page of the region has the same layout */
 	*val = 0;
 	if (off >= TD_SCRATCH && off + width <= TD_SCRATCH_END)
-		memcpy(val, td->scratch + off - TD_SCRATCH, width);
+		memcpy(val, td->scratch + (off - TD_SCRATCH), width);
 	else if (reg_is(off, width, TD_ID, 4))
 		*val = TD_ID_VALUE;
 	else if (reg_is(off, width, TD_R64, 8))
@@ -48,14 +48,14 @@ static int td_read(struct vm *vm, void *state, uint64_t off, unsigned width, uin
 	return 0;
 }
 
-static int td_write(struct vm *vm, void *state, uint64_t off, unsigned width, uint64_t val)
+static int td_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 {
-	struct testdev *td = state;
+	struct testdev *td = dev;
 
 	off &= TD_SCRATCH_END - 1;
 	td->count++;
 	if (off >= TD_SCRATCH && off + width <= TD_SCRATCH_END)
-		memcpy(td->scratch + off - TD_SCRATCH, &val, width);
+		memcpy(td->scratch + (off - TD_SCRATCH), &val, width);
 	else if (reg_is(off, width, TD_R64, 8))
 		td->r64 = val;
 	else if (reg_is(off, width, TD_R32, 4))
@@ -67,16 +67,40 @@ static int td_write(struct vm *vm, void *state, uint64_t off, unsigned width, ui
 	return 0; /* writes to read-only or unknown registers are ignored */
 }
 
-const struct mmio_dev_ops testdev_ops = {
+static const struct iobus_ops td_ops = {.read = td_read, .write = td_write};
+
+static int td_claim(struct vm *vm, void *state, const struct vm_region *r, uint32_t flags,
+		    const char *name)
+{
+	struct io_range range = {r ? r->gpa : 0, r ? r->size : 0, &td_ops, state, name, flags};
+
+	return r ? iobus_register(&vm->bus, IOBUS_MMIO, &range) : -EINVAL;
+}
+
+static int td_attach(struct vm *vm, void *state, const struct vm_region *r)
+{
+	return td_claim(vm, state, r, 0, "testdev");
+}
+
+static int td_attach_slow(struct vm *vm, void *state, const struct vm_region *r)
+{
+	return td_claim(vm, state, r, IORANGE_SLOW, "testdev-slow");
+}
+
+static void td_reset(void *state)
+{
+	memset(state, 0, sizeof(struct testdev));
+}
+
+const struct dev_model testdev_model = {
     .name = "testdev",
-    .read = td_read,
-    .write = td_write,
     .state_size = sizeof(struct testdev),
+    .attach = td_attach,
+    .reset = td_reset,
 };
-const struct mmio_dev_ops testdev_slow_ops = {
+const struct dev_model testdev_slow_model = {
     .name = "testdev-slow",
-    .read = td_read,
-    .write = td_write,
-    .slow = true,
     .state_size = sizeof(struct testdev),
+    .attach = td_attach_slow,
+    .reset = td_reset,
 };

@@ -1,4 +1,4 @@
-/* 16550 UART driver for the host console (COM1). Called by lib/console.c only. */
+/* 16550 UART driver for the host console (COM1). Called by drivers/hwcon.c only. */
 #ifndef DRIVERS_SERIAL_H
 #define DRIVERS_SERIAL_H
 

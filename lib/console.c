@@ -1,27 +1,26 @@
 /*
- * Console: formats into a line buffer and sends whole lines to COM1 and port
- * 0xE9 (Bochs and QEMU debug console). Messages above the chosen level are
- * dropped. One lock around each write, so lines from several CPUs never mix.
+ * Console front end: log levels, printf-style formatting and one lock around
+ * each write, so lines from several CPUs never mix. Bytes go to the backend
+ * given at console_init (drivers/hwcon.c on the machine; nothing before it).
  */
 #include <stdarg.h>
 
 #include "lib/console.h"
 #include "lib/printf.h"
-#include "lib/string.h"
-#include "drivers/serial.h"
-#include "arch/x86/cpu.h"
-#include "arch/x86/percpu.h"
 #include "lib/spinlock.h"
+#include "lib/string.h"
 
-#define COM1	 0x3f8
-#define DEBUGCON 0xe9
+#define NO_OWNER (~0u)
 
 static enum log_level level = LOG_INFO;
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
+static const struct console_backend *backend;
 
-void console_init(void)
+void console_init(const struct console_backend *b)
 {
-	serial_init(COM1);
+	backend = b;
+	if (b->init)
+		b->init();
 }
 
 int console_set_level(const char *name)
@@ -35,37 +34,42 @@ int console_set_level(const char *name)
 	return -1;
 }
 
+bool console_enabled(enum log_level lvl)
+{
+	return lvl <= level;
+}
+
 static spinlock_t console_lock = SPINLOCK_INIT;
-static struct percpu *console_owner; /* holder of console_lock, NULL when free */
+static unsigned console_owner = NO_OWNER; /* CPU holding console_lock */
 
 /*
- * A CPU that faults while it holds the lock (inside serial_putc, say) writes its
- * report without it rather than deadlock against itself.
+ * A CPU that faults while it holds the lock (inside the backend, say) writes
+ * its report without it rather than deadlock against itself.
  */
 void console_write(const char *s, size_t n)
 {
-	struct percpu *me = this_cpu();
-	bool nested = __atomic_load_n(&console_owner, __ATOMIC_RELAXED) == me;
+	unsigned me;
+	bool nested;
 
+	if (!backend)
+		return;
+	me = backend->cpu();
+	nested = __atomic_load_n(&console_owner, __ATOMIC_RELAXED) == me;
 	if (!nested) {
 		spin_lock(&console_lock);
 		console_owner = me;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			serial_putc('\r');
-		serial_putc(s[i]);
-		outb(DEBUGCON, (uint8_t)s[i]);
-	}
+	backend->write(s, n);
 	if (!nested) {
-		console_owner = NULL;
+		console_owner = NO_OWNER;
 		spin_unlock(&console_lock);
 	}
 }
 
 void console_drain(void)
 {
-	serial_drain();
+	if (backend && backend->drain)
+		backend->drain();
 }
 
 static void vprintk(enum log_level lvl, const char *fmt, va_list ap)

@@ -1,6 +1,7 @@
 /*
- * The hypervisor console: printf-style output with log levels to COM1,
- * mirrored to port 0xE9. Lines are emitted whole. Any code may call it.
+ * The hypervisor console: printf-style output with log levels, written whole
+ * lines at a time to a backend (on the machine: COM1 and port 0xE9, see
+ * drivers/hwcon.h). Any code may call it; before console_init it prints nothing.
  */
 #ifndef LIB_CONSOLE_H
 #define LIB_CONSOLE_H
@@ -9,7 +10,16 @@
 
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-void console_init(void);
+/* Where the bytes go: write them, wait for them to leave, and who is calling. */
+struct console_backend {
+	void (*init)(void);
+	void (*write)(const char *s, size_t n);
+	void (*drain)(void);
+	unsigned (*cpu)(void); /* the calling CPU's index, for the nested-write check */
+};
+
+void console_init(const struct console_backend *b);
+bool console_enabled(enum log_level lvl);
 int console_set_level(const char *name); /* "error", "warn", "info", "debug" */
 void console_write(const char *s, size_t n);
 void console_drain(void);

@@ -8,6 +8,9 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "config/validate.h"
+
+static_assert(OWNER_VM(VALIDATE_MAX_VMS - 1) < OWNER_SHARED_BASE, "one owner tag per VM");
 
 static bool owner_donatable(owner_t o)
 {

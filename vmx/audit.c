@@ -6,7 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "lib/console.h"
 #include "vmx/caps.h"
-#include "vmx/vm.h"
+#include "vmx/vcpu.h"
 #include "vmx/vmcs.h"
 
 static const char *const insn_errors[] = {
@@ -91,8 +91,10 @@ static void audit_guest(struct vm *vm)
 	check(vm, vmcs_read32(GUEST_ACTIVITY_STATE) <= 3, "guest activity state out of range");
 }
 
-void vmx_audit_entry_failure(struct vm *vm, bool instruction_error)
+void vmx_audit_entry_failure(struct vcpu *v, bool instruction_error)
 {
+	struct vm *vm = v->vm;
+
 	problems = 0;
 	if (instruction_error) {
 		uint32_t e = vmcs_read32(VM_INSTRUCTION_ERROR);

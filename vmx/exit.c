@@ -11,7 +11,7 @@
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 
-typedef void (*exit_handler_fn)(struct vm *vm);
+typedef void (*exit_handler_fn)(struct vcpu *v);
 
 static const char *const reason_names[NR_EXIT_REASONS] = {
     [EXIT_EXCEPTION_NMI] = "exception-nmi",
@@ -65,14 +65,14 @@ static uint64_t guest_visible(uint32_t real, uint32_t mask, uint32_t shadow)
 	return (__vmcs_read(real) & ~m) | (__vmcs_read(shadow) & m);
 }
 
-static void handle_triple_fault(struct vm *vm)
+static void handle_triple_fault(struct vcpu *v)
 {
 	pr_err("vm \"%s\": triple fault at RIP 0x%lx (CR0 0x%lx CR3 0x%lx CR4 0x%lx)\n",
-	       vm->cfg->name, vmcs_readnat(GUEST_RIP),
+	       v->vm->cfg->name, vmcs_readnat(GUEST_RIP),
 	       guest_visible(GUEST_CR0, CR0_GUEST_HOST_MASK, CR0_READ_SHADOW),
 	       vmcs_readnat(GUEST_CR3),
 	       guest_visible(GUEST_CR4, CR4_GUEST_HOST_MASK, CR4_READ_SHADOW));
-	vm_fault(vm, -1, "triple fault");
+	vm_fault(v->vm, -1, "triple fault");
 }
 
 /*
@@ -83,20 +83,20 @@ static void handle_triple_fault(struct vm *vm)
 #define INTR_INFO_TYPE(i) (((i) >> 8) & 7)
 #define INTR_TYPE_NMI	  2
 
-static void handle_exception_nmi(struct vm *vm)
+static void handle_exception_nmi(struct vcpu *v)
 {
 	uint32_t info = vmcs_read32(EXIT_INTR_INFO);
 
 	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI)
 		return;
 	pr_err("vm \"%s\": unexpected exception exit, interruption info 0x%x at RIP 0x%lx\n",
-	       vm->cfg->name, info, vmcs_readnat(GUEST_RIP));
-	vm_fault(vm, -1, "unexpected exception");
+	       v->vm->cfg->name, info, vmcs_readnat(GUEST_RIP));
+	vm_fault(v->vm, -1, "unexpected exception");
 }
 
 #define SPURIOUS_VECTOR 0xff
 
-static void handle_external_interrupt(struct vm *vm)
+static void handle_external_interrupt(struct vcpu *v)
 {
 	unsigned vector = vmcs_read32(EXIT_INTR_INFO) & 0xff;
 
@@ -105,30 +105,31 @@ static void handle_external_interrupt(struct vm *vm)
 		smp_eoi();
 }
 
-static void handle_vmx_instruction(struct vm *vm)
+static void handle_vmx_instruction(struct vcpu *v)
 {
 	/* Nested VMX is not offered: the guest sees #UD, as on a CPU without VMX. */
 	vcpu_inject_exception(6, false, 0);
 }
 
 /* INVD would drop dirty cache lines the hypervisor and other VMs own: do WBINVD's part, nothing. */
-static void handle_invd(struct vm *vm)
+static void handle_invd(struct vcpu *v)
 {
 	vcpu_advance_rip();
 }
 
-static void handle_invalid_guest_state(struct vm *vm)
+static void handle_invalid_guest_state(struct vcpu *v)
 {
-	pr_err("vm \"%s\": VM entry failed: invalid guest state (exit reason 33)\n", vm->cfg->name);
-	vmx_audit_entry_failure(vm, false);
-	vm_stop(vm, -1, "VM entry failed");
+	pr_err("vm \"%s\": VM entry failed: invalid guest state (exit reason 33)\n",
+	       v->vm->cfg->name);
+	vmx_audit_entry_failure(v, false);
+	vm_stop(v->vm, -1, "VM entry failed");
 }
 
-static void handle_ept_misconfig(struct vm *vm)
+static void handle_ept_misconfig(struct vcpu *v)
 {
 	gpa_t a = gpa(vmcs_read64(GUEST_PHYSICAL_ADDRESS));
 
-	vm_mmio_emulate(vm, a);
+	vmx_mmio_emulate(v, a);
 }
 
 static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
@@ -164,12 +165,12 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_EPT_MISCONFIG] = handle_ept_misconfig,
 };
 
-static __attribute__((noinline)) void handle_unknown(struct vm *vm, uint32_t reason)
+static __attribute__((noinline)) void handle_unknown(struct vcpu *v, uint32_t reason)
 {
 	pr_err("vm \"%s\": unhandled VM exit %u (%s) at RIP 0x%lx, qualification 0x%lx\n",
-	       vm->cfg->name, reason, exit_reason_name(reason), vmcs_readnat(GUEST_RIP),
+	       v->vm->cfg->name, reason, exit_reason_name(reason), vmcs_readnat(GUEST_RIP),
 	       vmcs_readnat(EXIT_QUALIFICATION));
-	vm_fault(vm, -1, "unhandled exit");
+	vm_fault(v->vm, -1, "unhandled exit");
 }
 
 /*
@@ -178,23 +179,24 @@ static __attribute__((noinline)) void handle_unknown(struct vm *vm, uint32_t rea
  */
 int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 {
-	struct vm *vm = container_of(regs, struct vm, vcpu.regs[0]);
+	struct vcpu *v = container_of(regs, struct vcpu, regs[0]);
+	struct vm *vm = v->vm;
 	exit_handler_fn fn;
 
 	reason &= EXIT_REASON_BASIC;
-	vm->vcpu.launched = true;
+	v->hw.launched = true;
 	fn = likely(reason < NR_EXIT_REASONS) ? exit_handlers[reason] : NULL;
 	if (likely(fn)) {
 		vm->exits[reason]++;
-		fn(vm);
+		fn(v);
 	} else {
-		handle_unknown(vm, reason);
+		handle_unknown(v, reason);
 	}
 	if (unlikely(vm->state != VM_RUNNING))
 		return 0;
-	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm))
+	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm, rdtsc()))
 		return 0;
-	if (unlikely(vm->irq_pending))
-		vm_deliver_pending(vm);
+	if (unlikely(v->work))
+		vmx_deliver_pending(v);
 	return 1;
 }

@@ -2,7 +2,7 @@
 #ifndef VMX_EXIT_H
 #define VMX_EXIT_H
 
-#include "vmx/vm.h"
+#include "vmx/vcpu.h"
 
 enum exit_reason {
 	EXIT_EXCEPTION_NMI = 0,
@@ -42,22 +42,23 @@ enum exit_reason {
 	EXIT_INVPCID = 58,
 	EXIT_VMFUNC = 59,
 };
+#define NR_EXIT_REASONS VM_NR_EXIT_COUNTERS
 static_assert(EXIT_VMFUNC < NR_EXIT_REASONS, "exit table size");
 
 #define EXIT_REASON_BASIC GENMASK(15, 0)
 
 #include "abi/kestrel.h" /* hypercall numbers */
 
-void handle_cpuid(struct vm *vm);
-void handle_vmcall(struct vm *vm);
-void handle_cr_access(struct vm *vm);
-void handle_io(struct vm *vm);
-void handle_rdmsr(struct vm *vm);
-void handle_wrmsr(struct vm *vm);
-void handle_xsetbv(struct vm *vm);
-void handle_ept_violation(struct vm *vm);
-void handle_hlt(struct vm *vm);
-void handle_interrupt_window(struct vm *vm);
-void handle_preemption_timer(struct vm *vm);
+void handle_cpuid(struct vcpu *v);
+void handle_vmcall(struct vcpu *v);
+void handle_cr_access(struct vcpu *v);
+void handle_io(struct vcpu *v);
+void handle_rdmsr(struct vcpu *v);
+void handle_wrmsr(struct vcpu *v);
+void handle_xsetbv(struct vcpu *v);
+void handle_ept_violation(struct vcpu *v);
+void handle_hlt(struct vcpu *v);
+void handle_interrupt_window(struct vcpu *v);
+void handle_preemption_timer(struct vcpu *v);
 
 #endif

@@ -7,7 +7,7 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-#include "loader/loader.h"
+#include "mm/gmem.h"
 #include "vmx/caps.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
@@ -19,9 +19,9 @@
 #define VECTOR_GP      13
 #define VECTOR_UD      6
 
-void handle_cpuid(struct vm *vm)
+void handle_cpuid(struct vcpu *v)
 {
-	uint64_t *r = vm->vcpu.regs;
+	uint64_t *r = v->regs;
 	uint32_t leaf = (uint32_t)r[RAX], sub = (uint32_t)r[RCX];
 	struct cpuid_regs c = cpuid(leaf, sub);
 
@@ -78,16 +78,17 @@ static __attribute__((noinline)) int64_t hc_vm_info(struct vm *vm, uint64_t at)
 				  .vm_id = vm->id,
 				  .ram_bytes = vm_ram_bytes(vm),
 				  .restarts = vm->restarts,
-				  .cpu = vm->cpu};
+				  .cpu = vm->vcpus[0].cpu};
 	size_t n = strnlen(vm->cfg->name, sizeof(info.name) - 1);
 
 	memcpy(info.name, vm->cfg->name, n);
 	return gmem_write(&vm->slots, gpa(at), &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-void handle_vmcall(struct vm *vm)
+void handle_vmcall(struct vcpu *v)
 {
-	uint64_t *r = vm->vcpu.regs;
+	struct vm *vm = v->vm;
+	uint64_t *r = v->regs;
 	int64_t ret;
 
 	vcpu_advance_rip();
@@ -105,7 +106,7 @@ void handle_vmcall(struct vm *vm)
 		ret = hc_vm_info(vm, r[RDI]);
 		break;
 	case HC_HEARTBEAT:
-		vm_watchdog_kick(vm);
+		vm_watchdog_kick(vm, rdtsc());
 		ret = 0;
 		break;
 	case HC_DOORBELL:
@@ -113,8 +114,8 @@ void handle_vmcall(struct vm *vm)
 		break;
 	case HC_STATS:
 		ret = vm->cfg->flags & VM_FLAG_PRIVILEGED ? 0 : -EPERM;
-		if (!ret)
-			hv_print_stats(vm);
+		if (!ret && vm_stats_printer)
+			vm_stats_printer(vm);
 		break;
 	default:
 		ret = -ENOSYS;
@@ -133,9 +134,9 @@ void handle_vmcall(struct vm *vm)
 #define CR_LMSW	    3
 #define CR0_TS	    BIT(3)
 
-static uint64_t guest_gpr(struct vm *vm, unsigned n)
+static uint64_t guest_gpr(struct vcpu *v, unsigned n)
 {
-	return n == RSP ? vmcs_readnat(GUEST_RSP) : vm->vcpu.regs[n];
+	return n == RSP ? vmcs_readnat(GUEST_RSP) : v->regs[n];
 }
 
 /*
@@ -172,24 +173,24 @@ static void sync_ia32e(void)
 	vmcs_write32(ENTRY_CTLS, entry);
 }
 
-void handle_cr_access(struct vm *vm)
+void handle_cr_access(struct vcpu *v)
 {
 	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
 	unsigned cr = (unsigned)(q & CRQ_NUM);
 	uint64_t shadow = vmcs_readnat(CR0_READ_SHADOW);
 
 	if (CRQ_TYPE(q) == CR_MOV_TO && cr == 0)
-		guest_write_cr0(guest_gpr(vm, CRQ_GPR(q)));
+		guest_write_cr0(guest_gpr(v, CRQ_GPR(q)));
 	else if (CRQ_TYPE(q) == CR_MOV_TO && cr == 4)
-		guest_write_cr4(guest_gpr(vm, CRQ_GPR(q)));
+		guest_write_cr4(guest_gpr(v, CRQ_GPR(q)));
 	else if (CRQ_TYPE(q) == CR_CLTS)
 		guest_write_cr0(shadow & ~CR0_TS);
 	else if (CRQ_TYPE(q) == CR_LMSW)
 		guest_write_cr0((shadow & ~0xfULL) | ((q >> 16) & 0xf) | (shadow & CR0_PE));
 	else {
 		pr_err("vm \"%s\": unexpected control-register exit, qualification 0x%lx\n",
-		       vm->cfg->name, q);
-		vm_fault(vm, -1, "control-register access");
+		       v->vm->cfg->name, q);
+		vm_fault(v->vm, -1, "control-register access");
 		return;
 	}
 	if (cr == 0)
@@ -204,41 +205,45 @@ void handle_cr_access(struct vm *vm)
 #define IOQ_STRING  BIT(4)
 #define IOQ_PORT(q) ((uint16_t)((q) >> 16))
 
-void handle_io(struct vm *vm)
+void handle_io(struct vcpu *v)
 {
 	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
 	unsigned size = IOQ_SIZE(q);
 	uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
-	uint32_t val = (uint32_t)(vm->vcpu.regs[RAX] & mask);
+	uint64_t val = v->regs[RAX] & mask;
 
 	if (q & IOQ_STRING) {
 		pr_err("vm \"%s\": string I/O (INS/OUTS) on port 0x%x is not supported\n",
-		       vm->cfg->name, IOQ_PORT(q));
-		vm_fault(vm, -1, "string I/O");
+		       v->vm->cfg->name, IOQ_PORT(q));
+		vm_fault(v->vm, -1, "string I/O");
 		return;
 	}
 	vcpu_advance_rip();
-	port_io(vm, IOQ_PORT(q), size, q & IOQ_IN, &val);
-	if (q & IOQ_IN)
-		vm->vcpu.regs[RAX] = (vm->vcpu.regs[RAX] & ~mask) | (val & mask);
+	if (!(q & IOQ_IN)) {
+		iobus_write(&v->vm->bus, IOBUS_PIO, IOQ_PORT(q), size, val);
+		return;
+	}
+	if (iobus_read(&v->vm->bus, IOBUS_PIO, IOQ_PORT(q), size, &val))
+		val = ~0ULL; /* nothing decodes the port: the bus floats high */
+	v->regs[RAX] = (v->regs[RAX] & ~mask) | (val & mask);
 }
 
 /* ---- MSRs: the bitmap passes the allow-list through; these see the rest ---- */
 
-void handle_rdmsr(struct vm *vm)
+void handle_rdmsr(struct vcpu *v)
 {
 	/* Not on the allow-list: the guest gets #GP(0), as for an MSR that does not exist. */
-	pr_debug("vm \"%s\": RDMSR 0x%lx refused (#GP)\n", vm->cfg->name, vm->vcpu.regs[RCX]);
+	pr_debug("vm \"%s\": RDMSR 0x%lx refused (#GP)\n", v->vm->cfg->name, v->regs[RCX]);
 	vcpu_inject_exception(VECTOR_GP, true, 0);
 }
 
-void handle_wrmsr(struct vm *vm)
+void handle_wrmsr(struct vcpu *v)
 {
-	pr_debug("vm \"%s\": WRMSR 0x%lx refused (#GP)\n", vm->cfg->name, vm->vcpu.regs[RCX]);
+	pr_debug("vm \"%s\": WRMSR 0x%lx refused (#GP)\n", v->vm->cfg->name, v->regs[RCX]);
 	vcpu_inject_exception(VECTOR_GP, true, 0);
 }
 
-void handle_xsetbv(struct vm *vm)
+void handle_xsetbv(struct vcpu *v)
 {
 	/* No XSAVE state for guests yet. */
 	vcpu_inject_exception(VECTOR_UD, false, 0);

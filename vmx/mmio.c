@@ -12,9 +12,10 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-#include "loader/loader.h"
+#include "mm/gmem.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmx.h"
 
 /* Exit qualification for EPT violations (SDM "Exit Qualification for EPT Violations") */
 #define EPTQ_READ	BIT(0)
@@ -28,32 +29,25 @@
 
 #define SEG_CS_AR_L BIT(13)
 
-struct mmio_dev *vm_find_dev(struct vm *vm, gpa_t a)
+static bool is_device(struct vm *vm, uint64_t a)
 {
-	for (unsigned i = 0; i < vm->nr_devs; i++)
-		if (a.v - vm->devs[i].base.v < vm->devs[i].size)
-			return &vm->devs[i];
-	return NULL;
+	return iobus_find(&vm->bus, IOBUS_MMIO, a) != NULL;
 }
 
 static int dev_read(void *opaque, uint64_t a, unsigned width, uint64_t *val)
 {
 	struct vm *vm = opaque;
-	struct mmio_dev *d = vm_find_dev(vm, gpa(a));
+	int ret = iobus_read(&vm->bus, IOBUS_MMIO, a, width, val);
 
-	if (!d)
-		return -EFAULT;
-	return d->ops->read(vm, d->state, a - d->base.v, width, val);
+	return ret == -ENODEV ? -EFAULT : ret;
 }
 
 static int dev_write(void *opaque, uint64_t a, unsigned width, uint64_t val)
 {
 	struct vm *vm = opaque;
-	struct mmio_dev *d = vm_find_dev(vm, gpa(a));
+	int ret = iobus_write(&vm->bus, IOBUS_MMIO, a, width, val);
 
-	if (!d)
-		return -EFAULT;
-	return d->ops->write(vm, d->state, a - d->base.v, width, val);
+	return ret == -ENODEV ? -EFAULT : ret;
 }
 
 /*
@@ -127,7 +121,7 @@ static int mem_read(void *opaque, uint64_t a, void *buf, unsigned len)
 	uint64_t v = 0;
 	int ret;
 
-	if (!vm_find_dev(opaque, gpa(a)))
+	if (!is_device(opaque, a))
 		return gmem_read(&((struct vm *)opaque)->slots, gpa(a), buf, len);
 	ret = dev_read(opaque, a, len, &v);
 	memcpy(buf, &v, len);
@@ -138,7 +132,7 @@ static int mem_write(void *opaque, uint64_t a, const void *buf, unsigned len)
 {
 	uint64_t v = 0;
 
-	if (!vm_find_dev(opaque, gpa(a)))
+	if (!is_device(opaque, a))
 		return gmem_write(&((struct vm *)opaque)->slots, gpa(a), buf, len);
 	memcpy(&v, buf, len);
 	return dev_write(opaque, a, len, v);
@@ -261,8 +255,9 @@ static void mmio_fail(struct vm *vm, gpa_t a, const char *what, int err)
 	vm_fault(vm, -1, "MMIO emulation failed");
 }
 
-int vm_mmio_emulate(struct vm *vm, gpa_t a)
+int vmx_mmio_emulate(struct vcpu *v, gpa_t a)
 {
+	struct vm *vm = v->vm;
 	struct emul_ctx ctx = {.opaque = vm,
 			       .mmio_read = dev_read,
 			       .mmio_write = dev_write,
@@ -285,8 +280,8 @@ int vm_mmio_emulate(struct vm *vm, gpa_t a)
 		mmio_fail(vm, a, "instruction not decodable", ret);
 		return ret;
 	}
-	static_assert(sizeof(ctx.regs) == sizeof(vm->vcpu.regs), "register files match");
-	__builtin_memcpy(ctx.regs, vm->vcpu.regs, sizeof(ctx.regs));
+	static_assert(sizeof(ctx.regs) == sizeof(v->regs), "register files match");
+	__builtin_memcpy(ctx.regs, v->regs, sizeof(ctx.regs));
 	ctx.regs[RSP] = rsp = vmcs_readnat(GUEST_RSP);
 	ctx.rip = vmcs_readnat(GUEST_RIP);
 	ctx.rflags = rflags = vmcs_readnat(GUEST_RFLAGS);
@@ -297,7 +292,7 @@ int vm_mmio_emulate(struct vm *vm, gpa_t a)
 		mmio_fail(vm, a, "emulation refused the access", ret);
 		return ret;
 	}
-	__builtin_memcpy(vm->vcpu.regs, ctx.regs, sizeof(ctx.regs));
+	__builtin_memcpy(v->regs, ctx.regs, sizeof(ctx.regs));
 	if (ctx.regs[RSP] != rsp)
 		vmcs_writenat(GUEST_RSP, ctx.regs[RSP]);
 	vmcs_writenat(GUEST_RIP, ctx.rip);
@@ -325,12 +320,13 @@ static void violation_stop(struct vm *vm, gpa_t a, uint64_t q, const char *why)
 	vm_fault(vm, -1, "EPT violation");
 }
 
-void handle_ept_violation(struct vm *vm)
+void handle_ept_violation(struct vcpu *v)
 {
+	struct vm *vm = v->vm;
 	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
 	gpa_t a = gpa(vmcs_read64(GUEST_PHYSICAL_ADDRESS));
 	const struct mem_slot *s = memslot_find(&vm->slots, a);
-	struct mmio_dev *d;
+	const struct io_range *d;
 
 	if (!s) {
 		violation_stop(vm, a, q, "outside the VM's memory map");
@@ -349,9 +345,10 @@ void handle_ept_violation(struct vm *vm)
 		violation_stop(vm, a, q, "instruction fetch from emulated MMIO");
 		return;
 	}
-	if (vm_mmio_emulate(vm, a))
+	if (vmx_mmio_emulate(v, a))
 		return;
-	d = vm_find_dev(vm, a);
-	if (d && !d->ops->slow && ept_mark_mmio(&vm->ept, gpa(ALIGN_DOWN(a.v, PAGE_SIZE))) == 0)
-		vmx_invept_single(vm->eptp);
+	d = iobus_find(&vm->bus, IOBUS_MMIO, a.v);
+	if (d && !(d->flags & IORANGE_SLOW) &&
+	    ept_mark_mmio(&vm->ept, gpa(ALIGN_DOWN(a.v, PAGE_SIZE))) == 0)
+		vmx_invept_single(vm->hw.eptp);
 }

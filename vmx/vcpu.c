@@ -2,12 +2,17 @@
  * VMCS setup for a vCPU: controls adjusted to the capability MSRs, host state
  * of this CPU, and the guest state of the multiboot i386 entry (32-bit flat
  * protected mode, paging off) that unrestricted guest lets us enter directly.
+ * Also the per-VM MSR bitmap and the vcpu_ops the VM model calls.
  */
 #include "arch/x86/cpu.h"
 #include "lib/console.h"
 #include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/page.h"
 #include "vmx/caps.h"
-#include "vmx/vm.h"
+#include "arch/x86/smp.h"
+#include "vmx/vcpu.h"
+#include "vmx/vmx.h"
 #include "vmx/vmcs.h"
 
 #define AR_CODE32	  0xc09b /* G, D/B, P, S, type execute/read accessed */
@@ -24,16 +29,17 @@
 #define TICK_TSC	    4000000
 #define VMX_MISC_TIMER_RATE GENMASK(4, 0)
 
-static void setup_tick(struct vm *vm)
+static void setup_tick(struct vcpu *v)
 {
 	unsigned rate = (unsigned)(rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_TIMER_RATE);
-	uint64_t tick = vm->cfg->watchdog ? MIN(vm->cfg->watchdog, TICK_TSC) : TICK_TSC;
+	uint64_t wd = v->vm->cfg->watchdog;
+	uint64_t tick = wd ? MIN(wd, TICK_TSC) : TICK_TSC;
 
-	vm->timer_reload = (uint32_t)MAX(tick >> rate, 1);
-	vmcs_write32(GUEST_PREEMPTION_TIMER, vm->timer_reload);
+	v->hw.timer_reload = (uint32_t)MAX(tick >> rate, 1);
+	vmcs_write32(GUEST_PREEMPTION_TIMER, v->hw.timer_reload);
 }
 
-static int setup_controls(struct vm *vm)
+static int setup_controls(struct vcpu *v)
 {
 	const struct vmx_caps *c = &vmx_caps;
 	uint32_t pin =
@@ -57,10 +63,10 @@ static int setup_controls(struct vm *vm)
 	vmcs_write32(ENTRY_CTLS, entry);
 	vmcs_write32(EXCEPTION_BITMAP, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
-	vmcs_write64(MSR_BITMAP, vm->msr_bitmap_hpa.v);
-	vmcs_write64(EPT_POINTER, vm->eptp);
-	vmcs_write16(VPID, vm->vcpu.vpid);
-	setup_tick(vm);
+	vmcs_write64(MSR_BITMAP, v->vm->hw.msr_bitmap_hpa.v);
+	vmcs_write64(EPT_POINTER, v->vm->hw.eptp);
+	vmcs_write16(VPID, v->hw.vpid);
+	setup_tick(v);
 	return 0;
 }
 
@@ -160,16 +166,15 @@ static void setup_guest_state(uint64_t entry)
 	vmcs_write32(ENTRY_INTR_INFO, 0);
 }
 
-int vcpu_setup(struct vm *vm, uint64_t entry, uint64_t ebx_info, uint32_t eax_magic)
+int vcpu_setup(struct vcpu *v, uint64_t entry, uint64_t ebx_info, uint32_t eax_magic)
 {
-	struct vcpu *v = &vm->vcpu;
-	int ret = v->vmcs.v ? vmcs_clear_load(v->vmcs) : vmcs_alloc_load(&v->vmcs);
+	int ret = v->hw.vmcs.v ? vmcs_clear_load(v->hw.vmcs) : vmcs_alloc_load(&v->hw.vmcs);
 
 	if (ret)
 		return ret;
-	v->launched = false;
-	v->vpid = (uint16_t)(vm->id + 1);
-	ret = setup_controls(vm);
+	v->hw.launched = false;
+	v->hw.vpid = (uint16_t)(v->vm->id * VM_MAX_VCPUS + v->index + 1);
+	ret = setup_controls(v);
 	if (ret)
 		return ret;
 	setup_host_state();
@@ -191,3 +196,48 @@ void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error)
 	}
 	vmcs_write32(ENTRY_INTR_INFO, info);
 }
+
+static void msr_allow(uint8_t *bm, uint32_t msr, bool write)
+{
+	unsigned base = (msr >= 0xc0000000 ? 1024 : 0) + (write ? 2048 : 0);
+	uint32_t n = msr & 0x1fff;
+
+	bm[base + n / 8] &= (uint8_t) ~(1u << (n % 8));
+}
+
+int vmx_vm_init(struct vm *vm)
+{
+	static const uint32_t rw[] = {0x174,	  0x175,      0x176,	  0x277,      0xc0000080,
+				      0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100,
+				      0xc0000101, 0xc0000102, 0xc0000103};
+	uint8_t *bm = page_alloc(0, OWNER_HYP, &vm->hw.msr_bitmap_hpa);
+
+	if (!bm)
+		return -ENOMEM;
+	memset(bm, 0xff, PAGE_SIZE);
+	for (unsigned i = 0; i < ARRAY_SIZE(rw); i++) {
+		msr_allow(bm, rw[i], false);
+		msr_allow(bm, rw[i], true);
+	}
+	msr_allow(bm, 0x10, false); /* IA32_TSC: read only */
+	vm->hw.msr_bitmap = bm;
+	return 0;
+}
+
+/* A vCPU that runs its guest on another CPU takes the kick IPI as an exit. */
+static void vmx_kick(struct vcpu *v)
+{
+	smp_kick(v->cpu);
+}
+
+static uint64_t vmx_rip(struct vcpu *v)
+{
+	return vmcs_readnat(GUEST_RIP); /* the caller runs on v's CPU with its VMCS loaded */
+}
+
+static uint64_t vmx_now(void)
+{
+	return rdtsc();
+}
+
+const struct vcpu_ops vmx_vcpu_ops = {.kick = vmx_kick, .rip = vmx_rip, .now = vmx_now};

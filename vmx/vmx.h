@@ -1,14 +1,11 @@
 /*
  * VMX root operation on this CPU: VMXON, VMCS load/clear, INVEPT/INVVPID,
- * and the world switch (vmx/entry.S). Called by the VM runtime (vmx/vm.c).
+ * and the world switch (vmx/entry.S). Called by the vCPU code (vmx/vcpu.c, vmx/run.c).
  */
 #ifndef VMX_VMX_H
 #define VMX_VMX_H
 
 #include "lib/types.h"
-
-/* Guest general-purpose registers in instruction-encoding order (RSP unused: it is in the VMCS). */
-enum gpr { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, NR_GPRS };
 
 /*
  * VMXON on the calling CPU with its own region (struct percpu). 0, -ENOTSUP (no VMX),

@@ -13,7 +13,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/page.h"
-#include "vmx/vmx.h"
 
 struct percpu percpu_area[SMP_MAX_CPUS];
 static unsigned nr_online = 1;
@@ -21,8 +20,9 @@ static unsigned nr_online = 1;
 /* Read by trampoline.S for the AP being started. */
 uint64_t smp_ap_cr0, smp_ap_cr3, smp_ap_cr4, smp_ap_stack;
 uint32_t smp_ap_cpu;
-static uint64_t sipi_tsc;      /* TSC just before the first SIPI */
-static uint64_t bringup_ticks; /* TSC ticks smp_init spent starting the APs */
+static uint64_t sipi_tsc;	  /* TSC just before the first SIPI */
+static smp_ap_init_fn ap_init_fn; /* VMXON on each AP, from the layer above */
+static uint64_t bringup_ticks;	  /* TSC ticks smp_init spent starting the APs */
 
 extern const char trampoline_start[], trampoline_end[], tramp_alive[];
 
@@ -320,8 +320,10 @@ static bool madt_has(const struct acpi_info *acpi, uint32_t apic_id)
 	return false;
 }
 
-void smp_init(const struct acpi_info *acpi, const struct mb2_info *mb, const void *mbi)
+void smp_init(const struct acpi_info *acpi, const struct mb2_info *mb, const void *mbi,
+	      smp_ap_init_fn ap_init)
 {
+	ap_init_fn = ap_init;
 	struct percpu *bsp = percpu_get(0);
 
 	bsp->state = PERCPU_ONLINE;
@@ -386,7 +388,7 @@ __noreturn void ap_main(unsigned cpu)
 	cpu_init_tables(cpu);
 	if (!lapic) /* x2APIC mode is per CPU: follow the boot CPU */
 		wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_EXTD);
-	ret = vmx_on();
+	ret = ap_init_fn ? ap_init_fn() : -ENOTSUP;
 	pr_info("smp: CPU %u (APIC ID %u) online, %s, in C %lu TSC ticks after the first SIPI\n",
 		cpu, lapic_id(),
 		!ret		  ? "VMX root"

@@ -22,7 +22,13 @@ typedef void (*smp_fn)(void *arg);
  * page must not overwrite. Prints one line per CPU and "smp: N CPUs online".
  * @pre the direct map and the page allocator are up; called once, on the boot CPU.
  */
-void smp_init(const struct acpi_info *acpi, const struct mb2_info *mb, const void *mbi);
+/*
+ * @ap_init runs on each AP once it is online (VMXON, from the caller above us):
+ * 0, -ENOTSUP (no VMX) or another -errno, reported in the AP's online line.
+ */
+typedef int (*smp_ap_init_fn)(void);
+void smp_init(const struct acpi_info *acpi, const struct mb2_info *mb, const void *mbi,
+	      smp_ap_init_fn ap_init);
 
 unsigned smp_nr_cpus(void);  /* CPUs online, the boot CPU included */
 unsigned smp_this_cpu(void); /* 0 .. smp_nr_cpus() - 1 */

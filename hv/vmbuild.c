@@ -1,24 +1,23 @@
 /*
- * VM lifecycle: build a VM from its validated configuration (RAM from the
- * buddy allocator in the largest aligned blocks, memory slots, EPT, guest
- * image and boot information, VMCS), run it until it stops, report.
- * Every failure returns -errno with a line naming the VM; nothing half-built runs.
+ * VM assembly: build a VM from its validated configuration (RAM from the
+ * buddy allocator in the largest aligned blocks, memory slots, EPT, devices on
+ * its I/O bus, guest image and boot information, vCPU). Runs on the CPU that
+ * will run the VM. Every failure returns -errno with a line naming the VM;
+ * nothing half-built runs.
  */
-#include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
-#include "boot/boot.h"
+#include "config/validate.h"
+#include "devices/devices.h"
+#include "ept/audit.h"
+#include "hv/hv.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "ept/audit.h"
 #include "loader/bootinfo.h"
 #include "loader/loader.h"
-#include "config/validate.h"
 #include "vmx/caps.h"
-#include "vmx/exit.h"
-#include "vmx/vm.h"
-#include "vmx/vmcs.h"
+#include "vmx/vcpu.h"
 
 #define GUEST_INFO_GPA	0x10000
 #define GUEST_INFO_MAX	0x10000
@@ -68,27 +67,11 @@ static int add_backed(struct vm *vm, const struct vm_region *r, uint16_t idx, ow
 
 static int add_device(struct vm *vm, const struct vm_region *r, uint16_t idx)
 {
-	const struct mmio_dev_ops *ops = mmio_dev_lookup(r->name);
-	struct mmio_dev *d = &vm->devs[vm->nr_devs];
 	struct mem_slot s = {
 	    gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, hpa(0), r->kind, r->rights, idx};
+	int ret = dev_attach(vm, r->name, r);
 
-	if (!ops || vm->nr_devs == VM_MAX_DEVS)
-		return -ENODEV;
-	d->base = gpa(r->gpa);
-	d->size = r->size;
-	d->ops = ops;
-	d->state = NULL;
-	if (ops->state_size) {
-		unsigned order = 0;
-		while ((PAGE_SIZE << order) < ops->state_size)
-			order++;
-		d->state = page_alloc(order, OWNER_HYP, NULL);
-		if (!d->state)
-			return -ENOMEM;
-	}
-	vm->nr_devs++;
-	return memslot_add(&vm->slots, &s);
+	return ret ? ret : memslot_add(&vm->slots, &s);
 }
 
 /*
@@ -199,40 +182,13 @@ static void print_map(const struct vm *vm)
 		print_lines("  EPT: ", buf);
 }
 
-static void msr_allow(uint8_t *bm, uint32_t msr, bool write)
-{
-	unsigned base = (msr >= 0xc0000000 ? 1024 : 0) + (write ? 2048 : 0);
-	uint32_t n = msr & 0x1fff;
-
-	bm[base + n / 8] &= (uint8_t) ~(1u << (n % 8));
-}
-
-static int setup_msr_bitmap(struct vm *vm)
-{
-	static const uint32_t rw[] = {0x174,	  0x175,      0x176,	  0x277,      0xc0000080,
-				      0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100,
-				      0xc0000101, 0xc0000102, 0xc0000103};
-	uint8_t *bm = page_alloc(0, OWNER_HYP, &vm->msr_bitmap_hpa);
-
-	if (!bm)
-		return -ENOMEM;
-	memset(bm, 0xff, PAGE_SIZE);
-	for (unsigned i = 0; i < ARRAY_SIZE(rw); i++) {
-		msr_allow(bm, rw[i], false);
-		msr_allow(bm, rw[i], true);
-	}
-	msr_allow(bm, 0x10, false); /* IA32_TSC: read only */
-	vm->msr_bitmap = bm;
-	return 0;
-}
-
 /* Boot modules the configuration passes on: copied page-aligned after the image. */
 static int load_modules(struct vm *vm, gpa_t after, struct guest_module *mods)
 {
 	uint64_t at = ALIGN_UP(after.v, PAGE_SIZE);
 
 	for (unsigned i = 0; i < vm->cfg->nr_modules; i++) {
-		const struct mb2_module *m = find_module(boot_mb2_info(), vm->cfg->modules[i]);
+		const struct mb2_module *m = find_module(vm->boot_info, vm->cfg->modules[i]);
 		uint64_t size = m ? m->end - m->start : 0;
 		if (!m || gmem_write(&vm->slots, gpa(at), (const void *)m->start, size)) {
 			pr_err("vm \"%s\": guest module \"%s\" (%lu bytes) does not fit in RAM at "
@@ -251,7 +207,7 @@ static int load_modules(struct vm *vm, gpa_t after, struct guest_module *mods)
 int vm_load_guest(struct vm *vm)
 {
 	struct guest_module mods[VALIDATE_MAX_GUEST_MODULES];
-	const struct mb2_module *m = find_module(boot_mb2_info(), vm->cfg->image);
+	const struct mb2_module *m = find_module(vm->boot_info, vm->cfg->image);
 	const char *extra = vm->extra_args ? vm->extra_args : "";
 	static char cmdline[VALIDATE_CMDLINE_MAX + 128];
 	struct vm_config cfg = *vm->cfg;
@@ -289,7 +245,7 @@ int vm_load_guest(struct vm *vm)
 		"\"%s\"\n",
 		cfg.name, cfg.image, lr.lo.v, lr.end.v, lr.entry,
 		cfg.proto == BOOT_MULTIBOOT1 ? "multiboot" : "multiboot2", GUEST_INFO_GPA, cmdline);
-	return vcpu_setup(vm, lr.entry, GUEST_INFO_GPA,
+	return vcpu_setup(&vm->vcpus[0], lr.entry, GUEST_INFO_GPA,
 			  cfg.proto == BOOT_MULTIBOOT1 ? MB1_GUEST_MAGIC : MB2_GUEST_MAGIC);
 }
 
@@ -298,7 +254,6 @@ static int build_memory(struct vm *vm)
 	const struct vm_config *cfg = vm->cfg;
 	int ret = 0;
 
-	memslots_init(&vm->slots);
 	for (unsigned i = 0; !ret && i < cfg->nr_regions; i++) {
 		ret = add_region(vm, &cfg->regions[i], (uint16_t)i);
 		if (ret)
@@ -313,119 +268,33 @@ static int build_memory(struct vm *vm)
 		ret = ept_build(&vm->ept, &vm->slots);
 	if (ret)
 		pr_err("vm \"%s\": cannot build its EPT (%d)\n", cfg->name, ret);
-	vm->eptp = ept_eptp(&vm->ept, false);
+	vm->hw.eptp = ept_eptp(&vm->ept, false);
 	return ret;
 }
 
-int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const char *extra)
+int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const struct mb2_info *bi,
+	      const char *extra)
 {
-	int ret;
+	int ret = vm_init(vm, cfg, id, &vmx_vcpu_ops);
 
-	memset(vm, 0, sizeof(*vm));
-	vm->cfg = cfg;
-	vm->id = id;
-	vm->cpu = cfg->cpu;
-	vm->owner = OWNER_VM(id);
-	ret = build_memory(vm);
+	vm->boot_info = bi;
+	vm->extra_args = extra;
 	if (!ret)
-		ret = fill_roms(vm, boot_mb2_info());
+		ret = build_memory(vm);
 	if (!ret)
-		ret = setup_msr_bitmap(vm);
+		ret = dev_attach_platform(vm);
+	if (!ret)
+		ret = fill_roms(vm, bi);
+	if (!ret)
+		ret = vmx_vm_init(vm);
 	if (!ret)
 		print_map(vm);
-	vm->extra_args = extra;
 	if (!ret)
 		ret = vm_load_guest(vm);
 	vm->state = ret ? VM_STOPPED : VM_RUNNING;
 	if (!ret)
 		vm_register(vm);
 	return ret;
-}
-
-void vm_console_putc(struct vm *vm, char c)
-{
-	if (c == '\r')
-		return;
-	if (c != '\n' && vm->line_len < VM_LINE_MAX - 1) {
-		vm->line[vm->line_len++] = c;
-		return;
-	}
-	vm->line[vm->line_len] = '\0';
-	pr_info("[%s] %s\n", vm->cfg->name, vm->line);
-	vm->line_len = 0;
-	if (c != '\n')
-		vm->line[vm->line_len++] = c;
-}
-
-void vm_stop(struct vm *vm, int status, const char *why)
-{
-	if (vm->line_len)
-		vm_console_putc(vm, '\n');
-	vm->state = VM_STOPPED;
-	vm->exit_status = status;
-	vm->stop_reason = why;
-}
-
-void vm_print_stats(const struct vm *vm)
-{
-	char line[400];
-	int n = 0;
-
-	for (uint32_t r = 0; r < NR_EXIT_REASONS && n < (int)sizeof(line); r++)
-		if (vm->exits[r])
-			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s:%lu",
-				       exit_reason_name(r), vm->exits[r]);
-	pr_info("vm \"%s\": exits%s\n", vm->cfg->name, n ? line : " none");
-	pr_info(
-	    "vm \"%s\": cpu %u, restarts %u, watchdog fires %u, doorbells sent %lu received %lu\n",
-	    vm->cfg->name, vm->cpu, vm->restarts, vm->watchdog_fires, vm->doorbells_sent,
-	    vm->doorbells_received);
-}
-
-/*
- * Test hooks that break the VMCS on purpose, so the tests can see a failed
- * VM entry explained: an invalid guest state (RFLAGS bit 1 clear) or an
- * invalid control (a processor-based control the CPU requires, cleared).
- */
-static void inject_fault(struct vm *vm)
-{
-	if (!vm->inject)
-		return;
-	pr_info("vm \"%s\": test hook inject=%s\n", vm->cfg->name, vm->inject);
-	if (!strcmp(vm->inject, "bad-guest-state"))
-		vmcs_writenat(GUEST_RFLAGS, 0);
-	else if (!strcmp(vm->inject, "bad-control"))
-		vmcs_write32(PROC_BASED_CTLS,
-			     vmcs_read32(PROC_BASED_CTLS) &
-				 ~((uint32_t)vmx_caps.proc & -(uint32_t)vmx_caps.proc));
-}
-
-void vm_run(struct vm *vm)
-{
-	struct vcpu *v = &vm->vcpu;
-
-	if (vmcs_load(v->vmcs)) {
-		vm_stop(vm, -1, "VMPTRLD failed");
-		return;
-	}
-	inject_fault(vm);
-	vm_watchdog_kick(vm);
-	while (vm->state == VM_RUNNING) {
-		if (vmx_enter(v->regs, v->launched)) {
-			pr_err("vm \"%s\": %s failed, VM-instruction error %u\n", vm->cfg->name,
-			       v->launched ? "VMRESUME" : "VMLAUNCH",
-			       vmcs_read32(VM_INSTRUCTION_ERROR));
-			vmx_audit_entry_failure(vm, true);
-			vm_stop(vm, -1, "VM entry failed");
-		}
-		if (vm->state == VM_RESTARTING && vm_restart(vm))
-			vm_stop(vm, -1, "restart failed");
-		vm_watchdog_kick(vm);
-	}
-	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
-		vm->exit_status);
-	vm_print_stats(vm);
-	hv_note_stopped();
 }
 
 static void audit_report(void *ctx, const struct audit_violation *v)

@@ -6,13 +6,12 @@
 #include "arch/x86/mm.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/power.h"
-#include "boot/boot.h"
 #include "config/builtin.h"
+#include "config/validate.h"
+#include "hv/hv.h"
+#include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/string.h"
-#include "config/validate.h"
-#include "vmx/vm.h"
-#include "vmx/vmx.h"
 
 #define MAX_VMS 4
 
@@ -49,7 +48,8 @@ static unsigned first_words(const struct mb2_info *bi, const char **out)
 	return bi->nr_modules;
 }
 
-void vms_validate(const struct hv_config *cfg, const struct memmap *map, uint64_t image_end)
+void vms_validate(const struct hv_config *cfg, const struct memmap *map, const struct mb2_info *bi,
+		  uint64_t image_end)
 {
 	static struct validate_range ram[MEMMAP_MAX];
 	const char *mods[MB2_MAX_MODULES];
@@ -58,7 +58,7 @@ void vms_validate(const struct hv_config *cfg, const struct memmap *map, uint64_
 	struct validate_env env = {
 	    .free_bytes = buddy_free_frames(mm_buddy()) * PAGE_SIZE,
 	    .modules = mods,
-	    .nr_modules = first_words(boot_mb2_info(), mods),
+	    .nr_modules = first_words(bi, mods),
 	    .nr_cpus = smp_nr_cpus(),
 	    .max_gpa = 1ULL << 48,
 	    .hv_ranges = hv,
@@ -82,6 +82,7 @@ struct vm_job {
 	struct vm *vm;
 	const struct vm_config *cfg;
 	unsigned id;
+	const struct mb2_info *bi;
 	const char *extra;
 	int ret;
 };
@@ -91,7 +92,7 @@ static void create_here(void *arg)
 {
 	struct vm_job *j = arg;
 
-	j->ret = vm_create(j->vm, j->cfg, j->id, j->extra);
+	j->ret = vm_create(j->vm, j->cfg, j->id, j->bi, j->extra);
 }
 
 static void run_here(void *arg)
@@ -113,13 +114,14 @@ static int on_cpu(unsigned cpu, smp_fn fn, void *arg)
 	return ret;
 }
 
-static void create_all(const struct hv_config *cfg, unsigned n, const char *extra)
+static void create_all(const struct hv_config *cfg, unsigned n, const struct mb2_info *bi,
+		       const char *extra)
 {
 	static struct vm_job jobs[MAX_VMS];
 
 	owner_registry_init(&hv_owners, cfg);
 	for (unsigned i = 0; i < n; i++) {
-		jobs[i] = (struct vm_job){&vms[i], &cfg->vms[i], i, extra, 0};
+		jobs[i] = (struct vm_job){&vms[i], &cfg->vms[i], i, bi, extra, 0};
 		if (on_cpu(cfg->vms[i].cpu, create_here, &jobs[i]) || jobs[i].ret) {
 			pr_err("vm \"%s\": not started\n", cfg->vms[i].name);
 			power_off(HV_EXIT_FAIL);
@@ -142,17 +144,18 @@ static void park_idle_cpus(const struct hv_config *cfg, unsigned n)
 	}
 }
 
-void vms_create_and_run(const struct hv_config *cfg, const char *cmdline)
+void vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, const char *cmdline)
 {
 	static char inject[32], extra[128];
 	unsigned n = MIN(cfg->nr_vms, MAX_VMS);
 
+	vm_stats_printer = hv_print_stats;
 	cmdline_get(cmdline, "guestargs", extra, sizeof(extra));
 	for (unsigned i = 0; i < sizeof(extra); i++)
 		if (extra[i] == '+')
 			extra[i] = ' '; /* GRUB-friendly spelling of spaces */
 	cmdline_get(cmdline, "inject", inject, sizeof(inject));
-	create_all(cfg, n, extra);
+	create_all(cfg, n, bi, extra);
 	park_idle_cpus(cfg, n);
 	for (unsigned i = 0; i < n; i++)
 		vms[i].inject = inject[0] ? inject : NULL;

@@ -6,10 +6,13 @@
 #include "arch/x86/mm.h"
 #include "arch/x86/power.h"
 #include "arch/x86/smp.h"
-#include "boot/boot.h"
-#include "fw/mb2.h"
+#include "drivers/hwcon.h"
 #include "fw/acpi.h"
+#include "fw/mb2.h"
+#include "hv/hv.h"
+#include "lib/cmdline.h"
 #include "lib/console.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/memmap.h"
 #include "vmx/caps.h"
@@ -101,6 +104,30 @@ static void carve_memory(const void *info)
 	pr_info("mem: firmware map: %s, %u entries\n", src, nr_fw);
 }
 
+static void mem_print_summary(const struct memmap *map, const struct buddy *b,
+			      struct mem_range meta)
+{
+	char line[256];
+	int n = 0;
+
+	for (unsigned i = 0; i < map->nr_usable; i++)
+		pr_info("mem: usable   [0x%09lx..0x%09lx) %6lu KiB\n", map->usable[i].start,
+			map->usable[i].end, (map->usable[i].end - map->usable[i].start) / KiB);
+	for (unsigned i = 0; i < map->nr_reserved; i++)
+		pr_info("mem: reserved [0x%09lx..0x%09lx) %s\n", map->reserved[i].start,
+			map->reserved[i].end, map->reserved[i].label);
+	pr_info("mem: reserved [0x%09lx..0x%09lx) %s\n", meta.start, meta.end, meta.label);
+	for (unsigned o = 0; o <= BUDDY_MAX_ORDER && n < (int)sizeof(line); o++)
+		n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %u:%lu", o,
+			       buddy_free_blocks(b, o));
+	pr_info("mem: free blocks per order%s\n", line);
+	int top = buddy_largest_free_order(b);
+	pr_info("mem: largest free block %lu KiB (order %d)\n",
+		top < 0 ? 0 : (PAGE_SIZE << top) / KiB, top);
+	pr_info("mem: total usable %lu KiB, free %lu KiB\n", map->total_usable / KiB,
+		buddy_free_frames(b) * PAGE_SIZE / KiB);
+}
+
 static void init_memory(void)
 {
 	if (mm_init(&boot_mem) || mm_direct_map(boot_mem.top)) {
@@ -147,14 +174,9 @@ static void read_acpi(void)
 
 static void start_cpus(const void *info)
 {
-	smp_init(acpi_ok ? &acpi : NULL, &boot_info, info);
+	smp_init(acpi_ok ? &acpi : NULL, &boot_info, info, vmx_on);
 	if (cmdline_has(cmdline_buf, "smptest"))
 		smp_selftest();
-}
-
-const struct mb2_info *boot_mb2_info(void)
-{
-	return &boot_info;
 }
 
 static void enter_vmx_root(void)
@@ -181,7 +203,7 @@ static void check_cpu(void)
 
 void hv_main(uint32_t magic, const void *info)
 {
-	console_init();
+	console_init(&hwcon_backend);
 	read_boot_info(magic, info);
 	apply_cmdline();
 	cpu_init_tables(0);
@@ -189,13 +211,13 @@ void hv_main(uint32_t magic, const void *info)
 	init_memory();
 	read_acpi();
 	start_cpus(info);
-	boot_test_hooks(cmdline_buf);
+	hooks_faults(cmdline_buf);
 	check_cpu();
 	pr_info("boot: checks done in %lu instructions\n", rdtsc() - boot_tsc);
-	boot_benchmarks(cmdline_buf);
+	hooks_benchmarks(cmdline_buf);
 	const struct hv_config *cfg = vms_pick_config(cmdline_buf);
-	vms_validate(cfg, &boot_mem, (uint64_t)__image_end);
+	vms_validate(cfg, &boot_mem, &boot_info, (uint64_t)__image_end);
 	enter_vmx_root();
-	vms_create_and_run(cfg, cmdline_buf);
+	vms_create_and_run(cfg, &boot_info, cmdline_buf);
 	power_off(HV_EXIT_OK);
 }

@@ -1,0 +1,53 @@
+/*
+ * Test hooks and the in-image benchmarks, kept out of the product path: each
+ * runs only when its word is on the hypervisor's command line. The tests and
+ * `make bench` read what they print.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/mm.h"
+#include "hv/hv.h"
+#include "lib/cmdline.h"
+#include "lib/console.h"
+#include "lib/string.h"
+
+#define BENCH_ROUNDS 1000
+
+static uint64_t bench_pairs(unsigned order)
+{
+	struct buddy *b = mm_buddy();
+	uint64_t t0 = rdtsc();
+	hpa_t a;
+
+	for (int i = 0; i < BENCH_ROUNDS; i++) {
+		if (buddy_alloc(b, order, OWNER_HYP, &a))
+			return 0;
+		buddy_free(b, a, order, OWNER_HYP);
+	}
+	return (rdtsc() - t0) / BENCH_ROUNDS;
+}
+
+/* "bench": allocator costs in instructions (Bochs's TSC counts instructions). */
+void hooks_benchmarks(const char *cmdline)
+{
+	if (!cmdline_has(cmdline, "bench"))
+		return;
+	pr_info("BENCH hv_entry_tsc %lu\n", boot_tsc);
+	pr_info("BENCH buddy_order0_pair %lu\n", bench_pairs(0));
+	pr_info("BENCH buddy_2m_pair %lu\n", bench_pairs(9));
+}
+
+/*
+ * inject=hv-pagefault / hv-gp: the hypervisor faults on purpose and must print
+ * the vector, error code, RIP, CR2 and registers, then power off.
+ */
+void hooks_faults(const char *cmdline)
+{
+	char what[32];
+
+	if (!cmdline_get(cmdline, "inject", what, sizeof(what)))
+		return;
+	if (!strcmp(what, "hv-pagefault"))
+		*(volatile uint64_t *)0x100000000000ULL = 1; /* 16 TiB: beyond the direct map */
+	else if (!strcmp(what, "hv-gp"))
+		*(volatile uint64_t *)0x8000000000000000ULL = 1; /* non-canonical */
+}

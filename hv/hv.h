@@ -1,0 +1,43 @@
+/*
+ * The top of the hypervisor: the boot sequence (hv/main.c), VM placement
+ * (hv/vms.c), VM assembly (hv/vmbuild.c), lifecycle policy (hv/lifecycle.c)
+ * and the test hooks (hv/hooks.c). Nothing below hv/ includes this.
+ */
+#ifndef HV_HV_H
+#define HV_HV_H
+
+#include "config/config.h"
+#include "fw/mb2.h"
+#include "mm/memmap.h"
+#include "mm/owner.h"
+#include "vm/vm.h"
+
+/* hv/hooks.c: with "bench" on the command line, allocator costs in instructions. */
+void hooks_benchmarks(const char *cmdline);
+/* inject=hv-pagefault / hv-gp: fault in the hypervisor on purpose (tests). */
+void hooks_faults(const char *cmdline);
+
+/* hv/vms.c: the VM steps of the boot sequence */
+const struct hv_config *vms_pick_config(const char *cmdline);
+void vms_validate(const struct hv_config *cfg, const struct memmap *map, const struct mb2_info *bi,
+		  uint64_t image_end);
+void vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi,
+			const char *cmdline);
+
+/* hv/vmbuild.c: build a VM from its validated configuration on the CPU that runs it. */
+int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const struct mb2_info *bi,
+	      const char *extra_args);
+/* Load (or reload) the guest image, modules and boot information; set up the vCPU. */
+int vm_load_guest(struct vm *vm);
+/* Check the VM's EPT against the owner tags; returns the number of violations. */
+int vm_audit(const struct vm *vm);
+extern struct owner_registry hv_owners; /* shared regions of the running configuration */
+
+/* hv/lifecycle.c: run a VM until it stops for good, restarting it per its policy. */
+void vm_run(struct vm *vm);
+int vm_restart(struct vm *vm);
+/* Statistics of every VM and CPU, and an ownership audit: at shutdown and on HC_STATS. */
+void hv_print_stats(const struct vm *asker);
+void vm_print_stats(const struct vm *vm);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * Unit tests for the VM model (vm/vm.c, vm/intr.c, vm/vmtable.c): the
+ * interrupt path (raise, route, pending, acknowledge, kicks), the
+ * stop-or-restart policy, the watchdog, console lines and doorbells.
+ */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "abi/kestrel.h"
+#include "lib/errno.h"
+#include "test/unit/vm_fixture.h"
+
+static void test_init(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+
+	fx_setup(&vm, &cfg, 3);
+	assert_int_equal(vm.nr_vcpus, 1);
+	assert_ptr_equal(vm.vcpus[0].vm, &vm);
+	assert_int_equal(vm.vcpus[0].index, 0);
+	assert_int_equal(vm.owner, OWNER_VM(3));
+	assert_int_equal(vm.state, VM_RUNNING);
+	assert_int_equal(vcpu_irq_highest(&vm.vcpus[0]), -1);
+	assert_int_equal(vm.vcpus[0].work, 0);
+}
+
+static void test_pending_order_and_ack(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+	struct vcpu *v;
+
+	fx_setup(&vm, &cfg, 0);
+	v = &vm.vcpus[0];
+	vcpu_irq_raise(v, 0x40);
+	vcpu_irq_raise(v, 0x21);
+	vcpu_irq_raise(v, 0xff);
+	vcpu_irq_raise(v, 0x7f);
+	assert_int_equal(fx_kicks, 4); /* running its guest: each raise kicks */
+	assert_true(v->work & VCPU_WORK_IRQ);
+	assert_int_equal(vcpu_irq_highest(v), 0xff);
+	vcpu_irq_ack(v, 0xff);
+	assert_int_equal(vcpu_irq_highest(v), 0x7f);
+	vcpu_irq_ack(v, 0x7f);
+	assert_int_equal(vcpu_irq_highest(v), 0x40);
+	vcpu_irq_raise(v, 0x40); /* coalesces with the pending one */
+	vcpu_irq_ack(v, 0x40);
+	assert_int_equal(vcpu_irq_highest(v), 0x21);
+	assert_true(v->work & VCPU_WORK_IRQ);
+	vcpu_irq_ack(v, 0x21);
+	assert_int_equal(vcpu_irq_highest(v), -1);
+	assert_int_equal(v->work & VCPU_WORK_IRQ, 0);
+}
+
+static void test_idle_vcpu_not_kicked(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+
+	fx_setup(&vm, &cfg, 0);
+	vm.vcpus[0].idle = true; /* polls its work in root: no IPI needed */
+	vcpu_irq_raise(&vm.vcpus[0], 0x30);
+	assert_int_equal(fx_kicks, 0);
+	assert_true(vm.vcpus[0].work & VCPU_WORK_IRQ);
+}
+
+struct chip {
+	unsigned changes;
+	bool level;
+	unsigned pin;
+};
+
+static void chip_set(void *ctx, unsigned pin, bool level)
+{
+	struct chip *c = ctx;
+
+	c->changes++;
+	c->level = level;
+	c->pin = pin;
+}
+
+static void test_route_to_controller_input(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+	struct chip pic = {0}, ioapic = {0};
+	struct irq_line dev;
+
+	fx_setup(&vm, &cfg, 0);
+	assert_int_equal(vm_irq_route_line(&vm, 4, (struct irq_line){chip_set, &pic, 4}), 0);
+	assert_int_equal(vm_irq_route_line(&vm, 4, (struct irq_line){chip_set, &ioapic, 4}), 0);
+	assert_int_equal(vm_irq_route_line(&vm, 4, (struct irq_line){chip_set, &ioapic, 9}),
+			 -ENOSPC);
+	assert_int_equal(vm_irq_route_line(&vm, VM_NR_GSI, (struct irq_line){chip_set, &pic, 0}),
+			 -EINVAL);
+	dev = vm_irq_line(&vm, 4);
+	irq_line_set(&dev, true);
+	assert_int_equal(pic.changes, 1);
+	assert_int_equal(ioapic.changes, 1);
+	assert_true(pic.level && ioapic.level);
+	assert_int_equal(ioapic.pin, 4);
+	irq_line_set(&dev, false);
+	assert_false(pic.level || ioapic.level);
+	assert_int_equal(vm.router.level, 0);
+}
+
+static void test_route_to_vector_edges(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+	struct irq_line dev;
+	struct vcpu *v;
+
+	fx_setup(&vm, &cfg, 0);
+	v = &vm.vcpus[0];
+	assert_int_equal(vm_irq_route_vector(&vm, 3, 1, 0x33), -EINVAL); /* no vCPU 1 */
+	assert_int_equal(vm_irq_route_vector(&vm, 3, 0, 0x33), 0);
+	dev = vm_irq_line(&vm, 3);
+	irq_line_set(&dev, true);
+	assert_int_equal(vcpu_irq_highest(v), 0x33);
+	vcpu_irq_ack(v, 0x33);
+	irq_line_set(&dev, true); /* still high: no new edge */
+	assert_int_equal(vcpu_irq_highest(v), -1);
+	irq_line_set(&dev, false);
+	assert_int_equal(vcpu_irq_highest(v), -1);
+	irq_line_pulse(&dev);
+	assert_int_equal(vcpu_irq_highest(v), 0x33);
+	vm_irq_set(&vm, 99, true); /* no such GSI: ignored */
+}
+
+static void test_fault_policy(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+
+	fx_setup(&vm, &cfg, 0);
+	vm_fault(&vm, -1, "triple fault");
+	assert_int_equal(vm.state, VM_STOPPED);
+	assert_string_equal(vm.stop_reason, "triple fault");
+
+	fx_setup(&vm, &cfg, 0);
+	cfg.policy = VM_POLICY_RESTART;
+	cfg.max_restarts = 2;
+	fx_now = 777;
+	vm_fault(&vm, 7, "debug-exit port");
+	assert_int_equal(vm.state, VM_RESTARTING);
+	assert_non_null(strstr(fx_out, "debug-exit port (status 7): restarting at TSC 777"));
+	vm.restarts = 2;
+	vm_fault(&vm, -1, "EPT violation");
+	assert_int_equal(vm.state, VM_STOPPED);
+	assert_non_null(strstr(fx_out, "EPT violation after 2 restarts: giving up"));
+}
+
+static void test_watchdog(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+
+	fx_setup(&vm, &cfg, 0);
+	assert_false(vm_watchdog_expired(&vm, ~0ULL)); /* no watchdog configured */
+	cfg.watchdog = 500;
+	vm_watchdog_kick(&vm, 1000);
+	assert_false(vm_watchdog_expired(&vm, 1500));
+	assert_true(vm_watchdog_expired(&vm, 1501));
+	assert_int_equal(vm.watchdog_fires, 1);
+	assert_int_equal(vm.state, VM_STOPPED);
+	assert_non_null(strstr(fx_out, "watchdog: no heartbeat within 500 TSC ticks (RIP 0x1234)"));
+}
+
+static void test_console_lines(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+	const char *msg = "hello\r\nworld";
+
+	fx_setup(&vm, &cfg, 0);
+	for (const char *p = msg; *p; p++)
+		vm_console_putc(&vm, *p);
+	assert_string_equal(fx_out, "[fx] hello\n");
+	vm_stop(&vm, 0, "done"); /* flushes the partial line */
+	assert_string_equal(fx_out, "[fx] hello\n[fx] world\n");
+	for (unsigned i = 0; i < VM_LINE_MAX + 5; i++)
+		vm_console_putc(&vm, 'a');
+	assert_int_equal(strlen(fx_out), strlen("[fx] hello\n[fx] world\n") + 5 + VM_LINE_MAX);
+}
+
+static void test_doorbell(void **state)
+{
+	static struct vm a, b;
+	struct vm_config ca, cb;
+
+	fx_setup(&a, &ca, 10);
+	cb = ca;
+	assert_int_equal(vm_init(&b, &cb, 11, &fx_ops), 0);
+	vm_register(&a);
+	vm_register(&b);
+	assert_int_equal(vm_ring_doorbell(&a, 11), 0);
+	assert_int_equal(vcpu_irq_highest(&b.vcpus[0]), VEC_DOORBELL);
+	assert_int_equal(a.doorbells_sent, 1);
+	assert_int_equal(vm_ring_doorbell(&a, 10), -EINVAL); /* itself */
+	assert_int_equal(vm_ring_doorbell(&a, 99), -EINVAL); /* nobody */
+	assert_int_equal(vm_ring_doorbell(&a, 1ULL << 40), -EINVAL);
+	b.state = VM_STOPPED;
+	assert_int_equal(vm_ring_doorbell(&a, 11), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_init),
+	    cmocka_unit_test(test_pending_order_and_ack),
+	    cmocka_unit_test(test_idle_vcpu_not_kicked),
+	    cmocka_unit_test(test_route_to_controller_input),
+	    cmocka_unit_test(test_route_to_vector_edges),
+	    cmocka_unit_test(test_fault_policy),
+	    cmocka_unit_test(test_watchdog),
+	    cmocka_unit_test(test_console_lines),
+	    cmocka_unit_test(test_doorbell),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

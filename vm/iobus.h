@@ -1,0 +1,53 @@
+/*
+ * A VM's I/O bus: the MMIO and port ranges device models registered, looked
+ * up by address on every emulated access. Ranges never overlap within a space.
+ * Registered while the VM is built; looked up only by the CPU running the VM.
+ */
+#ifndef VM_IOBUS_H
+#define VM_IOBUS_H
+
+#include "lib/types.h"
+
+#define IOBUS_MAX_RANGES 16
+
+enum iobus_space { IOBUS_MMIO, IOBUS_PIO, IOBUS_NR_SPACES };
+
+/* A device's handlers; @off is relative to the range's base, @width 1, 2, 4 or 8 bytes. */
+struct iobus_ops {
+	int (*read)(void *dev, uint64_t off, unsigned width, uint64_t *val);
+	int (*write)(void *dev, uint64_t off, unsigned width, uint64_t val);
+};
+
+#define IORANGE_SLOW BIT(0) /* MMIO: never give the page the EPT-misconfiguration marker */
+
+struct io_range {
+	uint64_t base, size;
+	const struct iobus_ops *ops;
+	void *dev;
+	const char *name;
+	uint32_t flags;
+};
+
+struct iobus {
+	struct io_range ranges[IOBUS_NR_SPACES][IOBUS_MAX_RANGES]; /* sorted by base */
+	unsigned nr[IOBUS_NR_SPACES];
+};
+
+void iobus_init(struct iobus *bus);
+/*
+ * Claim [base, base+size) in @space for @dev. 0; -EINVAL for an empty or
+ * wrapping range; -EEXIST when it overlaps a registered range; -ENOSPC when full.
+ */
+int iobus_register(struct iobus *bus, enum iobus_space space, const struct io_range *r);
+/* The range holding @addr, or NULL. */
+const struct io_range *iobus_find(const struct iobus *bus, enum iobus_space space, uint64_t addr);
+/*
+ * Dispatch one access. -ENODEV when no device claims @addr (the caller decides
+ * what the guest sees), else the handler's result.
+ */
+int iobus_read(const struct iobus *bus, enum iobus_space space, uint64_t addr, unsigned width,
+	       uint64_t *val);
+int iobus_write(const struct iobus *bus, enum iobus_space space, uint64_t addr, unsigned width,
+		uint64_t val);
+
+#endif

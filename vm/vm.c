@@ -1,0 +1,152 @@
+/*
+ * The VM model's own logic: vCPU set-up, the stop-or-restart decision on
+ * fatal guest events, the heartbeat watchdog, the guest console's lines, and
+ * the last stage of the interrupt path (vectors pending on a vCPU). Called by
+ * the VMX backend from exit handlers and by hv/ between runs; never touches
+ * hardware, so it builds and is tested on the host.
+ */
+#include "vm/vm.h"
+#include "lib/console.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+#define DEFAULT_MAX_RESTARTS 64
+
+static unsigned vcpus_order(unsigned n)
+{
+	unsigned order = 0;
+
+	while ((PAGE_SIZE << order) < n * sizeof(struct vcpu))
+		order++;
+	return order;
+}
+
+int vm_init(struct vm *vm, const struct vm_config *cfg, unsigned id, const struct vcpu_ops *ops)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->id = id;
+	vm->owner = OWNER_VM(id);
+	vm->vcpu_ops = ops;
+	vm->nr_vcpus = 1; /* one vCPU per VM until configurations name several */
+	vm->vcpus = page_alloc(vcpus_order(vm->nr_vcpus), OWNER_HYP, NULL);
+	if (!vm->vcpus)
+		return -ENOMEM;
+	memslots_init(&vm->slots);
+	iobus_init(&vm->bus);
+	irq_router_init(&vm->router);
+	vm_reset_runtime(vm);
+	return 0;
+}
+
+void vm_reset_runtime(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		struct vcpu_hw hw = v->hw; /* the backend's VMCS and VPID outlive a restart */
+
+		memset(v, 0, sizeof(*v));
+		v->hw = hw;
+		v->vm = vm;
+		v->index = i;
+		v->cpu = vm->cfg->cpu + i;
+	}
+	vm->line_len = 0;
+	vm->state = VM_RUNNING;
+	vm->stop_reason = NULL;
+}
+
+void vm_stop(struct vm *vm, int status, const char *why)
+{
+	if (vm->line_len)
+		vm_console_putc(vm, '\n');
+	vm->state = VM_STOPPED;
+	vm->exit_status = status;
+	vm->stop_reason = why;
+}
+
+void vm_fault(struct vm *vm, int status, const char *why)
+{
+	unsigned limit = vm->cfg->max_restarts ? vm->cfg->max_restarts : DEFAULT_MAX_RESTARTS;
+
+	if (vm->cfg->policy != VM_POLICY_RESTART || vms_ending) {
+		vm_stop(vm, status, why);
+		return;
+	}
+	if (vm->restarts >= limit) {
+		pr_err("vm \"%s\": %s after %u restarts: giving up\n", vm->cfg->name, why,
+		       vm->restarts);
+		vm_stop(vm, status, why);
+		return;
+	}
+	pr_info("vm \"%s\": %s (status %d): restarting at TSC %lu\n", vm->cfg->name, why, status,
+		vm->vcpu_ops->now());
+	vm_stop(vm, status, why);
+	vm->state = VM_RESTARTING;
+}
+
+void vm_watchdog_kick(struct vm *vm, uint64_t now)
+{
+	if (vm->cfg->watchdog)
+		vm->wd_deadline = now + vm->cfg->watchdog;
+}
+
+bool vm_watchdog_expired(struct vm *vm, uint64_t now)
+{
+	if (!vm->cfg->watchdog || vm->state != VM_RUNNING || now <= vm->wd_deadline)
+		return false;
+	vm->watchdog_fires++;
+	pr_err("vm \"%s\": watchdog: no heartbeat within %lu TSC ticks (RIP 0x%lx)\n",
+	       vm->cfg->name, vm->cfg->watchdog, vm->vcpu_ops->rip(&vm->vcpus[0]));
+	vm_fault(vm, -1, "watchdog");
+	return true;
+}
+
+void vm_console_putc(struct vm *vm, char c)
+{
+	if (c == '\r')
+		return;
+	if (c != '\n' && vm->line_len < VM_LINE_MAX - 1) {
+		vm->line[vm->line_len++] = c;
+		return;
+	}
+	vm->line[vm->line_len] = '\0';
+	pr_info("[%s] %s\n", vm->cfg->name, vm->line);
+	vm->line_len = 0;
+	if (c != '\n')
+		vm->line[vm->line_len++] = c;
+}
+
+/* ---- vectors pending on a vCPU ---- */
+
+void vcpu_irq_raise(struct vcpu *v, uint8_t vector)
+{
+	__atomic_fetch_or(&v->irqs.pending[vector / 64], BIT(vector % 64), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+	/*
+	 * A vCPU idling in HLT polls its work; one running its guest is kicked out to
+	 * take it. Both sides store, then load the other's flag, sequentially consistent,
+	 * so at least one of them sees the other: no interrupt waits for the next tick.
+	 */
+	if (!__atomic_load_n(&v->idle, __ATOMIC_SEQ_CST))
+		v->vm->vcpu_ops->kick(v);
+}
+
+int vcpu_irq_highest(const struct vcpu *v)
+{
+	for (int w = 3; w >= 0; w--) {
+		uint64_t bits = __atomic_load_n(&v->irqs.pending[w], __ATOMIC_ACQUIRE);
+		if (bits)
+			return w * 64 + 63 - __builtin_clzll(bits);
+	}
+	return -1;
+}
+
+void vcpu_irq_ack(struct vcpu *v, uint8_t vector)
+{
+	__atomic_fetch_and(&v->irqs.pending[vector / 64], ~BIT(vector % 64), __ATOMIC_SEQ_CST);
+	/* Clear, then look again: a vector raised meanwhile sets the work bit back. */
+	__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+	if (vcpu_irq_highest(v) >= 0)
+		__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+}

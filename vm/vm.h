@@ -1,0 +1,176 @@
+/*
+ * The VM model, independent of VMX: a VM is its configuration, memory slots,
+ * EPT, vCPUs, device instances on an I/O bus, and its lifecycle state. The
+ * VMX backend (vmx/) runs vCPUs and implements struct vcpu_ops; hv/ builds
+ * VMs and applies their restart policy. Builds on the host.
+ *
+ * Invariants: a VM's failure changes only that VM's state; vcpus[0..nr_vcpus)
+ * belong to this VM and are never shared; devs[] own their state blocks.
+ */
+#ifndef VM_VM_H
+#define VM_VM_H
+
+#include "config/config.h"
+#include "emul/decode.h"
+#include "ept/ept.h"
+#include "fw/mb2.h"
+#include "mm/memslot.h"
+#include "mm/page.h"
+#include "vm/intr.h"
+#include "vm/iobus.h"
+
+#define VM_NR_EXIT_COUNTERS 70 /* indexed by the backend's exit reason */
+#define VM_MAX_DEVS	    8
+#define VM_MAX_RAM_BLOCKS   64
+#define VM_LINE_MAX	    160
+#define VM_MAX_VCPUS	    1
+#define VM_DCACHE	    16
+
+/* Guest general-purpose registers in instruction-encoding order (RSP lives in the VMCS). */
+enum gpr { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, NR_GPRS };
+
+enum vm_state { VM_RUNNING, VM_RESTARTING, VM_STOPPED };
+
+struct vm;
+struct vcpu;
+
+/* What the VM model asks of the backend that runs a vCPU (vmx/vcpu.c implements it). */
+struct vcpu_ops {
+	void (*kick)(struct vcpu *v);	 /* make a vCPU running its guest notice new work */
+	uint64_t (*rip)(struct vcpu *v); /* guest RIP, for diagnostics */
+	uint64_t (*now)(void);		 /* the TSC, the unit of every VM time */
+};
+
+/* State the VMX backend keeps per vCPU; plain data, opaque to the VM model. */
+struct vcpu_hw {
+	hpa_t vmcs;
+	bool launched;
+	uint16_t vpid;
+	uint32_t timer_reload; /* preemption-timer value of one tick */
+};
+
+/* Pending external-interrupt vectors of a vCPU (the interrupt path's last stage). */
+struct vcpu_irqs {
+	uint64_t pending[4]; /* bit v: vector v waits for injection */
+};
+
+#define VCPU_WORK_IRQ BIT(0) /* a vector is pending: look before the next entry */
+
+struct vcpu {
+	uint64_t regs[NR_GPRS]; /* guest GPRs while in root; regs[RSP] synced on demand */
+	struct vm *vm;
+	unsigned index;		/* vCPU number in its VM */
+	unsigned cpu;		/* physical CPU that runs it */
+	volatile uint32_t work; /* VCPU_WORK_*: one test before each entry */
+	volatile bool idle;	/* halted in root, polling work */
+	struct vcpu_irqs irqs;
+	struct vcpu_hw hw;
+};
+
+/* State the VMX backend keeps per VM. */
+struct vm_hw {
+	uint64_t eptp;
+	void *msr_bitmap;
+	hpa_t msr_bitmap_hpa;
+};
+
+/* A device model instance (devices/): its model and its state block. */
+struct dev_model;
+struct dev_instance {
+	const struct dev_model *model;
+	void *state;
+	unsigned order; /* state block: 2^order pages */
+};
+
+/* A decoded MMIO instruction (vmx/mmio.c), valid while its 15 bytes are unchanged. */
+struct decode_entry {
+	uint64_t gpa; /* 0: empty */
+	uint8_t mode;
+	uint8_t bytes[15];
+	struct insn insn;
+};
+
+struct ram_block {
+	hpa_t hpa;
+	unsigned order;
+	bool scrub; /* RAM: zeroed on restart (ROM keeps its image, shared memory its data) */
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	const struct mb2_info *boot_info; /* where the guest's image and modules come from */
+	const struct vcpu_ops *vcpu_ops;
+	unsigned id;
+	owner_t owner;
+	struct memslots slots;
+	const struct mem_slot *last_slot; /* cache for guest page-walk reads */
+	struct decode_entry dcache[VM_DCACHE];
+	struct ept ept;
+	struct vm_hw hw;
+	struct vcpu *vcpus; /* nr_vcpus of them, from the configuration */
+	unsigned nr_vcpus;
+	struct iobus bus;
+	struct irq_router router;
+	struct dev_instance devs[VM_MAX_DEVS];
+	unsigned nr_devs;
+	struct ram_block ram[VM_MAX_RAM_BLOCKS];
+	unsigned nr_ram;
+	enum vm_state state;
+	int exit_status;
+	const char *stop_reason;
+	uint64_t exits[VM_NR_EXIT_COUNTERS];
+	const char *inject;	/* test hook: "bad-guest-state" or "bad-control" */
+	const char *extra_args; /* added to the guest command line (hypervisor's guestargs=) */
+	unsigned restarts, watchdog_fires;
+	uint64_t doorbells_sent, doorbells_received;
+	uint64_t wd_deadline;	/* TSC by which the next heartbeat is due */
+	char line[VM_LINE_MAX]; /* console output until the newline */
+	unsigned line_len;
+};
+
+/*
+ * Set up the VM's own state (vCPUs, slots, bus) for @cfg; no memory or EPT yet.
+ * @pre cfg was validated. 0, or -ENOMEM.
+ */
+int vm_init(struct vm *vm, const struct vm_config *cfg, unsigned id, const struct vcpu_ops *ops);
+/* Back to the state vm_init gave the VM's vCPUs and lines (restart). */
+void vm_reset_runtime(struct vm *vm);
+
+/* Final: the VM stops whatever its policy (HC_EXIT, failed VM entry). */
+void vm_stop(struct vm *vm, int status, const char *why);
+/* A fatal guest event: stop, or mark for restart, per the VM's policy. */
+void vm_fault(struct vm *vm, int status, const char *why);
+/* True when @vm stopped on a guest fault its configuration does not expect. */
+bool vm_faulted(const struct vm *vm);
+
+void vm_watchdog_kick(struct vm *vm, uint64_t now);
+/* True (and the policy applied) when the heartbeat is overdue at TSC @now. */
+bool vm_watchdog_expired(struct vm *vm, uint64_t now);
+
+/* The guest's console: bytes gathered into lines printed with the VM's name. */
+void vm_console_putc(struct vm *vm, char c);
+
+/* ---- the interrupt path's last stage: vectors pending on a vCPU ---- */
+
+/* Make @vector pending on @v and kick it if it runs its guest. */
+void vcpu_irq_raise(struct vcpu *v, uint8_t vector);
+/* Highest pending vector, or -1. */
+int vcpu_irq_highest(const struct vcpu *v);
+/* The backend injected @vector: it is no longer pending. */
+void vcpu_irq_ack(struct vcpu *v, uint8_t vector);
+
+/* ---- every VM of the run ---- */
+
+void vm_register(struct vm *vm);
+struct vm *vm_by_id(unsigned id);
+unsigned vm_count(void);
+struct vm *vm_at(unsigned i);
+/* Set once every foreground VM has stopped: background VMs stop at their next tick. */
+extern volatile bool vms_ending;
+void vm_note_stopped(void);
+/* Doorbell hypercall: vector VEC_DOORBELL on the peer's boot vCPU. 0 or -EINVAL. */
+int vm_ring_doorbell(struct vm *from, uint64_t peer);
+/* HC_STATS: hv/ installs the printer (statistics of every VM and CPU). */
+extern void (*vm_stats_printer)(const struct vm *asker);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * The VMX backend's vCPU interface: what hv/ calls to set up and run a vCPU,
+ * and the vcpu_ops the VM model uses (kick, RIP, clock). Exit handlers use the
+ * inline helpers on the current VMCS, which is always the running vCPU's.
+ */
+#ifndef VMX_VCPU_H
+#define VMX_VCPU_H
+
+#include "vm/vm.h"
+#include "vmx/vmcs.h"
+
+extern const struct vcpu_ops vmx_vcpu_ops;
+
+/* Per-VM VMX state (MSR bitmap). 0 or -ENOMEM. */
+int vmx_vm_init(struct vm *vm);
+/* A fresh VMCS for @v entering at @entry in 32-bit protected mode, EAX/EBX as multiboot says. */
+int vcpu_setup(struct vcpu *v, uint64_t entry, uint64_t ebx_info, uint32_t eax_magic);
+/* Run @v's guest on this CPU until its VM leaves VM_RUNNING. */
+void vmx_vcpu_run(struct vcpu *v);
+void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error);
+
+/*
+ * Skip the instruction the hypervisor just emulated. Like the CPU finishing
+ * it, this ends any STI or MOV SS interrupt shadow (else `sti; hlt` would
+ * keep interrupts blocked past the HLT).
+ */
+static inline void vcpu_advance_rip(void)
+{
+	uint32_t shadow = vmcs_read32(GUEST_INTERRUPTIBILITY);
+
+	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + vmcs_read32(EXIT_INSTR_LEN));
+	if (unlikely(shadow & INTERRUPTIBILITY_BLOCKING))
+		vmcs_write32(GUEST_INTERRUPTIBILITY, shadow & ~(uint32_t)INTERRUPTIBILITY_BLOCKING);
+}
+
+/* vmx/exit.c */
+int vmx_exit_dispatch(uint64_t *regs, uint32_t reason);
+const char *exit_reason_name(uint32_t reason);
+
+/* vmx/audit.c: explain a failed VM entry */
+void vmx_audit_entry_failure(struct vcpu *v, bool instruction_error);
+
+/* vmx/mmio.c: emulated MMIO at @gpa for the instruction at the guest's RIP */
+int vmx_mmio_emulate(struct vcpu *v, gpa_t gpa);
+
+/* vmx/intr.c: before each entry, a pending vector is injected or waits for a window */
+void vmx_deliver_pending(struct vcpu *v);
+
+#endif
