@@ -40,7 +40,7 @@ enum emul_reg {
 };
 
 struct emul_ctx {
-	uint64_t regs[16]; /* guest GPRs, enum emul_reg order; the caller syncs RSP with the VMCS */
+	uint64_t *regs; /* the caller's 16 GPRs, enum emul_reg order, RSP synced with the VMCS */
 	uint64_t rip;
 	uint64_t rflags;
 	uint64_t seg_base[6]; /* by enum insn_seg; MOVS only; in 64-bit mode only FS/GS count */

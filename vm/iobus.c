@@ -1,11 +1,13 @@
 /*
- * The I/O bus: sorted, non-overlapping ranges per address space, found by
- * binary search. A VM has a handful of ranges, so registration is a plain
- * insertion; lookups are what every emulated access pays.
+ * The I/O bus: sorted, non-overlapping ranges per address space. A VM has a
+ * handful of ranges, so registration is a plain insertion; lookups (inline in
+ * the header) are what every emulated access pays.
  */
 #include "vm/iobus.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+
+static_assert(IOBUS_NONE == -ENODEV, "the bus says no device as -ENODEV");
 
 void iobus_init(struct iobus *bus)
 {
@@ -22,7 +24,8 @@ int iobus_register(struct iobus *bus, enum iobus_space space, const struct io_ra
 	struct io_range *t;
 	unsigned n, i;
 
-	if (space >= IOBUS_NR_SPACES || !r->size || r->base + r->size < r->base || !r->ops)
+	if (space >= IOBUS_NR_SPACES || !r->size || r->base + r->size < r->base || !r->ops ||
+	    !r->ops->read || !r->ops->write)
 		return -EINVAL;
 	t = bus->ranges[space];
 	n = bus->nr[space];
@@ -36,41 +39,4 @@ int iobus_register(struct iobus *bus, enum iobus_space space, const struct io_ra
 	t[i] = *r;
 	bus->nr[space] = n + 1;
 	return 0;
-}
-
-const struct io_range *iobus_find(const struct iobus *bus, enum iobus_space space, uint64_t addr)
-{
-	const struct io_range *t = bus->ranges[space];
-	unsigned lo = 0, hi = bus->nr[space];
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		if (addr < t[mid].base)
-			hi = mid;
-		else if (addr - t[mid].base >= t[mid].size)
-			lo = mid + 1;
-		else
-			return &t[mid];
-	}
-	return NULL;
-}
-
-int iobus_read(const struct iobus *bus, enum iobus_space space, uint64_t addr, unsigned width,
-	       uint64_t *val)
-{
-	const struct io_range *r = iobus_find(bus, space, addr);
-
-	if (!r || !r->ops->read)
-		return -ENODEV;
-	return r->ops->read(r->dev, addr - r->base, width, val);
-}
-
-int iobus_write(const struct iobus *bus, enum iobus_space space, uint64_t addr, unsigned width,
-		uint64_t val)
-{
-	const struct io_range *r = iobus_find(bus, space, addr);
-
-	if (!r || !r->ops->write)
-		return -ENODEV;
-	return r->ops->write(r->dev, addr - r->base, width, val);
 }

@@ -1,9 +1,9 @@
 /*
  * The VM model's own logic: vCPU set-up, the stop-or-restart decision on
- * fatal guest events, the heartbeat watchdog, the guest console's lines, and
- * the last stage of the interrupt path (vectors pending on a vCPU). Called by
+ * fatal guest events, the heartbeat watchdog and the guest console's lines. Called by
  * the VMX backend from exit handlers and by hv/ between runs; never touches
- * hardware, so it builds and is tested on the host.
+ * hardware, so it builds and is tested on the host. (The pending-vector set is
+ * inline in vm/vm.h: it is on the exit path.)
  */
 #include "vm/vm.h"
 #include "lib/console.h"
@@ -115,38 +115,4 @@ void vm_console_putc(struct vm *vm, char c)
 	vm->line_len = 0;
 	if (c != '\n')
 		vm->line[vm->line_len++] = c;
-}
-
-/* ---- vectors pending on a vCPU ---- */
-
-void vcpu_irq_raise(struct vcpu *v, uint8_t vector)
-{
-	__atomic_fetch_or(&v->irqs.pending[vector / 64], BIT(vector % 64), __ATOMIC_SEQ_CST);
-	__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
-	/*
-	 * A vCPU idling in HLT polls its work; one running its guest is kicked out to
-	 * take it. Both sides store, then load the other's flag, sequentially consistent,
-	 * so at least one of them sees the other: no interrupt waits for the next tick.
-	 */
-	if (!__atomic_load_n(&v->idle, __ATOMIC_SEQ_CST))
-		v->vm->vcpu_ops->kick(v);
-}
-
-int vcpu_irq_highest(const struct vcpu *v)
-{
-	for (int w = 3; w >= 0; w--) {
-		uint64_t bits = __atomic_load_n(&v->irqs.pending[w], __ATOMIC_ACQUIRE);
-		if (bits)
-			return w * 64 + 63 - __builtin_clzll(bits);
-	}
-	return -1;
-}
-
-void vcpu_irq_ack(struct vcpu *v, uint8_t vector)
-{
-	__atomic_fetch_and(&v->irqs.pending[vector / 64], ~BIT(vector % 64), __ATOMIC_SEQ_CST);
-	/* Clear, then look again: a vector raised meanwhile sets the work bit back. */
-	__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
-	if (vcpu_irq_highest(v) >= 0)
-		__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
 }

@@ -152,12 +152,55 @@ void vm_console_putc(struct vm *vm, char c);
 
 /* ---- the interrupt path's last stage: vectors pending on a vCPU ---- */
 
-/* Make @vector pending on @v and kick it if it runs its guest. */
-void vcpu_irq_raise(struct vcpu *v, uint8_t vector);
+/*
+ * Make @vector pending on @v and kick it if it runs its guest. A vCPU idling
+ * in HLT polls its work instead: both sides store, then load the other's flag,
+ * sequentially consistent, so at least one of them sees the other and no
+ * interrupt waits for the next tick. Any CPU may call it.
+ */
+static inline void vcpu_irq_raise(struct vcpu *v, uint8_t vector)
+{
+	__atomic_fetch_or(&v->irqs.pending[vector / 64], BIT(vector % 64), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&v->idle, __ATOMIC_SEQ_CST))
+		v->vm->vcpu_ops->kick(v);
+}
+
 /* Highest pending vector, or -1. */
-int vcpu_irq_highest(const struct vcpu *v);
-/* The backend injected @vector: it is no longer pending. */
-void vcpu_irq_ack(struct vcpu *v, uint8_t vector);
+static inline int vcpu_irq_highest(const struct vcpu *v)
+{
+	for (int w = 3; w >= 0; w--) {
+		uint64_t bits = __atomic_load_n(&v->irqs.pending[w], __ATOMIC_ACQUIRE);
+		if (bits)
+			return w * 64 + 63 - __builtin_clzll(bits);
+	}
+	return -1;
+}
+
+static inline bool vcpu_irq_any(const struct vcpu *v)
+{
+	const uint64_t *p = v->irqs.pending;
+
+	return __atomic_load_n(&p[0], __ATOMIC_SEQ_CST) | __atomic_load_n(&p[1], __ATOMIC_SEQ_CST) |
+	       __atomic_load_n(&p[2], __ATOMIC_SEQ_CST) | __atomic_load_n(&p[3], __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The backend injected @vector: it is no longer pending. Called on the vCPU's
+ * own CPU. The work bit is cleared, then the set looked at again, so a vector
+ * raised meanwhile sets it back.
+ */
+static inline void vcpu_irq_ack(struct vcpu *v, uint8_t vector)
+{
+	uint64_t *p = v->irqs.pending;
+
+	__atomic_fetch_and(&p[vector / 64], ~BIT(vector % 64), __ATOMIC_SEQ_CST);
+	if (vcpu_irq_any(v))
+		return;
+	__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+	if (vcpu_irq_any(v))
+		__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+}
 
 /* ---- every VM of the run ---- */
 

@@ -34,20 +34,23 @@ static bool is_device(struct vm *vm, uint64_t a)
 	return iobus_find(&vm->bus, IOBUS_MMIO, a) != NULL;
 }
 
+/* A device register: the bus finds the device; the handler's result is the access's. */
 static int dev_read(void *opaque, uint64_t a, unsigned width, uint64_t *val)
 {
-	struct vm *vm = opaque;
-	int ret = iobus_read(&vm->bus, IOBUS_MMIO, a, width, val);
+	const struct io_range *r = iobus_find(&((struct vm *)opaque)->bus, IOBUS_MMIO, a);
 
-	return ret == -ENODEV ? -EFAULT : ret;
+	if (unlikely(!r))
+		return -EFAULT;
+	return r->ops->read(r->dev, a - r->base, width, val);
 }
 
 static int dev_write(void *opaque, uint64_t a, unsigned width, uint64_t val)
 {
-	struct vm *vm = opaque;
-	int ret = iobus_write(&vm->bus, IOBUS_MMIO, a, width, val);
+	const struct io_range *r = iobus_find(&((struct vm *)opaque)->bus, IOBUS_MMIO, a);
 
-	return ret == -ENODEV ? -EFAULT : ret;
+	if (unlikely(!r))
+		return -EFAULT;
+	return r->ops->write(r->dev, a - r->base, width, val);
 }
 
 /*
@@ -280,8 +283,9 @@ int vmx_mmio_emulate(struct vcpu *v, gpa_t a)
 		mmio_fail(vm, a, "instruction not decodable", ret);
 		return ret;
 	}
-	static_assert(sizeof(ctx.regs) == sizeof(v->regs), "register files match");
-	__builtin_memcpy(ctx.regs, v->regs, sizeof(ctx.regs));
+	static_assert(NR_GPRS == 16 && (int)RSP == (int)EMUL_RSP,
+		      "the emulator works on the vCPU's registers");
+	ctx.regs = v->regs; /* emulated in place: registers change only when it succeeds */
 	ctx.regs[RSP] = rsp = vmcs_readnat(GUEST_RSP);
 	ctx.rip = vmcs_readnat(GUEST_RIP);
 	ctx.rflags = rflags = vmcs_readnat(GUEST_RFLAGS);
@@ -292,7 +296,6 @@ int vmx_mmio_emulate(struct vcpu *v, gpa_t a)
 		mmio_fail(vm, a, "emulation refused the access", ret);
 		return ret;
 	}
-	__builtin_memcpy(v->regs, ctx.regs, sizeof(ctx.regs));
 	if (ctx.regs[RSP] != rsp)
 		vmcs_writenat(GUEST_RSP, ctx.regs[RSP]);
 	vmcs_writenat(GUEST_RIP, ctx.rip);

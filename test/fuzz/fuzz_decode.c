@@ -51,7 +51,9 @@ static int f_mem_write(void *o, uint64_t gpa, const void *buf, unsigned len)
 /* Whatever decodes must emulate without undefined behaviour. */
 static void emulate(const struct insn *in)
 {
-	struct emul_ctx c = {.rip = 0x1000,
+	uint64_t regs[16];
+	struct emul_ctx c = {.regs = regs,
+			     .rip = 0x1000,
 			     .rflags = 0x202,
 			     .mmio_read = f_mmio_read,
 			     .mmio_write = f_mmio_write,

@@ -91,9 +91,12 @@ static int ram_write(void *opaque, uint64_t gpa, const void *buf, unsigned len)
 	return 0;
 }
 
+static uint64_t R[16]; /* the register file every context of these tests works on */
+
 static struct emul_ctx new_ctx(void)
 {
 	struct emul_ctx c = {
+	    .regs = R,
 	    .rip = 0x1000,
 	    .rflags = 0x202,
 	    .opaque = &F,
@@ -525,8 +528,11 @@ static void test_movs(void **state)
 	c.regs[6] = RAM_GVA;
 	c.regs[7] = DEV_GVA + 0x80;
 	struct emul_ctx before = c;
+	uint64_t regs_before[16];
+	memcpy(regs_before, R, sizeof(R));
 	assert_int_equal(RUN(&c, 0x90, 0xa4), -EINVAL);
 	assert_memory_equal(&before, &c, sizeof(c));
+	assert_memory_equal(regs_before, R, sizeof(R));
 	/* untranslatable source: the translate error comes back. */
 	c.regs[6] = 0x1234;
 	assert_int_equal(RUN(&c, 0x80, 0xa4), -EFAULT);
@@ -547,9 +553,12 @@ static void test_errors_leave_state(void **state)
 		struct emul_ctx c = new_ctx();
 		c.regs[7] = DEV_GVA;
 		struct emul_ctx before = c;
+		uint64_t regs_before[16];
+		memcpy(regs_before, R, sizeof(R));
 		F.fail = -EIO;
 		assert_int_equal(run_mode(&c, 64, insns[i], lens[i], 0), -EIO);
 		assert_memory_equal(&before, &c, sizeof(c));
+		assert_memory_equal(regs_before, R, sizeof(R));
 	}
 }
 
