@@ -7,8 +7,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-static_assert(IOBUS_NONE == -ENODEV, "the bus says no device as -ENODEV");
-
 void iobus_init(struct iobus *bus)
 {
 	memset(bus, 0, sizeof(*bus));

@@ -6,6 +6,7 @@
 #ifndef VM_IOBUS_H
 #define VM_IOBUS_H
 
+#include "lib/errno.h"
 #include "lib/types.h"
 
 #define IOBUS_MAX_RANGES 16
@@ -56,7 +57,7 @@ static inline const struct io_range *iobus_find(const struct iobus *bus, enum io
 }
 
 /* No device claims the address: the caller decides what the guest sees. */
-#define IOBUS_NONE (-19) /* -ENODEV */
+#define IOBUS_NONE (-ENODEV)
 
 /* Dispatch one access: IOBUS_NONE when no device claims @addr, else the handler's result. */
 static inline int iobus_read(const struct iobus *bus, enum iobus_space space, uint64_t addr,
