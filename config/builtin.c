@@ -103,6 +103,7 @@ static const struct vm_config watchdog_vms[] = {{
     REGIONS(part_regions),
     .image = "testguest",
     .cmdline = "test=spin",
+    .flags = VM_FLAG_EXPECT_FAULT, /* the watchdog stopping it is the demonstration */
     .watchdog = 20000000,
 }};
 static const struct vm_config heartbeat_vms[] = {{

@@ -41,6 +41,8 @@ enum vm_policy { VM_POLICY_STOP, VM_POLICY_RESTART };
 
 #define VM_FLAG_PRIVILEGED BIT(0) /* may ask for hypervisor statistics */
 #define VM_FLAG_BACKGROUND BIT(1) /* the run ends when every VM without this flag stopped */
+#define VM_FLAG_EXPECT_FAULT                                                                       \
+	BIT(2) /* a fault that stops it is the point (demos, tests): exit status 0 */
 
 struct vm_config {
 	const char *name;

@@ -21,8 +21,8 @@ void hooks_faults(const char *cmdline);
 const struct hv_config *vms_pick_config(const char *cmdline);
 void vms_validate(const struct hv_config *cfg, const struct memmap *map, const struct mb2_info *bi,
 		  uint64_t image_end);
-void vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi,
-			const char *cmdline);
+/* Build and run every VM; the number of VMs that ended on a fault they did not expect. */
+int vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, const char *cmdline);
 
 /* hv/vmbuild.c: build a VM from its validated configuration on the CPU that runs it. */
 int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const struct mb2_info *bi,

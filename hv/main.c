@@ -218,6 +218,5 @@ void hv_main(uint32_t magic, const void *info)
 	const struct hv_config *cfg = vms_pick_config(cmdline_buf);
 	vms_validate(cfg, &boot_mem, &boot_info, (uint64_t)__image_end);
 	enter_vmx_root();
-	vms_create_and_run(cfg, &boot_info, cmdline_buf);
-	power_off(HV_EXIT_OK);
+	power_off(vms_create_and_run(cfg, &boot_info, cmdline_buf) ? HV_EXIT_VM_FAULT : HV_EXIT_OK);
 }

@@ -78,6 +78,21 @@ void vms_validate(const struct hv_config *cfg, const struct memmap *map, const s
 	pr_info("config: \"%s\" valid, %u VM(s)\n", cfg->name, cfg->nr_vms);
 }
 
+/* VMs whose final stop was a fault their configuration does not expect, each named. */
+static int vms_faulted(unsigned n)
+{
+	int faulted = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!vm_faulted(&vms[i]))
+			continue;
+		pr_err("kestrel: vm \"%s\" ended on a fault (%s)\n", vms[i].cfg->name,
+		       vms[i].stop_reason);
+		faulted++;
+	}
+	return faulted;
+}
+
 struct vm_job {
 	struct vm *vm;
 	const struct vm_config *cfg;
@@ -144,7 +159,7 @@ static void park_idle_cpus(const struct hv_config *cfg, unsigned n)
 	}
 }
 
-void vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, const char *cmdline)
+int vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, const char *cmdline)
 {
 	static char inject[32], extra[128];
 	unsigned n = MIN(cfg->nr_vms, MAX_VMS);
@@ -169,4 +184,5 @@ void vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, 
 			vm_run(&vms[i]);
 	smp_wait_all();
 	hv_print_stats(NULL);
+	return vms_faulted(n);
 }

@@ -13,7 +13,7 @@
 #define NO_OWNER (~0u)
 
 static enum log_level level = LOG_INFO;
-static const char *const level_names[] = {"error", "warn", "info", "debug"};
+static const char *const level_names[] = {"always", "error", "warn", "info", "debug"};
 static const struct console_backend *backend;
 
 void console_init(const struct console_backend *b)
@@ -25,7 +25,7 @@ void console_init(const struct console_backend *b)
 
 int console_set_level(const char *name)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(level_names); i++) {
+	for (unsigned i = LOG_ERR; i < ARRAY_SIZE(level_names); i++) {
 		if (!strcmp(name, level_names[i])) {
 			level = (enum log_level)i;
 			return 0;

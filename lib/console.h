@@ -8,7 +8,8 @@
 
 #include "lib/types.h"
 
-enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+/* LOG_ALWAYS is printed whatever the level: the guests' own consoles, the final status. */
+enum log_level { LOG_ALWAYS, LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* Where the bytes go: write them, wait for them to leave, and who is calling. */
 struct console_backend {
@@ -25,10 +26,11 @@ void console_write(const char *s, size_t n);
 void console_drain(void);
 void printk(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define pr_err(...)   printk(LOG_ERR, __VA_ARGS__)
-#define pr_warn(...)  printk(LOG_WARN, __VA_ARGS__)
-#define pr_info(...)  printk(LOG_INFO, __VA_ARGS__)
-#define pr_debug(...) printk(LOG_DEBUG, __VA_ARGS__)
+#define pr_always(...) printk(LOG_ALWAYS, __VA_ARGS__)
+#define pr_err(...)    printk(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...)   printk(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)   printk(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...)  printk(LOG_DEBUG, __VA_ARGS__)
 
 /* Broken hypervisor invariant: print where, dump state, halt the machine. */
 __noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

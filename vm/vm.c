@@ -65,6 +65,12 @@ void vm_stop(struct vm *vm, int status, const char *why)
 	vm->stop_reason = why;
 }
 
+bool vm_faulted(const struct vm *vm)
+{
+	return vm->state == VM_STOPPED && vm->exit_status < 0 &&
+	       !(vm->cfg->flags & VM_FLAG_EXPECT_FAULT);
+}
+
 void vm_fault(struct vm *vm, int status, const char *why)
 {
 	unsigned limit = vm->cfg->max_restarts ? vm->cfg->max_restarts : DEFAULT_MAX_RESTARTS;
@@ -102,17 +108,38 @@ bool vm_watchdog_expired(struct vm *vm, uint64_t now)
 	return true;
 }
 
+static void console_flush(struct vm *vm)
+{
+	vm->line[vm->line_len] = '\0';
+	pr_always("[%s] %s\n", vm->cfg->name, vm->line);
+	vm->line_len = 0;
+}
+
+/*
+ * The guest's bytes are untrusted: printable ASCII passes, anything else
+ * (control bytes, escape sequences, bytes >= 0x7f) is shown as \xNN, and a
+ * line longer than the buffer is cut into several, each with the VM's prefix,
+ * so a guest can never print a line that reads as the hypervisor's own.
+ */
 void vm_console_putc(struct vm *vm, char c)
 {
+	static const char hex[] = "0123456789abcdef";
+	uint8_t b = (uint8_t)c;
+
 	if (c == '\r')
 		return;
-	if (c != '\n' && vm->line_len < VM_LINE_MAX - 1) {
+	if (c == '\n') {
+		console_flush(vm);
+		return;
+	}
+	if (vm->line_len + 4 >= VM_LINE_MAX)
+		console_flush(vm);
+	if (b >= 0x20 && b < 0x7f && b != '\\') {
 		vm->line[vm->line_len++] = c;
 		return;
 	}
-	vm->line[vm->line_len] = '\0';
-	pr_info("[%s] %s\n", vm->cfg->name, vm->line);
-	vm->line_len = 0;
-	if (c != '\n')
-		vm->line[vm->line_len++] = c;
+	vm->line[vm->line_len++] = '\\';
+	vm->line[vm->line_len++] = 'x';
+	vm->line[vm->line_len++] = hex[b >> 4];
+	vm->line[vm->line_len++] = hex[b & 15];
 }

@@ -47,6 +47,7 @@ struct vcpu_hw {
 	bool launched;
 	uint16_t vpid;
 	uint32_t timer_reload; /* preemption-timer value of one tick */
+	uint32_t df_cause;     /* the event whose delivery raised the guest's last #DF */
 };
 
 /* Pending external-interrupt vectors of a vCPU (the interrupt path's last stage). */
@@ -187,17 +188,14 @@ static inline bool vcpu_irq_any(const struct vcpu *v)
 
 /*
  * The backend injected @vector: it is no longer pending. Called on the vCPU's
- * own CPU. The work bit is cleared, then the set looked at again, so a vector
- * raised meanwhile sets it back.
+ * own CPU. The work bit goes first, then the vector, then the set is looked at
+ * once: a vector raised meanwhile (vector, then work bit) is either seen here
+ * or sets the work bit after it was cleared.
  */
 static inline void vcpu_irq_ack(struct vcpu *v, uint8_t vector)
 {
-	uint64_t *p = v->irqs.pending;
-
-	__atomic_fetch_and(&p[vector / 64], ~BIT(vector % 64), __ATOMIC_SEQ_CST);
-	if (vcpu_irq_any(v))
-		return;
 	__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(&v->irqs.pending[vector / 64], ~BIT(vector % 64), __ATOMIC_SEQ_CST);
 	if (vcpu_irq_any(v))
 		__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
 }

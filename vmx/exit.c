@@ -7,6 +7,7 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "arch/x86/smp.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
@@ -57,31 +58,62 @@ const char *exit_reason_name(uint32_t reason)
 	return reason < NR_EXIT_REASONS && reason_names[reason] ? reason_names[reason] : "unknown";
 }
 
-/* What the guest reads from CR0/CR4: host-owned bits come from the read shadow. */
-static uint64_t guest_visible(uint32_t real, uint32_t mask, uint32_t shadow)
-{
-	uint64_t m = __vmcs_read(mask);
+#define INTR_INFO_TYPE(i) (((i) >> 8) & 7)
+#define INTR_TYPE_NMI	  2
 
-	return (__vmcs_read(real) & ~m) | (__vmcs_read(shadow) & m);
+static const char *const exc_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
+    "#NP", "#SS", "#GP", "#PF", "15",  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+};
+
+/* "#PF (vector 14)", "external interrupt 0x40", ...: an interruption-information word. */
+static const char *event_name(uint32_t info, char *buf, size_t len)
+{
+	unsigned vector = info & 0xff, type = INTR_INFO_TYPE(info);
+
+	if (type == INTR_TYPE_HW_EXCEPTION >> 8 && vector < 32 && exc_names[vector])
+		ksnprintf(buf, len, "%s (vector %u)", exc_names[vector], vector);
+	else
+		ksnprintf(buf, len, "%s 0x%x", type == 0 ? "external interrupt" : "event", vector);
+	return buf;
 }
 
+/*
+ * A triple fault is a fault while delivering #DF; #DF is intercepted (the
+ * exception bitmap has only it), so the event whose delivery raised it is known.
+ */
 static void handle_triple_fault(struct vcpu *v)
 {
+	char cause[40];
+
 	pr_err("vm \"%s\": triple fault at RIP 0x%lx (CR0 0x%lx CR3 0x%lx CR4 0x%lx)\n",
 	       v->vm->cfg->name, vmcs_readnat(GUEST_RIP),
-	       guest_visible(GUEST_CR0, CR0_GUEST_HOST_MASK, CR0_READ_SHADOW),
+	       vmx_guest_cr(GUEST_CR0, CR0_GUEST_HOST_MASK, CR0_READ_SHADOW),
 	       vmcs_readnat(GUEST_CR3),
-	       guest_visible(GUEST_CR4, CR4_GUEST_HOST_MASK, CR4_READ_SHADOW));
+	       vmx_guest_cr(GUEST_CR4, CR4_GUEST_HOST_MASK, CR4_READ_SHADOW));
+	if (v->hw.df_cause & INTR_INFO_VALID)
+		pr_err("vm \"%s\": exception chain: %s, then #DF (vector 8) while delivering it, "
+		       "then a fault while delivering #DF\n",
+		       v->vm->cfg->name, event_name(v->hw.df_cause, cause, sizeof(cause)));
+	else if (v->hw.df_cause)
+		pr_err("vm \"%s\": exception chain: #DF (vector 8), then a fault while delivering "
+		       "it\n",
+		       v->vm->cfg->name);
+	else
+		pr_err("vm \"%s\": exception chain: not reported (the fault happened with no #DF "
+		       "first, e.g. while the IDT was unusable)\n",
+		       v->vm->cfg->name);
 	vm_fault(v->vm, -1, "triple fault");
 }
 
 /*
- * The exception bitmap is 0, so this exit means an NMI arrived while the guest
- * ran (NMI exiting): on real machines a watchdog or a platform event. It is
- * the host's, not the guest's: nothing to do. Anything else would be a bug.
+ * NMI exiting is on, so an NMI that arrives while the guest runs exits here:
+ * on real machines a watchdog or a platform event. It is the host's, not the
+ * guest's: nothing to do. #DF is the one exception intercepted: note what was
+ * being delivered when it arose (the IDT-vectoring information), then give the
+ * guest its #DF as the CPU would have.
  */
-#define INTR_INFO_TYPE(i) (((i) >> 8) & 7)
-#define INTR_TYPE_NMI	  2
+#define VECTOR_DF 8
 
 static void handle_exception_nmi(struct vcpu *v)
 {
@@ -89,6 +121,13 @@ static void handle_exception_nmi(struct vcpu *v)
 
 	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI)
 		return;
+	if ((info & 0xff) == VECTOR_DF && INTR_INFO_TYPE(info) == INTR_TYPE_HW_EXCEPTION >> 8) {
+		uint32_t idt = vmcs_read32(IDT_VECTORING_INFO);
+		v->hw.df_cause = idt & INTR_INFO_VALID ? idt : 1;
+		/* Real mode pushes no error code (and VM entry refuses one there). */
+		vcpu_inject_exception(VECTOR_DF, vmcs_readnat(GUEST_CR0) & CR0_PE, 0);
+		return;
+	}
 	pr_err("vm \"%s\": unexpected exception exit, interruption info 0x%x at RIP 0x%lx\n",
 	       v->vm->cfg->name, info, vmcs_readnat(GUEST_RIP));
 	vm_fault(v->vm, -1, "unexpected exception");
@@ -173,6 +212,14 @@ static __attribute__((noinline)) void handle_unknown(struct vcpu *v, uint32_t re
 	vm_fault(v->vm, -1, "unhandled exit");
 }
 
+/* The exit stopped the VM: a fault gets the guest's state printed. */
+static __attribute__((noinline)) int stopped(struct vcpu *v)
+{
+	if (v->vm->exit_status < 0)
+		vmx_dump_guest(v);
+	return 0;
+}
+
 /*
  * Called from vmx/entry.S after every VM exit (regs is the vCPU's register
  * file); nonzero means resume the guest at once.
@@ -193,9 +240,9 @@ int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 		handle_unknown(v, reason);
 	}
 	if (unlikely(vm->state != VM_RUNNING))
-		return 0;
+		return stopped(v);
 	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm, rdtsc()))
-		return 0;
+		return stopped(v);
 	if (unlikely(v->work))
 		vmx_deliver_pending(v);
 	return 1;

@@ -82,7 +82,7 @@ static int read_gpa(void *opaque, uint64_t a, void *buf, size_t len)
 	return gmem_read(&vm->slots, gpa(a), buf, len);
 }
 
-static unsigned guest_mode(void)
+unsigned vmx_guest_mode(void)
 {
 	return (vmcs_read32(ENTRY_CTLS) & ENTRY_IA32E_GUEST) &&
 		       (vmcs_read32(GUEST_CS_AR) & SEG_CS_AR_L)
@@ -204,6 +204,13 @@ static int fetch_insn(struct vm *vm, uint8_t *buf, size_t *len, uint64_t *insn_g
 	return 0;
 }
 
+int vmx_guest_fetch(struct vcpu *v, uint8_t *buf, size_t *len)
+{
+	uint64_t insn_gpa;
+
+	return fetch_insn(v->vm, buf, len, &insn_gpa);
+}
+
 /*
  * Decoded instructions, keyed by their guest-physical address and mode and
  * checked against the bytes just fetched, so a guest that rewrites its code
@@ -278,7 +285,7 @@ int vmx_mmio_emulate(struct vcpu *v, gpa_t a)
 		mmio_fail(vm, a, "cannot fetch the instruction", ret);
 		return ret;
 	}
-	ret = decode_cached(vm, insn_gpa, bytes, len, guest_mode(), &in);
+	ret = decode_cached(vm, insn_gpa, bytes, len, vmx_guest_mode(), &in);
 	if (ret) {
 		mmio_fail(vm, a, "instruction not decodable", ret);
 		return ret;

@@ -61,7 +61,7 @@ static int setup_controls(struct vcpu *v)
 	vmcs_write32(PROC_BASED_CTLS2, proc2);
 	vmcs_write32(EXIT_CTLS, exit);
 	vmcs_write32(ENTRY_CTLS, entry);
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write32(EXCEPTION_BITMAP, BIT(8)); /* #DF only: a triple fault's cause (vmx/exit.c) */
 	vmcs_write32(CR3_TARGET_COUNT, 0);
 	vmcs_write64(MSR_BITMAP, v->vm->hw.msr_bitmap_hpa.v);
 	vmcs_write64(EPT_POINTER, v->vm->hw.eptp);
@@ -173,6 +173,7 @@ int vcpu_setup(struct vcpu *v, uint64_t entry, uint64_t ebx_info, uint32_t eax_m
 	if (ret)
 		return ret;
 	v->hw.launched = false;
+	v->hw.df_cause = 0;
 	v->hw.vpid = (uint16_t)(v->vm->id * VM_MAX_VCPUS + v->index + 1);
 	ret = setup_controls(v);
 	if (ret)

@@ -42,6 +42,15 @@ void vmx_audit_entry_failure(struct vcpu *v, bool instruction_error);
 
 /* vmx/mmio.c: emulated MMIO at @gpa for the instruction at the guest's RIP */
 int vmx_mmio_emulate(struct vcpu *v, gpa_t gpa);
+/* Up to 15 bytes at the guest's CS:RIP through its page tables; 0 or -errno. */
+int vmx_guest_fetch(struct vcpu *v, uint8_t *buf, size_t *len);
+/* The guest's code size for the decoder: 64 or 32 (16-bit code decodes as 32). */
+unsigned vmx_guest_mode(void);
+
+/* vmx/diag.c: a stopped guest's registers, segments and code at RIP, as error lines */
+void vmx_dump_guest(struct vcpu *v);
+/* A guest control register as the guest sees it (host-owned bits from the read shadow). */
+uint64_t vmx_guest_cr(uint32_t real, uint32_t mask, uint32_t shadow);
 
 /* vmx/intr.c: before each entry, a pending vector is injected or waits for a window */
 void vmx_deliver_pending(struct vcpu *v);

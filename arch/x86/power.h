@@ -9,8 +9,9 @@
 
 enum hv_exit_status {
 	HV_EXIT_OK = 0,
-	HV_EXIT_FAIL = 1, /* an expected failure: bad config, unsupported CPU */
-	HV_EXIT_BUG = 2,  /* hypervisor bug: exception, panic */
+	HV_EXIT_FAIL = 1,     /* an expected failure: bad config, unsupported CPU */
+	HV_EXIT_BUG = 2,      /* hypervisor bug: exception, panic */
+	HV_EXIT_VM_FAULT = 3, /* the run ended, but a VM was stopped by a fault it did not expect */
 };
 
 /* Remember where ACPI says PM1a_CNT is and the S5 sleep type (from the FADT). */

@@ -107,7 +107,7 @@ static void build_vm(struct rd *r, struct world *w, unsigned vi)
 	vm->cpu = u8(r) % 6;
 	vm->proto = (enum boot_proto)(u8(r) % 3);
 	vm->policy = (enum vm_policy)(u8(r) % 3);
-	vm->flags = u8(r) % 8;
+	vm->flags = u8(r) % 16;
 	vm->image = PICK(r, images);
 	vm->cmdline = PICK(r, cmdlines);
 	vm->nr_regions = n == 7 ? MAX_REGIONS : n;
@@ -259,7 +259,7 @@ static int vm_ok(const struct world *w, unsigned vi)
 				w->vms[j].cpu == vm->cpu))
 			return 0;
 	if (vm->proto > BOOT_MULTIBOOT1 || vm->policy > VM_POLICY_RESTART ||
-	    (vm->flags & ~(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND)))
+	    (vm->flags & ~(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT)))
 		return 0;
 	if (!filled(vm->image) || !loaded(&w->env, vm->image))
 		return 0;

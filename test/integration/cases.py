@@ -105,8 +105,22 @@ def passes(*names):
         r"\[test\] ALL PASS", r"vm \"test\": stopped \(debug-exit port\), status 0"]
 
 
-def stopped_by(diag, reason="EPT violation"):
-    return [diag, r"vm \"test\": stopped \(%s\), status -1" % reason]
+# A fault's report: the guest's registers, control and segment state, and its code at RIP.
+GUEST_DUMP = [
+    r"vm \"test\": guest state of vCPU 0:",
+    r"vm \"test\":   RAX [0-9a-f]{16} RCX [0-9a-f]{16} RDX [0-9a-f]{16} RBX [0-9a-f]{16}",
+    r"vm \"test\":   R12 [0-9a-f]{16} R13 [0-9a-f]{16} R14 [0-9a-f]{16} R15 [0-9a-f]{16}",
+    r"vm \"test\":   RIP [0-9a-f]{16} RFLAGS [0-9a-f]{8} CR0 [0-9a-f]{8} CR2 [0-9a-f]{16} CR3 [0-9a-f]{16}",
+    r"vm \"test\":   CR4 [0-9a-f]{8} EFER [0-9a-f]{8} GDTR .*",
+    r"vm \"test\":   CS   sel [0-9a-f]{4} base [0-9a-f]{16} limit [0-9a-f]{8} ar [0-9a-f]{5}",
+    r"vm \"test\":   code at RIP:( [0-9a-f]{2})+ .*",
+]
+
+
+def stopped_by(diag, reason="EPT violation", code=None):
+    dump = GUEST_DUMP[:-1] + [code] if code else GUEST_DUMP
+    return [diag] + dump + [r"vm \"test\": stopped \(%s\), status -1" % reason,
+                            r"kestrel: vm \"test\" ended on a fault \(%s\)" % reason]
 
 
 MAP = [
@@ -146,7 +160,7 @@ TESTS += [
     guest("guest-mmio-extra", "mmio_extra,mmio_uart", passes("mmio_extra", "mmio_uart")),
     guest("fault-nx-exec", "nx_exec", stopped_by(
         r"vm \"test\": EPT violation: instruction fetch at GPA 0xc0000000 \(fetch from "
-        r"non-executable memory\).*\[access X, entry rw-\]")),
+        r"non-executable memory\).*\[access X, entry rw-\]"), status=3),
     guest("guest-regions", "rom,shared,passthrough",
           [r"\[test\] rom: magic \"KSTLROM1\" length \d+ checksum 0x[0-9a-f]+",
            r"\[test\] TEST rom PASS", r"\[test\] TEST shared PASS",
@@ -154,30 +168,37 @@ TESTS += [
           + passes("passthrough")),
     guest("fault-oob-read", "oob_read", stopped_by(
         r"vm \"test\": EPT violation: read at GPA 0x40000000 \(outside the VM's memory map\), "
-        r"RIP 0x[0-9a-f]+, qualification 0x[0-9a-f]+ \[access R, entry ---\]") +
-        [r"kestrel: exit status 0"]),
+        r"RIP 0x[0-9a-f]+, qualification 0x[0-9a-f]+ \[access R, entry ---\]",
+        code=r"vm \"test\":   code at RIP: 48 8b 34 25 00 00 00 40( [0-9a-f]{2})+ \(MOV load, 8 bytes\)")
+        + [r"kestrel: exit status 3"], status=3),
     guest("fault-oob-write", "oob_write", stopped_by(
         r"vm \"test\": EPT violation: write at GPA 0xe0000000 \(outside the VM's memory map\).*"
-        r"\[access W, entry ---\]")),
+        r"\[access W, entry ---\]"), status=3),
     guest("fault-oob-exec", "oob_exec", stopped_by(
         r"vm \"test\": EPT violation: instruction fetch at GPA 0x40000000 \(outside the VM's "
-        r"memory map\), RIP 0x40000000.*\[access X, entry ---\]")),
+        r"memory map\), RIP 0x40000000.*\[access X, entry ---\]",
+        code=r"vm \"test\":   code at RIP: not readable through the guest's page tables"), status=3),
     guest("fault-rom-write", "rom_write", stopped_by(
         r"vm \"test\": EPT violation: write at GPA 0xfff00000 \(write to read-only memory\).*"
-        r"\[access W, entry r-x\]")),
+        r"\[access W, entry r-x\]"), status=3),
     guest("fault-triple", "triple_fault", stopped_by(
         r"vm \"test\": triple fault at RIP 0x[0-9a-f]+ \(CR0 0x[0-9a-f]+ CR3 0x[0-9a-f]+ CR4 0x[0-9a-f]+\)",
-        "triple fault") + [r"vm \"test\": exits triple-fault:1 .*"]),
+        "triple fault")[:1] + [
+        r"vm \"test\": exception chain: #DF \(vector 8\), then a fault while delivering it"] +
+        stopped_by("", "triple fault")[1:] + [r"vm \"test\": exits exception-nmi:1 triple-fault:1 .*"],
+        status=3),
     guest("entry-fail-guest-state", "hello", [
         r"vm \"test\": VM entry failed: invalid guest state \(exit reason 33\)",
         r"vm \"test\":   audit: guest RFLAGS: bit 1 must be 1, bits 3, 5, 15 and 63:22 must be 0",
         r"vm \"test\":   audit: 1 problem\(s\) found; .*",
-        r"vm \"test\": stopped \(VM entry failed\), status -1"], cmdline="inject=bad-guest-state"),
+        r"vm \"test\": stopped \(VM entry failed\), status -1"], cmdline="inject=bad-guest-state",
+        status=3),
     guest("entry-fail-control", "hello", [
         r"vm \"test\": VMLAUNCH failed, VM-instruction error 7",
         r"vm \"test\":   VM-instruction error 7: VM entry with invalid control field\(s\)",
         r"vm \"test\":   audit: processor-based controls violate their capability MSR",
-        r"vm \"test\": stopped \(VM entry failed\), status -1"], cmdline="inject=bad-control"),
+        r"vm \"test\": stopped \(VM entry failed\), status -1"], cmdline="inject=bad-control",
+        status=3),
     dict(name="guest-mb1", machine="bochs", megs=256, cmdline="config=mb1",
          expect=[r"vm \"legacy\": module 0 \"testrom\" at 0x[0-9a-f]+, 65536 bytes",
                  r"vm \"legacy\": module 1 \"testguest\" at 0x[0-9a-f]+, \d+ bytes",

@@ -134,7 +134,7 @@ MUT(m_cpu_absent, f->vms[1].cpu = 4)
 MUT(m_cpu_shared, f->vms[1].cpu = 0)
 MUT(m_proto, f->vms[0].proto = (enum boot_proto)7)
 MUT(m_policy, f->vms[0].policy = (enum vm_policy)9)
-MUT(m_flags, f->vms[0].flags = 0xd)
+MUT(m_flags, f->vms[0].flags = 0x19)
 MUT(m_image_null, f->vms[0].image = NULL)
 MUT(m_image_missing, f->vms[0].image = "rt1.elf")
 static const char *const no_such_module[] = {"rt0.elf", "nosuch"};
@@ -199,7 +199,7 @@ static const struct row rows[] = {
     {"cpu_shared", m_cpu_shared, -EBUSY, "vm \"linux\": cpu 0 already runs vm \"rt0\""},
     {"proto", m_proto, -EINVAL, "vm \"rt0\": unknown boot protocol 7"},
     {"policy", m_policy, -EINVAL, "vm \"rt0\": unknown restart policy 9"},
-    {"flags", m_flags, -EINVAL, "vm \"rt0\": unknown flags 0xc"},
+    {"flags", m_flags, -EINVAL, "vm \"rt0\": unknown flags 0x18"},
     {"image_null", m_image_null, -EINVAL, "vm \"rt0\": no guest image"},
     {"guest_module_missing", m_guest_module_missing, -ENOENT,
      "vm \"rt0\": guest module 1 \"nosuch\" is not a boot module"},

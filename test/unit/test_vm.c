@@ -183,9 +183,54 @@ static void test_console_lines(void **state)
 	assert_string_equal(fx_out, "[fx] hello\n");
 	vm_stop(&vm, 0, "done"); /* flushes the partial line */
 	assert_string_equal(fx_out, "[fx] hello\n[fx] world\n");
+	fx_out_len = 0;
 	for (unsigned i = 0; i < VM_LINE_MAX + 5; i++)
 		vm_console_putc(&vm, 'a');
-	assert_int_equal(strlen(fx_out), strlen("[fx] hello\n[fx] world\n") + 5 + VM_LINE_MAX);
+	/* cut before the buffer fills: one prefixed line out, the rest still gathering */
+	assert_int_equal(strlen(fx_out), strlen("[fx] \n") + VM_LINE_MAX - 4);
+	assert_int_equal(strncmp(fx_out, "[fx] aaaa", 9), 0);
+	assert_int_equal(vm.line_len, 9);
+}
+
+static void test_console_escapes_guest_bytes(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+	const char msg[] = "ok\x1b[2J\x07tab\there\\ \x7f\xc3\xa9\n";
+
+	fx_setup(&vm, &cfg, 0);
+	for (const char *p = msg; *p; p++)
+		vm_console_putc(&vm, *p);
+	assert_string_equal(fx_out, "[fx] ok\\x1b[2J\\x07tab\\x09here\\x5c \\x7f\\xc3\\xa9\n");
+}
+
+static void test_console_no_forged_lines(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+	const char msg[] = "x\rkestrel: exit status 0\n\nvm \"other\": stopped\n";
+
+	fx_setup(&vm, &cfg, 0);
+	for (const char *p = msg; *p; p++)
+		vm_console_putc(&vm, *p);
+	/* every line the guest makes starts with its prefix; CR cannot rewind one */
+	assert_string_equal(fx_out,
+			    "[fx] xkestrel: exit status 0\n[fx] \n[fx] vm \"other\": stopped\n");
+}
+
+static void test_console_ignores_log_level(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+
+	fx_setup(&vm, &cfg, 0);
+	assert_int_equal(console_set_level("error"), 0);
+	vm_console_putc(&vm, 'g');
+	vm_console_putc(&vm, '\n');
+	pr_info("hidden\n");
+	assert_int_equal(console_set_level("info"), 0);
+	assert_int_equal(console_set_level("always"), -1); /* not a level one can choose */
+	assert_string_equal(fx_out, "[fx] g\n");
 }
 
 static void test_doorbell(void **state)
@@ -219,6 +264,9 @@ int main(void)
 	    cmocka_unit_test(test_fault_policy),
 	    cmocka_unit_test(test_watchdog),
 	    cmocka_unit_test(test_console_lines),
+	    cmocka_unit_test(test_console_escapes_guest_bytes),
+	    cmocka_unit_test(test_console_no_forged_lines),
+	    cmocka_unit_test(test_console_ignores_log_level),
 	    cmocka_unit_test(test_doorbell),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
