@@ -22,7 +22,7 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segme
 # Host-buildable sources: these must not touch hardware.
 # Device models written host-buildable (the older ones still reach into vmx/).
 HOST_DEVICES := $(filter-out devices/port.c devices/testdev.c devices/uart_mmio.c,$(wildcard devices/*.c))
-HOST_SRCS := $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c fw/*.c config/validate.c loader/*.c) \
+HOST_SRCS := $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c fw/*.c loader/*.c) config/validate.c config/cmdvm.c \
 	$(HOST_DEVICES) lib/printf.c
 # Hypervisor-only sources.
 HV_ONLY   := $(wildcard boot/*.S boot/*.c arch/x86/*.S arch/x86/*.c vmx/*.c vmx/*.S drivers/*.c \
