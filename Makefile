@@ -47,9 +47,13 @@ $(B)/hv.lst: $(B)/hv.elf
 
 -include guests/guests.mk
 
-# The product image: one hybrid BIOS+UEFI GRUB ISO, dd-able to a USB stick.
-$(B)/hv.iso: $(B)/hv.elf $(GUEST_ELFS) tools/mkimage.sh
-	tools/mkimage.sh $@ $(B)/hv.elf "" $(GUEST_MODULES)
+# The product image: one hybrid BIOS+UEFI GRUB ISO, dd-able to a USB stick. Its menu has an
+# entry per user-facing built-in configuration, which a host build of the table lists.
+$(B)/hv.iso: $(B)/hv.elf $(GUEST_ELFS) $(B)/listconfigs tools/mkimage.sh
+	LISTCONFIGS=$(B)/listconfigs tools/mkimage.sh $@ $(B)/hv.elf --menu $(GUEST_MODULES)
+$(B)/listconfigs: tools/listconfigs.c config/builtin.c config/builtin.h config/config.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O1 -I. -DHOST_BUILD $(WARN) -o $@ tools/listconfigs.c config/builtin.c
 
 # ---- host unit tests (cmocka, ASan + UBSan) ----
 HOSTFLAGS := -std=gnu11 -g -O1 -I. -DHOST_BUILD -fsanitize=address,undefined \
