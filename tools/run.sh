@@ -30,7 +30,7 @@
 set -u
 here=$(dirname "$0")
 root=$here/..
-initrd= cmdline= ram=256M vcpus=1 tmo= target= status_from=
+initrd='' cmdline='' ram=256M vcpus=1 tmo='' target='' status_from=''
 
 help() { # the header comment
 	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
