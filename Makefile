@@ -20,15 +20,15 @@ KASFLAGS := -D__ASSEMBLY__ -I. -MMD -MP -fno-pic -fno-pie
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
 # Host-buildable sources: these must not touch hardware.
-HOST_SRCS := $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c fw/*.c config/validate.c loader/*.c \
-	devices/*.c) lib/printf.c lib/console.c lib/cmdline.c
+HOST_SRCS := $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c fw/*.c loader/*.c devices/*.c) \
+	config/validate.c config/cmdvm.c lib/printf.c lib/console.c lib/cmdline.c
 # Hypervisor-only sources.
 HV_ONLY   := $(wildcard boot/*.S boot/*.c arch/x86/*.S arch/x86/*.c vmx/*.c vmx/*.S drivers/*.c \
 	hv/*.c config/builtin.c) lib/string.c
 HV_SRCS   := $(sort $(HV_ONLY) $(HOST_SRCS))
 HV_OBJS   := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
 
-.PHONY: all run test check layers-check headers-check format format-check fuzz bench clean unit fuzz-short integration guests
+.PHONY: all run help test check layers-check headers-check format format-check fuzz bench clean unit fuzz-short integration guests
 all: $(B)/hv.elf $(B)/hv.lst $(B)/hv.iso guests
 
 $(B)/hv/%.c.o: %.c
@@ -45,9 +45,13 @@ $(B)/hv.lst: $(B)/hv.elf
 
 -include guests/guests.mk
 
-# The product image: one hybrid BIOS+UEFI GRUB ISO, dd-able to a USB stick.
-$(B)/hv.iso: $(B)/hv.elf $(GUEST_ELFS) tools/mkimage.sh
-	tools/mkimage.sh $@ $(B)/hv.elf "" $(GUEST_MODULES)
+# The product image: one hybrid BIOS+UEFI GRUB ISO, dd-able to a USB stick. Its menu has an
+# entry per user-facing built-in configuration, which a host build of the table lists.
+$(B)/hv.iso: $(B)/hv.elf $(GUEST_ELFS) $(B)/listconfigs tools/mkimage.sh
+	LISTCONFIGS=$(B)/listconfigs tools/mkimage.sh $@ $(B)/hv.elf --menu $(GUEST_MODULES)
+$(B)/listconfigs: tools/listconfigs.c config/builtin.c config/builtin.h config/config.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O1 -I. -DHOST_BUILD $(WARN) -o $@ tools/listconfigs.c config/builtin.c
 
 # ---- host unit tests (cmocka, ASan + UBSan) ----
 HOSTFLAGS := -std=gnu11 -g -O1 -I. -DHOST_BUILD -fsanitize=address,undefined \
@@ -90,8 +94,39 @@ bench: all
 	python3 bench/run.py
 
 # ---- run: Bochs here, nested KVM where the host has VMX ----
+# make run: the demo image. make run KERNEL=path [INITRD=path] [CMDLINE="..."] [RAM=256M]
+# [VCPUS=1] [TIMEOUT=s]: your own kernel in a VM. make exits 0 or 2 only; tools/run.sh with
+# the same arguments gives the exact status (its header has the table).
+shq = '$(subst ','\'',$(1))'
+RUN_ARGS = $(if $(INITRD),--initrd $(call shq,$(INITRD))) \
+	$(if $(CMDLINE),--cmdline $(call shq,$(CMDLINE))) $(if $(RAM),--ram $(call shq,$(RAM))) \
+	$(if $(VCPUS),--vcpus $(call shq,$(VCPUS))) $(if $(TIMEOUT),--timeout $(call shq,$(TIMEOUT))) \
+	$(if $(KERNEL),$(call shq,$(KERNEL)),$(B)/hv.iso)
 run: all
-	tools/run.sh $(B)/hv.iso
+	tools/run.sh $(RUN_ARGS)
+
+help:
+	@echo 'Targets:'
+	@echo '  all (default)  build/hv.elf, build/hv.lst, build/hv.iso (GRUB menu of the built-in'
+	@echo '                 configurations) and the guests in build/guests/'
+	@echo '  run            boot build/hv.iso (the demo) in Bochs, or nested KVM where the host has VT-x'
+	@echo '  run KERNEL=..  boot your own Multiboot/Multiboot2 kernel in a VM (variables below)'
+	@echo '  test           check + unit + fuzz-short + integration (~3 minutes)'
+	@echo '  check          format-check, headers-check, cppcheck, clang-tidy'
+	@echo '  unit           host unit tests (cmocka, ASan + UBSan)'
+	@echo '  fuzz-short     every libFuzzer target for FUZZ_SECONDS (10) s; fuzz: 600 s each'
+	@echo '  integration    boots in Bochs, QEMU TCG and QEMU+OVMF (test/integration/run.py)'
+	@echo '  bench          benchmark tables (Bochs instruction counts)'
+	@echo '  format         clang-format every C file;  clean: remove build/'
+	@echo 'Variables for make run:'
+	@echo '  KERNEL=path    the guest kernel (ELF with a Multiboot or Multiboot2 header)'
+	@echo '  INITRD=path    a boot module passed on to it (module name "initrd")'
+	@echo '  CMDLINE="..."  its command line'
+	@echo '  RAM=256M       its RAM at GPA 0 (K/M/G suffixes, or 0x hex)'
+	@echo '  VCPUS=1        vCPUs (one today; more is refused by the hypervisor)'
+	@echo '  TIMEOUT=300    seconds before the run is stopped'
+	@echo 'make itself exits 0 or 2; tools/run.sh with the same options gives the exact status'
+	@echo '(debug-exit (V<<1)|1, 0 clean, 2 refused, 4 guest fault, 6 bug, 8 timeout): tools/run.sh --help'
 
 # ---- style and static analysis ----
 C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)

@@ -18,7 +18,7 @@ static const char *const kind_names[] = REGION_KIND_NAMES;
 static_assert(ARRAY_SIZE(kind_names) == REGION_KIND_COUNT, "a name per region kind");
 
 /* The last value of each enum in config/config.h: move these when it grows. */
-#define BOOT_PROTO_LAST BOOT_MULTIBOOT1
+#define BOOT_PROTO_LAST BOOT_AUTO
 #define VM_POLICY_LAST	VM_POLICY_RESTART
 
 struct vctx {

@@ -14,6 +14,8 @@
 #define VALIDATE_MAX_REGIONS	   32  /* regions per VM */
 #define VALIDATE_MAX_GUEST_MODULES 8   /* boot modules passed on to one guest */
 #define VALIDATE_MAX_VMS	   256 /* VMs per configuration: one OWNER_VM(n) tag each */
+#define VALIDATE_MAX_RUN_VMS	   4   /* VMs the hypervisor runs at once (boot/vms.c) */
+#define VALIDATE_MODULE_NAME_MAX   32  /* a module's first word, as kept: 31 characters */
 #define VALIDATE_BOOT_GPA	   0x100000ULL /* multiboot load address: must be RAM */
 #define VALIDATE_ERR_LEN	   256 /* room for any message whose names are < 32 characters */
 

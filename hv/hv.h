@@ -18,7 +18,8 @@ void hooks_benchmarks(const char *cmdline);
 void hooks_faults(const char *cmdline);
 
 /* hv/vms.c: the VM steps of the boot sequence */
-const struct hv_config *vms_pick_config(const char *cmdline);
+/* vm= words of @full if any, else config=NAME of @opts (the options before any vm=). */
+const struct hv_config *vms_pick_config(const char *opts, const char *full);
 void vms_validate(const struct hv_config *cfg, const struct memmap *map, const struct mb2_info *bi,
 		  uint64_t image_end);
 /* Build and run every VM; the number of VMs that ended on a fault they did not expect. */

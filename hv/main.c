@@ -7,6 +7,7 @@
 #include "arch/x86/power.h"
 #include "arch/x86/smp.h"
 #include "drivers/hwcon.h"
+#include "config/cmdvm.h"
 #include "fw/acpi.h"
 #include "fw/mb2.h"
 #include "hv/hv.h"
@@ -26,7 +27,9 @@ static struct mb2_info boot_info;
 static struct memmap boot_mem;
 static struct acpi_info acpi;
 static bool acpi_ok;
-static char cmdline_buf[256];
+#define CMDLINE_MAX 4096
+static char cmdline_full[CMDLINE_MAX]; /* options, then any vm= words (config/cmdvm.h) */
+static char cmdline_buf[CMDLINE_MAX];  /* the hypervisor's options only: what precedes vm= */
 
 static void read_boot_info(uint32_t magic, const void *info)
 {
@@ -42,8 +45,11 @@ static void read_boot_info(uint32_t magic, const void *info)
 	}
 	for (unsigned i = 0; i < boot_info.nr_errors; i++)
 		pr_err("boot: %s\n", boot_info.errors[i]);
-	if (boot_info.cmdline)
-		strncpy_safe(cmdline_buf, boot_info.cmdline, sizeof(cmdline_buf));
+	if (boot_info.cmdline) {
+		strncpy_safe(cmdline_full, boot_info.cmdline, sizeof(cmdline_full));
+		strncpy_safe(cmdline_buf, cmdline_full,
+			     MIN(sizeof(cmdline_buf), cmdvm_options_len(cmdline_full) + 1));
+	}
 }
 
 static void apply_cmdline(void)
@@ -55,7 +61,7 @@ static void apply_cmdline(void)
 		       level);
 	pr_info("kestrel: micro-hypervisor, loaded by %s\n",
 		boot_info.loader ? boot_info.loader : "unknown loader");
-	pr_info("boot: cmdline \"%s\"\n", cmdline_buf);
+	pr_info("boot: cmdline \"%s\"\n", cmdline_full);
 	for (unsigned i = 0; i < boot_info.nr_modules; i++)
 		pr_info("boot: module %u [0x%lx..0x%lx) \"%s\"\n", i, boot_info.modules[i].start,
 			boot_info.modules[i].end, boot_info.modules[i].string);
@@ -215,7 +221,7 @@ void hv_main(uint32_t magic, const void *info)
 	check_cpu();
 	pr_info("boot: checks done in %lu instructions\n", rdtsc() - boot_tsc);
 	hooks_benchmarks(cmdline_buf);
-	const struct hv_config *cfg = vms_pick_config(cmdline_buf);
+	const struct hv_config *cfg = vms_pick_config(cmdline_buf, cmdline_full);
 	vms_validate(cfg, &boot_mem, &boot_info, (uint64_t)__image_end);
 	enter_vmx_root();
 	power_off(vms_create_and_run(cfg, &boot_info, cmdline_buf) ? HV_EXIT_VM_FAULT : HV_EXIT_OK);

@@ -232,6 +232,7 @@ int vm_load_guest(struct vm *vm)
 	ret = load_modules(vm, lr.end, mods);
 	if (ret)
 		return ret;
+	cfg.proto = lr.proto;
 	ret = cfg.proto == BOOT_MULTIBOOT1
 		  ? bootinfo_mb1(&vm->slots, gpa(GUEST_INFO_GPA), GUEST_INFO_MAX, &cfg, mods,
 				 cfg.nr_modules, &size)

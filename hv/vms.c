@@ -7,29 +7,55 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/power.h"
 #include "config/builtin.h"
+#include "config/cmdvm.h"
 #include "config/validate.h"
 #include "hv/hv.h"
 #include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/string.h"
 
-#define MAX_VMS 4
+#define MAX_VMS VALIDATE_MAX_RUN_VMS
 
 static struct vm vms[MAX_VMS];
-static char module_names[MB2_MAX_MODULES][32];
+static char module_names[MB2_MAX_MODULES][VALIDATE_MODULE_NAME_MAX];
+static struct cmdvm_store cmdline_vms;
 
-const struct hv_config *vms_pick_config(const char *cmdline)
+/* VMs described by vm= words (config/cmdvm.h), or NULL when there are none. */
+static const struct hv_config *pick_cmdline_vms(const char *opts, const char *full)
 {
+	char err[VALIDATE_ERR_LEN], name[32];
+	int n = cmdvm_parse(full, &cmdline_vms, err, sizeof(err));
+
+	if (n < 0) {
+		pr_err("config: %s\n", err);
+		pr_err(
+		    "config: the vm= words on the command line were refused; no VM was started\n");
+		power_off(HV_EXIT_FAIL);
+	}
+	if (n > 0 && cmdline_get(opts, "config", name, sizeof(name))) {
+		pr_err("config: both config=%s and vm= words on the command line: give one\n",
+		       name);
+		power_off(HV_EXIT_FAIL);
+	}
+	return n > 0 ? cmdvm_config(&cmdline_vms) : NULL;
+}
+
+const struct hv_config *vms_pick_config(const char *opts, const char *full)
+{
+	const struct hv_config *cmd = pick_cmdline_vms(opts, full);
 	char name[32] = "demo";
 
-	cmdline_get(cmdline, "config", name, sizeof(name));
+	if (cmd)
+		return cmd;
+	cmdline_get(opts, "config", name, sizeof(name));
 	for (unsigned i = 0; i < nr_hv_configs; i++)
 		if (!strcmp(hv_configs[i].name, name))
 			return &hv_configs[i];
 	pr_err("config: no configuration named \"%s\"; built in:", name);
 	for (unsigned i = 0; i < nr_hv_configs; i++)
-		pr_err(" %s", hv_configs[i].name);
-	pr_err("\n");
+		if (hv_config_visible(&hv_configs[i]))
+			pr_err(" %s", hv_configs[i].name);
+	pr_err("; or describe VMs with vm= words (docs/config.md)\n");
 	power_off(HV_EXIT_FAIL);
 }
 

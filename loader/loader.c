@@ -442,6 +442,18 @@ static int mb2_plan(struct plan *p)
 	return plan_entry_check(p, "multiboot2");
 }
 
+enum boot_proto loader_detect_proto(const void *image, size_t size)
+{
+	struct mb2_header_info h2;
+	struct mb1_header_info h1;
+
+	if (loader_find_mb2_header(image, size, &h2) != -ENOENT)
+		return BOOT_MULTIBOOT2;
+	if (loader_find_mb1_header(image, size, &h1) != -ENOENT)
+		return BOOT_MULTIBOOT1;
+	return BOOT_AUTO;
+}
+
 int loader_load_image(const struct memslots *ms, enum boot_proto proto, const void *image,
 		      size_t size, struct load_result *out, char *err, size_t errlen)
 {
@@ -449,11 +461,22 @@ int loader_load_image(const struct memslots *ms, enum boot_proto proto, const vo
 	int ret;
 
 	plan_init(&p, ms, image, size, err, errlen);
-	if (proto == BOOT_MULTIBOOT1)
+	if (proto == BOOT_AUTO)
+		proto = loader_detect_proto(image, size);
+	if (proto == BOOT_AUTO)
+		ret = plan_fail(&p, -ENOENT,
+				"no Multiboot2 header (first 32 KiB) nor Multiboot header (first "
+				"8 KiB): not a kernel kestrel can boot");
+	else if (proto == BOOT_MULTIBOOT1)
 		ret = mb1_plan(&p);
 	else if (proto == BOOT_MULTIBOOT2)
 		ret = mb2_plan(&p);
 	else
 		ret = plan_fail(&p, -EINVAL, "unknown boot protocol %u", (unsigned)proto);
-	return ret ? ret : plan_finish(&p, out);
+	if (ret)
+		return ret;
+	ret = plan_finish(&p, out);
+	if (!ret)
+		out->proto = proto;
+	return ret;
 }

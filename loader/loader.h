@@ -16,10 +16,11 @@
 #define LOADER_ELF_MAX_PHDRS 128 /* program headers an image may have */
 
 struct load_result {
-	uint64_t entry;	    /* where to start the guest */
-	gpa_t lo, end;	    /* [lo, end): lowest loaded byte, one past the highest */
-	unsigned bits;	    /* 32 (ELF32, a.out kludge) or 64 (ELF64) */
-	bool align_modules; /* the image asks for 4 KiB-aligned modules */
+	uint64_t entry;	       /* where to start the guest */
+	gpa_t lo, end;	       /* [lo, end): lowest loaded byte, one past the highest */
+	unsigned bits;	       /* 32 (ELF32, a.out kludge) or 64 (ELF64) */
+	bool align_modules;    /* the image asks for 4 KiB-aligned modules */
+	enum boot_proto proto; /* the protocol it was loaded by (BOOT_AUTO resolved) */
 };
 
 /*
@@ -34,9 +35,17 @@ int loader_load_elf(const struct memslots *ms, const void *image, size_t size,
 		    struct load_result *out, char *err, size_t errlen);
 
 /*
- * Load the image per the Multiboot header of protocol @proto: through the header's
- * address fields when present, else as ELF; the entry address tag overrides e_entry.
- * Returns as loader_load_elf(), plus -ENOENT when the image has no such header.
+ * The protocol an image asks for: BOOT_MULTIBOOT2 when it has a Multiboot2
+ * header (even a malformed one: loading it then says what is wrong), else
+ * BOOT_MULTIBOOT1 for a Multiboot header, else BOOT_AUTO (none found).
+ */
+enum boot_proto loader_detect_proto(const void *image, size_t size);
+
+/*
+ * Load the image per the Multiboot header of protocol @proto (BOOT_AUTO: the one
+ * loader_detect_proto finds): through the header's address fields when present,
+ * else as ELF; the entry address tag overrides e_entry. Returns as
+ * loader_load_elf(), plus -ENOENT when the image has no such header.
  */
 int loader_load_image(const struct memslots *ms, enum boot_proto proto, const void *image,
 		      size_t size, struct load_result *out, char *err, size_t errlen);

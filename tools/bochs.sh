@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run an image in Bochs headless and print what the machine wrote to port 0xE9.
 # Usage: bochs.sh IMAGE.iso [CPU_MODEL] [MEGS] [CPUS] [TIMEOUT_S]
-# Exit: Bochs's own code (1 on shutdown), 124 on timeout. Logs in $BOCHS_DIR
+# Exit: Bochs's own code (1 on shutdown), 124 on timeout (from timeout(1)), 125 if Bochs
+# could not be run. Logs in $BOCHS_DIR
 # (default: a temporary directory, removed unless BOCHS_KEEP=1).
 set -u
 iso=$1 model=${2:-corei7_skylake_x} megs=${3:-128} cpus=${4:-1} tmo=${5:-60}
@@ -25,10 +26,13 @@ panic: action=fatal
 error: action=report
 RC
 echo c > "$dir/dbg"
-timeout "$tmo" bochs -q -f "$dir/bochsrc" -rc "$dir/dbg" </dev/null 2>"$dir/stderr" |
-	grep -av -e '^Next at' -e '^(0)' -e '^<bochs' -e 'Bochs' -e 'Built from' -e 'Timestamp:' -e '^=\+$' -e '^\s*$' > "$dir/e9.txt"
-rc=$?
-cat "$dir/e9.txt"
-status=$(cat "$dir/rc" 2>/dev/null)
+# Bochs's status leaves the pipeline through a file (POSIX sh has no pipefail); the output is
+# shown as it comes and kept in e9.txt.
+{
+	timeout "$tmo" bochs -q -f "$dir/bochsrc" -rc "$dir/dbg" </dev/null 2>"$dir/stderr"
+	echo $? > "$dir/rc"
+} | grep -av --line-buffered -e '^Next at' -e '^(0)' -e '^<bochs' -e 'Bochs' -e 'Built from' \
+	-e 'Timestamp:' -e '^=\+$' -e '^\s*$' | tee "$dir/e9.txt"
+status=$(cat "$dir/rc" 2>/dev/null || true)
 [ -n "${BOCHS_DIR:-}" ] || [ "${BOCHS_KEEP:-0}" = 1 ] || rm -rf "$dir"
-exit 0
+exit "${status:-125}"

@@ -16,13 +16,27 @@ static const char *const gpr_names[NR_GPRS] = {"RAX", "RCX", "RDX", "RBX", "RSP"
 					       "R12", "R13", "R14", "R15"};
 
 static const char *const op_names[] = {
-    [EMUL_MOV_LOAD] = "MOV load",   [EMUL_MOV_STORE] = "MOV store", [EMUL_STORE_IMM] = "MOV imm",
-    [EMUL_MOVZX] = "MOVZX",	    [EMUL_MOVSX] = "MOVSX",	    [EMUL_STOS] = "STOS",
-    [EMUL_MOVS] = "MOVS",	    [EMUL_ADD] = "ADD",		    [EMUL_OR] = "OR",
-    [EMUL_ADC] = "ADC",		    [EMUL_SBB] = "SBB",		    [EMUL_AND] = "AND",
-    [EMUL_SUB] = "SUB",		    [EMUL_XOR] = "XOR",		    [EMUL_CMP] = "CMP",
-    [EMUL_TEST] = "TEST",	    [EMUL_XCHG] = "XCHG",	    [EMUL_BT] = "BT",
-    [EMUL_BTS] = "BTS",		    [EMUL_BTR] = "BTR",		    [EMUL_BTC] = "BTC",
+    [EMUL_MOV_LOAD] = "MOV load",
+    [EMUL_MOV_STORE] = "MOV store",
+    [EMUL_STORE_IMM] = "MOV imm",
+    [EMUL_MOVZX] = "MOVZX",
+    [EMUL_MOVSX] = "MOVSX",
+    [EMUL_STOS] = "STOS",
+    [EMUL_MOVS] = "MOVS",
+    [EMUL_ADD] = "ADD",
+    [EMUL_OR] = "OR",
+    [EMUL_ADC] = "ADC",
+    [EMUL_SBB] = "SBB",
+    [EMUL_AND] = "AND",
+    [EMUL_SUB] = "SUB",
+    [EMUL_XOR] = "XOR",
+    [EMUL_CMP] = "CMP",
+    [EMUL_TEST] = "TEST",
+    [EMUL_XCHG] = "XCHG",
+    [EMUL_BT] = "BT",
+    [EMUL_BTS] = "BTS",
+    [EMUL_BTR] = "BTR",
+    [EMUL_BTC] = "BTC",
 };
 
 struct seg_field {

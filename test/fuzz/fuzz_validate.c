@@ -105,7 +105,7 @@ static void build_vm(struct rd *r, struct world *w, unsigned vi)
 
 	vm->name = PICK(r, vm_names);
 	vm->cpu = u8(r) % 6;
-	vm->proto = (enum boot_proto)(u8(r) % 3);
+	vm->proto = (enum boot_proto)(u8(r) % 4);
 	vm->policy = (enum vm_policy)(u8(r) % 3);
 	vm->flags = u8(r) % 16;
 	vm->image = PICK(r, images);
@@ -258,7 +258,7 @@ static int vm_ok(const struct world *w, unsigned vi)
 		if (j != vi && (!strcmp(w->vms[j].name ? w->vms[j].name : "", vm->name) ||
 				w->vms[j].cpu == vm->cpu))
 			return 0;
-	if (vm->proto > BOOT_MULTIBOOT1 || vm->policy > VM_POLICY_RESTART ||
+	if (vm->proto > BOOT_AUTO || vm->policy > VM_POLICY_RESTART ||
 	    (vm->flags & ~(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT)))
 		return 0;
 	if (!filled(vm->image) || !loaded(&w->env, vm->image))

@@ -185,7 +185,8 @@ TESTS += [
         r"vm \"test\": triple fault at RIP 0x[0-9a-f]+ \(CR0 0x[0-9a-f]+ CR3 0x[0-9a-f]+ CR4 0x[0-9a-f]+\)",
         "triple fault")[:1] + [
         r"vm \"test\": exception chain: #DF \(vector 8\), then a fault while delivering it"] +
-        stopped_by("", "triple fault")[1:] + [r"vm \"test\": exits exception-nmi:1 triple-fault:1 .*"],
+        stopped_by("", "triple fault")[1:-1] + [r"vm \"test\": exits exception-nmi:1 triple-fault:1 .*",
+                                               stopped_by("", "triple fault")[-1]],
         status=3),
     guest("entry-fail-guest-state", "hello", [
         r"vm \"test\": VM entry failed: invalid guest state \(exit reason 33\)",
@@ -230,7 +231,9 @@ TESTS += [
                  r"32768 bytes", r"vm \"garbled\": not started"],
          forbid=[r"FATAL.*", r"\[garbled\].*"], status=1),
     dict(name="config-unknown", machine="bochs", cmdline="config=nope",
-         expect=[r"config: no configuration named \"nope\"; built in: demo test mb1 .*"], status=1),
+         expect=[r"config: no configuration named \"nope\"; built in: demo mb1 pair hostile secret "
+                 r"watchdog heartbeat; or describe VMs with vm= words \(docs/config.md\)"],
+         forbid=[r"config: no configuration .* (test|bad-\S+)( .*|;.*)"], status=1),
     dict(name="run-demo", machine="bochs", megs=256, cmdline="",
          expect=[r"config: \"demo\" valid, 1 VM\(s\)", r"\[demo\] ALL PASS",
                  r"vm \"demo\": stopped \(debug-exit port\), status 0"],

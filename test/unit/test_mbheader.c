@@ -398,6 +398,37 @@ static void test_hv_header(void **state)
 	assert_true(h.length >= 24 && h.offset + h.length <= 32768);
 }
 
+/* BOOT_AUTO: the header decides; Multiboot2 wins when an image has both; none is an error. */
+static void test_auto_detect(void **state)
+{
+	static struct img m;
+	struct load_result r;
+	struct tags t = {.n = 0};
+	char err[LOADER_ERR_LEN];
+
+	raw_image(&m, 0x3000);
+	assert_int_equal(loader_detect_proto(m.b, m.size), BOOT_AUTO);
+	assert_int_equal(loader_load_image(&ms, BOOT_AUTO, m.b, m.size, &r, err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "no Multiboot2 header (first 32 KiB) nor Multiboot header (first "
+				 "8 KiB): not a kernel kestrel can boot");
+	mb1_header(&m, 0x40, BIT(16));
+	mb1_addrs(&m, 0x40, 0x100040, 0x100000, 0x102000, 0x103000, 0x100080);
+	assert_int_equal(loader_detect_proto(m.b, m.size), BOOT_MULTIBOOT1);
+	assert_int_equal(loader_load_image(&ms, BOOT_AUTO, m.b, m.size, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.proto, BOOT_MULTIBOOT1);
+	assert_int_equal(r.entry, 0x100080);
+
+	elf64(&m);
+	tag(&t, 6, 1, 8);
+	mb2_header(&m, 0x1000, 0, t.b, t.n);
+	assert_int_equal(loader_detect_proto(m.b, m.size), BOOT_MULTIBOOT2);
+	assert_int_equal(loader_load_image(&ms, BOOT_AUTO, m.b, m.size, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.proto, BOOT_MULTIBOOT2);
+	mb1_header(&m, 0x40, BIT(16)); /* both headers: Multiboot2 is asked first */
+	assert_int_equal(loader_detect_proto(m.b, m.size), BOOT_MULTIBOOT2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,7 +436,7 @@ int main(void)
 	    cmocka_unit_test(test_mb1_aout_bad), cmocka_unit_test(test_mb1_elf),
 	    cmocka_unit_test(test_mb2_scan),	 cmocka_unit_test(test_mb2_malformed),
 	    cmocka_unit_test(test_mb2_load),	 cmocka_unit_test(test_mb2_load_errors),
-	    cmocka_unit_test(test_hv_header),
+	    cmocka_unit_test(test_hv_header),	 cmocka_unit_test(test_auto_detect),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
