@@ -45,7 +45,7 @@ const struct mem_slot *memslot_find(const struct memslots *ms, gpa_t a);
 
 static inline gpa_t memslot_gpa(const struct mem_slot *s)
 {
-	return gpa(s->base_gfn << PAGE_SHIFT);
+	return gfn_to_gpa(s->base_gfn);
 }
 
 static inline uint64_t memslot_size(const struct mem_slot *s)
@@ -57,7 +57,7 @@ static inline bool memslot_contains(const struct mem_slot *s, gpa_t a)
 {
 	gfn_t f = gpa_to_gfn(a);
 
-	return f >= s->base_gfn && f - s->base_gfn < s->npages;
+	return f.v >= s->base_gfn.v && f.v - s->base_gfn.v < s->npages;
 }
 
 static inline bool memslot_has_hpa(const struct mem_slot *s)
