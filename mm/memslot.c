@@ -72,6 +72,6 @@ int memslot_gpa_to_hpa(const struct mem_slot *s, gpa_t a, hpa_t *out)
 {
 	if (!memslot_contains(s, a) || !memslot_has_hpa(s))
 		return -ENOENT;
-	*out = hpa(s->hpa.v + (a.v - memslot_gpa(s).v));
+	*out = memslot_hpa(s, a);
 	return 0;
 }

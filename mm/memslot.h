@@ -66,6 +66,16 @@ static inline bool memslot_has_hpa(const struct mem_slot *s)
 }
 
 /*
+ * Host address of @a through @s: the unchecked fast form of memslot_gpa_to_hpa(),
+ * for a caller that has just found @s by @a and checked its kind.
+ * @pre memslot_contains(s, a) && memslot_has_hpa(s)
+ */
+static inline hpa_t memslot_hpa(const struct mem_slot *s, gpa_t a)
+{
+	return hpa(s->hpa.v + (a.v - memslot_gpa(s).v));
+}
+
+/*
  * Translate @a through @s into *out.
  * Returns 0, or -ENOENT when @a is outside @s or @s has no host frames.
  */

@@ -1,6 +1,6 @@
 /*
  * Unit tests for mm/memslot.c: sorted insertion, overlap rejection, lookups at
- * slot edges and in gaps, a full table, and gpa->hpa translation.
+ * slot edges and in gaps, a full table, and gpa->hpa translation (checked and fast).
  * Frame numbers here are plain integers; slot() makes the gfn_t.
  */
 #include <stdarg.h>
@@ -134,6 +134,35 @@ static void test_translate(void **state)
 	assert_int_equal(memslot_gpa(&ram).v, 0x100000);
 }
 
+/* memslot_hpa(): the unchecked form gives memslot_gpa_to_hpa()'s answer inside a slot. */
+static void test_fast_hpa(void **state)
+{
+	struct mem_slot ram = slot(0x100, 0x10, 0x7000000, REGION_RAM);
+	struct mem_slot high = slot(0x100000, 0x200, 0x200000, REGION_RAM); /* hpa below gpa */
+	struct mem_slot pass = slot(0xfec00, 1, 0xfec00000, REGION_MMIO_PASS);
+	const struct mem_slot *all[] = {&ram, &high, &pass};
+	hpa_t h;
+
+	assert_int_equal(memslot_hpa(&ram, gpa(0x100000)).v, 0x7000000); /* first byte */
+	assert_int_equal(memslot_hpa(&ram, gpa(0x100123)).v, 0x7000123);
+	assert_int_equal(memslot_hpa(&ram, gpa(0x10ffff)).v, 0x700ffff); /* last byte */
+	assert_int_equal(memslot_hpa(&high, gpa(4 * GiB + 0x1234)).v, 0x201234);
+	assert_int_equal(memslot_hpa(&high, gpa(4 * GiB + 0x1fffff)).v, 0x3fffff);
+	assert_int_equal(memslot_hpa(&pass, gpa(0xfec00020)).v, 0xfec00020);
+	for (unsigned i = 0; i < ARRAY_SIZE(all); i++) {
+		const struct mem_slot *s = all[i];
+
+		assert_true(memslot_has_hpa(s));
+		for (uint64_t off = 0; off < memslot_size(s); off += 0x3ff) {
+			gpa_t a = gpa(memslot_gpa(s).v + off);
+
+			assert_true(memslot_contains(s, a));
+			assert_int_equal(memslot_gpa_to_hpa(s, a, &h), 0);
+			assert_int_equal(memslot_hpa(s, a).v, h.v);
+		}
+	}
+}
+
 static uint64_t rng = 88172645463325252ULL;
 static uint64_t rnd(void)
 {
@@ -184,7 +213,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sorted_insert), cmocka_unit_test(test_overlap),
 	    cmocka_unit_test(test_invalid),	  cmocka_unit_test(test_find_edges),
-	    cmocka_unit_test(test_translate),	  cmocka_unit_test(test_many),
+	    cmocka_unit_test(test_translate),	  cmocka_unit_test(test_fast_hpa),
+	    cmocka_unit_test(test_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
