@@ -99,8 +99,8 @@ int main(void)
 	struct buddy b;
 	hpa_t pin;
 
-	if (!meta || buddy_init(&b, meta, sz, BASE_PFN, NR_FRAMES) ||
-	    buddy_add_free(&b, pfn_to_hpa(BASE_PFN), pfn_to_hpa(BASE_PFN + NR_FRAMES)))
+	if (!meta || buddy_init(&b, meta, sz, pfn(BASE_PFN), NR_FRAMES) ||
+	    buddy_add_free(&b, pfn_to_hpa(pfn(BASE_PFN)), pfn_to_hpa(pfn(BASE_PFN + NR_FRAMES))))
 		die("setup");
 	for (unsigned i = 0; i < ARRAY_SIZE(orders); i++)
 		bench_pairs(&b, orders[i], "");

@@ -28,23 +28,23 @@ static const char *const kind_names[] = REGION_KIND_NAMES;
 
 struct owner_registry hv_owners;
 
-/* Largest order whose block fits in @left pages and keeps @gfn aligned. */
-static unsigned block_order(gfn_t gfn, uint64_t left)
+/* Largest order whose block fits in @left pages and keeps @g aligned. */
+static unsigned block_order(gfn_t g, uint64_t left)
 {
 	unsigned k = BUDDY_MAX_ORDER;
 
-	while (k && ((1ULL << k) > left || (gfn & ((1ULL << k) - 1))))
+	while (k && ((1ULL << k) > left || (g.v & ((1ULL << k) - 1))))
 		k--;
 	return k;
 }
 
 static int add_backed(struct vm *vm, const struct vm_region *r, uint16_t idx, owner_t owner)
 {
-	gfn_t gfn = gpa_to_gfn(gpa(r->gpa));
+	gfn_t g = gpa_to_gfn(gpa(r->gpa));
 	uint64_t left = r->size >> PAGE_SHIFT;
 
 	while (left) {
-		unsigned k = block_order(gfn, left);
+		unsigned k = block_order(g, left);
 		hpa_t h;
 		while (mm_alloc(k, owner, &h)) {
 			if (k == 0)
@@ -55,11 +55,11 @@ static int add_backed(struct vm *vm, const struct vm_region *r, uint16_t idx, ow
 			return -ENOSPC;
 		vm->ram[vm->nr_ram++] = (struct ram_block){h, k, r->kind == REGION_RAM};
 		memset(hpa_to_va(h), 0, PAGE_SIZE << k);
-		struct mem_slot s = {gfn, 1ULL << k, h, r->kind, r->rights, idx};
+		struct mem_slot s = {g, 1ULL << k, h, r->kind, r->rights, idx};
 		int ret = memslot_add(&vm->slots, &s);
 		if (ret)
 			return ret;
-		gfn += 1ULL << k;
+		g.v += 1ULL << k;
 		left -= 1ULL << k;
 	}
 	return 0;

@@ -37,9 +37,13 @@ typedef struct {
 } gpa_t; /* guest-physical address */
 typedef struct {
 	uint64_t v;
-} gva_t;		/* guest-virtual address */
-typedef uint64_t pfn_t; /* host frame number */
-typedef uint64_t gfn_t; /* guest frame number */
+} gva_t; /* guest-virtual address */
+typedef struct {
+	uint64_t v;
+} pfn_t; /* host frame number */
+typedef struct {
+	uint64_t v;
+} gfn_t; /* guest frame number */
 
 static inline hpa_t hpa(uint64_t v)
 {
@@ -49,17 +53,29 @@ static inline gpa_t gpa(uint64_t v)
 {
 	return (gpa_t){v};
 }
+static inline pfn_t pfn(uint64_t v)
+{
+	return (pfn_t){v};
+}
+static inline gfn_t gfn(uint64_t v)
+{
+	return (gfn_t){v};
+}
 static inline pfn_t hpa_to_pfn(hpa_t a)
 {
-	return a.v >> PAGE_SHIFT;
+	return (pfn_t){a.v >> PAGE_SHIFT};
 }
 static inline hpa_t pfn_to_hpa(pfn_t f)
 {
-	return (hpa_t){f << PAGE_SHIFT};
+	return (hpa_t){f.v << PAGE_SHIFT};
 }
 static inline gfn_t gpa_to_gfn(gpa_t a)
 {
-	return a.v >> PAGE_SHIFT;
+	return (gfn_t){a.v >> PAGE_SHIFT};
+}
+static inline gpa_t gfn_to_gpa(gfn_t f)
+{
+	return (gpa_t){f.v << PAGE_SHIFT};
 }
 
 #define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))

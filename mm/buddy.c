@@ -34,14 +34,19 @@ struct buddy_frame {
 };
 static_assert(sizeof(struct buddy_frame) <= 16, "descriptor must stay small");
 
-static bool buddy_in_range(const struct buddy *b, pfn_t pfn)
+static bool buddy_in_range(const struct buddy *b, pfn_t f)
 {
-	return pfn >= b->base_pfn && pfn - b->base_pfn < b->nr_frames;
+	return f.v >= b->base_pfn.v && f.v - b->base_pfn.v < b->nr_frames;
 }
 
-static uint32_t buddy_idx(const struct buddy *b, pfn_t pfn)
+static uint32_t buddy_idx(const struct buddy *b, pfn_t f)
 {
-	return (uint32_t)(pfn - b->base_pfn);
+	return (uint32_t)(f.v - b->base_pfn.v);
+}
+
+static pfn_t buddy_pfn(const struct buddy *b, uint32_t idx)
+{
+	return pfn(b->base_pfn.v + idx);
 }
 
 static bool buddy_owner_ok(owner_t o)
@@ -91,33 +96,33 @@ static void buddy_list_del(struct buddy *b, uint32_t idx, unsigned order)
 /* Return the block at @idx to the free lists, merging with free buddies. */
 static void buddy_free_block(struct buddy *b, uint32_t idx, unsigned order)
 {
-	pfn_t pfn = b->base_pfn + idx;
+	pfn_t f = buddy_pfn(b, idx);
 
 	while (order < BUDDY_MAX_ORDER) {
-		pfn_t bud = pfn ^ BIT(order);
+		pfn_t bud = pfn(f.v ^ BIT(order));
 
 		if (!buddy_in_range(b, bud) ||
 		    !buddy_is_free_head(&b->frames[buddy_idx(b, bud)], order))
 			break;
 		buddy_list_del(b, buddy_idx(b, bud), order);
-		b->frames[buddy_idx(b, MAX(pfn, bud))].flags = 0;
-		pfn = MIN(pfn, bud);
+		b->frames[buddy_idx(b, pfn(MAX(f.v, bud.v)))].flags = 0;
+		f = pfn(MIN(f.v, bud.v));
 		order++;
 	}
-	buddy_list_add(b, buddy_idx(b, pfn), order);
+	buddy_list_add(b, buddy_idx(b, f), order);
 }
 
-/* Head descriptor of the block holding @pfn (in range), or NULL for a reserved frame. */
-static const struct buddy_frame *buddy_block_of(const struct buddy *b, pfn_t pfn)
+/* Head descriptor of the block holding @p (in range), or NULL for a reserved frame. */
+static const struct buddy_frame *buddy_block_of(const struct buddy *b, pfn_t p)
 {
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
-		pfn_t h = ALIGN_DOWN(pfn, BIT(k));
+		pfn_t h = pfn(ALIGN_DOWN(p.v, BIT(k)));
 		const struct buddy_frame *f;
 
-		if (h < b->base_pfn)
+		if (h.v < b->base_pfn.v)
 			break;
 		f = &b->frames[buddy_idx(b, h)];
-		/* A head too small to cover pfn means no larger block can either. */
+		/* A head too small to cover p means no larger block can either. */
 		if (f->flags & FRAME_HEAD)
 			return f->order >= k ? f : NULL;
 	}
@@ -128,33 +133,34 @@ static const struct buddy_frame *buddy_block_of(const struct buddy *b, pfn_t pfn
 static int buddy_find_alloc(const struct buddy *b, hpa_t a, unsigned order, owner_t owner,
 			    uint32_t *idx)
 {
-	pfn_t pfn = hpa_to_pfn(a);
+	pfn_t p = hpa_to_pfn(a);
 	const struct buddy_frame *f;
 
-	if (order > BUDDY_MAX_ORDER || !IS_ALIGNED(a.v, PAGE_SIZE) || !buddy_in_range(b, pfn))
+	if (order > BUDDY_MAX_ORDER || !IS_ALIGNED(a.v, PAGE_SIZE) || !buddy_in_range(b, p))
 		return -EINVAL;
-	f = &b->frames[buddy_idx(b, pfn)];
+	f = &b->frames[buddy_idx(b, p)];
 	if (!(f->flags & FRAME_HEAD) || f->owner == OWNER_FREE || f->order != order)
 		return -EINVAL;
 	if (f->owner != owner)
 		return -EPERM;
-	*idx = buddy_idx(b, pfn);
+	*idx = buddy_idx(b, p);
 	return 0;
 }
 
-size_t buddy_meta_size(pfn_t nr_frames)
+size_t buddy_meta_size(uint64_t nr_frames)
 {
 	return (size_t)nr_frames * sizeof(struct buddy_frame);
 }
 
-int buddy_init(struct buddy *b, void *meta, size_t meta_size, pfn_t base_pfn, pfn_t nr_frames)
+int buddy_init(struct buddy *b, void *meta, size_t meta_size, pfn_t base_pfn, uint64_t nr_frames)
 {
-	if (!b || !meta || nr_frames == 0 || nr_frames > BUDDY_NIL || base_pfn >= BUDDY_PFN_LIMIT ||
-	    nr_frames > BUDDY_PFN_LIMIT - base_pfn || meta_size < buddy_meta_size(nr_frames) ||
+	if (!b || !meta || nr_frames == 0 || nr_frames > BUDDY_NIL ||
+	    base_pfn.v >= BUDDY_PFN_LIMIT || nr_frames > BUDDY_PFN_LIMIT - base_pfn.v ||
+	    meta_size < buddy_meta_size(nr_frames) ||
 	    !IS_ALIGNED((uintptr_t)meta, _Alignof(struct buddy_frame)))
 		return -EINVAL;
 	*b = (struct buddy){.frames = meta, .base_pfn = base_pfn, .nr_frames = nr_frames};
-	for (pfn_t i = 0; i < nr_frames; i++)
+	for (uint64_t i = 0; i < nr_frames; i++)
 		b->frames[i] = (struct buddy_frame){0}; /* no FRAME_HEAD: all reserved */
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++)
 		b->free_head[k] = BUDDY_NIL;
@@ -167,8 +173,8 @@ static bool buddy_range_reserved(const struct buddy *b, pfn_t s, pfn_t e)
 	/* A block overlapping [s, e) either covers s or starts inside. */
 	if (buddy_block_of(b, s))
 		return false;
-	for (pfn_t p = s + 1; p < e; p++)
-		if (b->frames[buddy_idx(b, p)].flags & FRAME_HEAD)
+	for (uint64_t p = s.v + 1; p < e.v; p++)
+		if (b->frames[buddy_idx(b, pfn(p))].flags & FRAME_HEAD)
 			return false;
 	return true;
 }
@@ -177,20 +183,20 @@ int buddy_add_free(struct buddy *b, hpa_t start, hpa_t end)
 {
 	pfn_t s = hpa_to_pfn(start), e = hpa_to_pfn(end);
 
-	if (!IS_ALIGNED(start.v | end.v, PAGE_SIZE) || s > e || s < b->base_pfn ||
-	    e - b->base_pfn > b->nr_frames)
+	if (!IS_ALIGNED(start.v | end.v, PAGE_SIZE) || s.v > e.v || s.v < b->base_pfn.v ||
+	    e.v - b->base_pfn.v > b->nr_frames)
 		return -EINVAL;
-	if (s == e)
+	if (s.v == e.v)
 		return 0;
 	if (!buddy_range_reserved(b, s, e))
 		return -EINVAL;
 	/* Carve from the top, each piece the largest block ending at e; merging joins them. */
-	while (e > s) {
-		unsigned k = MIN((unsigned)__builtin_ctzll(e), BUDDY_MAX_ORDER);
+	while (e.v > s.v) {
+		unsigned k = MIN((unsigned)__builtin_ctzll(e.v), BUDDY_MAX_ORDER);
 
-		while (e - s < BIT(k))
+		while (e.v - s.v < BIT(k))
 			k--;
-		e -= BIT(k);
+		e.v -= BIT(k);
 		buddy_free_block(b, buddy_idx(b, e), k);
 	}
 	return 0;
@@ -218,7 +224,7 @@ int buddy_alloc(struct buddy *b, unsigned order, owner_t owner, hpa_t *out)
 	f->flags = FRAME_HEAD;
 	f->owner = owner;
 	f->order = (uint8_t)order;
-	*out = pfn_to_hpa(b->base_pfn + idx);
+	*out = pfn_to_hpa(buddy_pfn(b, idx));
 	return 0;
 }
 
@@ -235,12 +241,12 @@ int buddy_free(struct buddy *b, hpa_t a, unsigned order, owner_t owner)
 
 owner_t buddy_owner(const struct buddy *b, hpa_t a)
 {
-	pfn_t pfn = hpa_to_pfn(a);
+	pfn_t p = hpa_to_pfn(a);
 	const struct buddy_frame *f;
 
-	if (!buddy_in_range(b, pfn))
+	if (!buddy_in_range(b, p))
 		return OWNER_RESERVED;
-	f = buddy_block_of(b, pfn);
+	f = buddy_block_of(b, p);
 	return f ? f->owner : OWNER_RESERVED;
 }
 
@@ -320,27 +326,27 @@ static int buddy_check_block(const struct buddy *b, uint32_t idx, uint64_t *nfre
 			     size_t errlen)
 {
 	const struct buddy_frame *f = &b->frames[idx];
-	pfn_t pfn = b->base_pfn + idx, bud;
+	pfn_t p = buddy_pfn(b, idx), bud;
 	unsigned k = f->order;
 
-	if (k > BUDDY_MAX_ORDER || !IS_ALIGNED(pfn, BIT(k)) || BIT(k) > b->nr_frames - idx)
+	if (k > BUDDY_MAX_ORDER || !IS_ALIGNED(p.v, BIT(k)) || BIT(k) > b->nr_frames - idx)
 		return buddy_fail(err, errlen, "pfn 0x%llx: bad block of order %u",
-				  (unsigned long long)pfn, k);
+				  (unsigned long long)p.v, k);
 	for (uint64_t j = 1; j < BIT(k); j++)
 		if (b->frames[idx + j].flags & FRAME_HEAD)
 			return buddy_fail(err, errlen, "pfn 0x%llx: head inside order-%u block",
-					  (unsigned long long)pfn + j, k);
+					  (unsigned long long)p.v + j, k);
 	if (f->owner != OWNER_FREE)
 		return buddy_owner_ok(f->owner)
 			   ? 0
 			   : buddy_fail(err, errlen, "pfn 0x%llx: allocated to 0x%x",
-					(unsigned long long)pfn, f->owner);
+					(unsigned long long)p.v, f->owner);
 	nfree[k]++;
-	bud = pfn ^ BIT(k);
+	bud = pfn(p.v ^ BIT(k));
 	if (k < BUDDY_MAX_ORDER && buddy_in_range(b, bud) &&
 	    buddy_is_free_head(&b->frames[buddy_idx(b, bud)], k))
 		return buddy_fail(err, errlen, "pfn 0x%llx: free buddies of order %u not merged",
-				  (unsigned long long)pfn, k);
+				  (unsigned long long)p.v, k);
 	return 0;
 }
 

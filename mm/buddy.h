@@ -17,7 +17,7 @@ struct buddy_frame; /* per-frame descriptor, private to mm/buddy.c */
 struct buddy {
 	struct buddy_frame *frames; /* frames[pfn - base_pfn] */
 	pfn_t base_pfn;
-	pfn_t nr_frames;
+	uint64_t nr_frames;		     /* a count, not a frame number */
 	uint32_t free_head[BUDDY_NR_ORDERS]; /* frame index of the first free block */
 	uint64_t nr_free[BUDDY_NR_ORDERS];   /* free blocks per order */
 	uint64_t free_frames;
@@ -25,14 +25,14 @@ struct buddy {
 };
 
 /* Bytes of metadata buddy_init() needs for @nr_frames frames. */
-size_t buddy_meta_size(pfn_t nr_frames);
+size_t buddy_meta_size(uint64_t nr_frames);
 
 /*
  * Set up @b over [base_pfn, base_pfn + nr_frames); every frame starts OWNER_RESERVED.
  * @pre meta is suitably aligned (8 bytes is enough) and meta_size >= buddy_meta_size().
  * Returns 0, or -EINVAL for a bad buffer or range (at most 2^32 - 1 frames).
  */
-int buddy_init(struct buddy *b, void *meta, size_t meta_size, pfn_t base_pfn, pfn_t nr_frames);
+int buddy_init(struct buddy *b, void *meta, size_t meta_size, pfn_t base_pfn, uint64_t nr_frames);
 
 /*
  * Hand [start, end) (page aligned, inside the range, all OWNER_RESERVED) to the

@@ -58,7 +58,7 @@ static int gmem_xfer(const struct memslots *ms, gpa_t a, uint8_t *dst, const uin
 		const struct mem_slot *s = memslot_find(ms, gpa(at));
 		uint64_t off = at - memslot_gpa(s).v;
 		size_t step = (size_t)MIN((uint64_t)len, memslot_size(s) - off);
-		uint8_t *va = hpa_to_va(hpa(s->hpa.v + off));
+		uint8_t *va = hpa_to_va(memslot_hpa(s, gpa(at)));
 
 		if (op == GMEM_OP_READ) {
 			memmove(dst, va, step);

@@ -15,15 +15,15 @@ void memslots_init(struct memslots *ms)
 	memset(ms, 0, sizeof(*ms));
 }
 
-/* Index of the first slot whose base_gfn is greater than @gfn. */
-static unsigned memslot_upper(const struct memslots *ms, gfn_t gfn)
+/* Index of the first slot whose base_gfn is greater than @f. */
+static unsigned memslot_upper(const struct memslots *ms, gfn_t f)
 {
 	unsigned lo = 0, hi = ms->nr;
 
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
 
-		if (ms->slot[mid].base_gfn <= gfn)
+		if (ms->slot[mid].base_gfn.v <= f.v)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -35,7 +35,7 @@ static bool memslot_valid(const struct mem_slot *s)
 {
 	if (s->npages == 0 || s->kind >= REGION_KIND_COUNT)
 		return false;
-	if (s->base_gfn >= MEMSLOT_GFN_LIMIT || s->npages > MEMSLOT_GFN_LIMIT - s->base_gfn)
+	if (s->base_gfn.v >= MEMSLOT_GFN_LIMIT || s->npages > MEMSLOT_GFN_LIMIT - s->base_gfn.v)
 		return false;
 	return (s->rights & ~(uint32_t)REGION_RWX) == 0;
 }
@@ -47,9 +47,9 @@ int memslot_add(struct memslots *ms, const struct mem_slot *s)
 	if (!memslot_valid(s))
 		return -EINVAL;
 	i = memslot_upper(ms, s->base_gfn);
-	if (i > 0 && ms->slot[i - 1].base_gfn + ms->slot[i - 1].npages > s->base_gfn)
+	if (i > 0 && ms->slot[i - 1].base_gfn.v + ms->slot[i - 1].npages > s->base_gfn.v)
 		return -EEXIST;
-	if (i < ms->nr && s->base_gfn + s->npages > ms->slot[i].base_gfn)
+	if (i < ms->nr && s->base_gfn.v + s->npages > ms->slot[i].base_gfn.v)
 		return -EEXIST;
 	if (ms->nr == MEMSLOT_MAX)
 		return -ENOSPC;
@@ -72,6 +72,6 @@ int memslot_gpa_to_hpa(const struct mem_slot *s, gpa_t a, hpa_t *out)
 {
 	if (!memslot_contains(s, a) || !memslot_has_hpa(s))
 		return -ENOENT;
-	*out = hpa(s->hpa.v + (a.v - memslot_gpa(s).v));
+	*out = memslot_hpa(s, a);
 	return 0;
 }

@@ -45,7 +45,7 @@ const struct mem_slot *memslot_find(const struct memslots *ms, gpa_t a);
 
 static inline gpa_t memslot_gpa(const struct mem_slot *s)
 {
-	return gpa(s->base_gfn << PAGE_SHIFT);
+	return gfn_to_gpa(s->base_gfn);
 }
 
 static inline uint64_t memslot_size(const struct mem_slot *s)
@@ -57,12 +57,22 @@ static inline bool memslot_contains(const struct mem_slot *s, gpa_t a)
 {
 	gfn_t f = gpa_to_gfn(a);
 
-	return f >= s->base_gfn && f - s->base_gfn < s->npages;
+	return f.v >= s->base_gfn.v && f.v - s->base_gfn.v < s->npages;
 }
 
 static inline bool memslot_has_hpa(const struct mem_slot *s)
 {
 	return s->kind != REGION_MMIO_EMUL;
+}
+
+/*
+ * Host address of @a through @s: the unchecked fast form of memslot_gpa_to_hpa(),
+ * for a caller that has just found @s by @a and checked its kind.
+ * @pre memslot_contains(s, a) && memslot_has_hpa(s)
+ */
+static inline hpa_t memslot_hpa(const struct mem_slot *s, gpa_t a)
+{
+	return hpa(s->hpa.v + (a.v - memslot_gpa(s).v));
 }
 
 /*

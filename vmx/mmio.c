@@ -67,7 +67,7 @@ static const void *ram_ptr(struct vm *vm, uint64_t a, size_t len)
 		s = vm->last_slot = memslot_find(&vm->slots, gpa(a));
 	if (!s || s->kind != REGION_RAM || a + len > memslot_gpa(s).v + memslot_size(s))
 		return NULL;
-	return hpa_to_va(hpa(s->hpa.v + (a - memslot_gpa(s).v)));
+	return hpa_to_va(memslot_hpa(s, gpa(a)));
 }
 
 static int read_gpa(void *opaque, uint64_t a, void *buf, size_t len)

@@ -60,7 +60,7 @@ static int add_free_except(const struct mem_range *r, const struct mem_range *ho
 
 int mm_init(const struct memmap *map)
 {
-	pfn_t nr_frames = map->top >> PAGE_SHIFT;
+	uint64_t nr_frames = map->top >> PAGE_SHIFT;
 	uint64_t size = ALIGN_UP(buddy_meta_size(nr_frames), PAGE_SIZE), at;
 	int ret;
 
@@ -70,7 +70,7 @@ int mm_init(const struct memmap *map)
 		return ret;
 	}
 	meta_range = (struct mem_range){at, at + size, "frame metadata"};
-	ret = buddy_init(&hv_buddy, (void *)at, size, 0, nr_frames);
+	ret = buddy_init(&hv_buddy, (void *)at, size, pfn(0), nr_frames);
 	for (unsigned i = 0; !ret && i < map->nr_usable; i++)
 		ret = add_free_except(&map->usable[i], &meta_range);
 	if (ret)

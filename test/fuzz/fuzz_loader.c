@@ -42,7 +42,7 @@ static void init(void)
 	done = true;
 	memslots_init(&ms);
 	for (int i = 0; i < NR_BUFS; i++) {
-		struct mem_slot s = {.base_gfn = buf_gpa[i] >> PAGE_SHIFT,
+		struct mem_slot s = {.base_gfn = gpa_to_gfn(gpa(buf_gpa[i])),
 				     .npages = BUF_SZ >> PAGE_SHIFT,
 				     .hpa = hpa((uint64_t)(uintptr_t)(bufs[i] + GUARD)),
 				     .kind = buf_kind[i],
@@ -52,9 +52,9 @@ static void init(void)
 			die("memslot_add");
 	}
 	/* MMIO with no host frames (or bogus ones): any touch faults under ASan */
-	struct mem_slot e = {.base_gfn = 0xD0000, .npages = 1, .kind = REGION_MMIO_EMUL};
+	struct mem_slot e = {.base_gfn = gfn(0xD0000), .npages = 1, .kind = REGION_MMIO_EMUL};
 	struct mem_slot p = {
-	    .base_gfn = 0xFEC00, .npages = 1, .hpa = hpa(16), .kind = REGION_MMIO_PASS};
+	    .base_gfn = gfn(0xFEC00), .npages = 1, .hpa = hpa(16), .kind = REGION_MMIO_PASS};
 
 	if (memslot_add(&ms, &e) || memslot_add(&ms, &p))
 		die("memslot_add mmio");

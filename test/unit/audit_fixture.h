@@ -119,7 +119,7 @@ static const struct hv_config cfg = {.name = "test", .vms = vms, .nr_vms = 2};
 static inline void add_slot(uint64_t g, uint64_t size, hpa_t h, enum region_kind kind,
 			    uint32_t rights)
 {
-	struct mem_slot s = {g >> PAGE_SHIFT, size >> PAGE_SHIFT, h, kind, rights, 0};
+	struct mem_slot s = {gpa_to_gfn(gpa(g)), size >> PAGE_SHIFT, h, kind, rights, 0};
 
 	assert_int_equal(memslot_add(&ms, &s), 0);
 }
@@ -169,8 +169,8 @@ static inline int setup(void **state)
 	nr_overrides = 0;
 	meta = malloc(n);
 	assert_non_null(meta);
-	assert_int_equal(buddy_init(&B, meta, n, FAKE_BASE >> PAGE_SHIFT, FAKE_SIZE >> PAGE_SHIFT),
-			 0);
+	assert_int_equal(
+	    buddy_init(&B, meta, n, hpa_to_pfn(hpa(FAKE_BASE)), FAKE_SIZE >> PAGE_SHIFT), 0);
 	assert_int_equal(buddy_add_free(&B, hpa(FAKE_BASE), hpa(FAKE_BASE + FAKE_SIZE)), 0);
 	owner_registry_init(&reg, &cfg);
 	fake_page_owner_hook = owner_hook;

@@ -2,6 +2,8 @@
  * Shared fixture for the mm/buddy.c tests (test_buddy.c, test_buddy_random.c): a
  * buddy allocator over a fake frame range (no memory behind the addresses) with
  * malloc'd metadata, and checks that fail the test with buddy_check()'s message.
+ * Frame numbers in the tests are plain integers, for arithmetic; the helpers here
+ * turn them into pfn_t/hpa_t at the buddy API.
  */
 #ifndef TEST_BUDDY_FIXTURE_H
 #define TEST_BUDDY_FIXTURE_H
@@ -20,18 +22,18 @@ struct fixture {
 	void *meta;
 };
 
-static inline hpa_t P(pfn_t pfn)
+static inline hpa_t P(uint64_t f)
 {
-	return pfn_to_hpa(pfn);
+	return pfn_to_hpa(pfn(f));
 }
 
-static inline void fx_init(struct fixture *fx, pfn_t base, pfn_t nr)
+static inline void fx_init(struct fixture *fx, uint64_t base, uint64_t nr)
 {
 	size_t sz = buddy_meta_size(nr);
 
 	fx->meta = malloc(sz);
 	assert_non_null(fx->meta);
-	assert_int_equal(buddy_init(&fx->b, fx->meta, sz, base, nr), 0);
+	assert_int_equal(buddy_init(&fx->b, fx->meta, sz, pfn(base), nr), 0);
 }
 
 static inline void fx_fini(struct fixture *fx)
@@ -39,7 +41,7 @@ static inline void fx_fini(struct fixture *fx)
 	free(fx->meta);
 }
 
-static inline void add(struct fixture *fx, pfn_t s, pfn_t e)
+static inline void add(struct fixture *fx, uint64_t s, uint64_t e)
 {
 	assert_int_equal(buddy_add_free(&fx->b, P(s), P(e)), 0);
 }
@@ -53,14 +55,14 @@ static inline void check_ok(const struct buddy *b)
 		fail_msg("buddy_check: %s", err);
 }
 
-/* Allocate and return the pfn; the call must succeed. */
-static inline pfn_t alloc_pfn(struct buddy *b, unsigned order, owner_t owner)
+/* Allocate and return the frame number; the call must succeed. */
+static inline uint64_t alloc_pfn(struct buddy *b, unsigned order, owner_t owner)
 {
 	hpa_t a;
 
 	assert_int_equal(buddy_alloc(b, order, owner, &a), 0);
 	assert_int_equal(a.v & (PAGE_SIZE - 1), 0);
-	return hpa_to_pfn(a);
+	return hpa_to_pfn(a).v;
 }
 
 static inline void expect_counts(const struct buddy *b, const uint64_t want[BUDDY_NR_ORDERS])

@@ -170,7 +170,7 @@ static inline void map_to_slots(const struct map *m, struct memslots *ms)
 	memslots_init(ms);
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct region *r = &m->r[i];
-		struct mem_slot s = {.base_gfn = r->gpa >> PAGE_SHIFT,
+		struct mem_slot s = {.base_gfn = gpa_to_gfn(gpa(r->gpa)),
 				     .npages = r->size >> PAGE_SHIFT,
 				     .hpa = hpa(r->kind == REGION_MMIO_EMUL ? 0 : r->hpa),
 				     .kind = r->kind,

@@ -55,7 +55,7 @@ static inline void buf_alloc(struct hbuf *b, size_t size)
 static inline void add_slot(uint64_t gpa_v, uint64_t size, uint64_t hpa_v, enum region_kind kind,
 			    uint32_t rights)
 {
-	struct mem_slot s = {.base_gfn = gpa_v >> PAGE_SHIFT,
+	struct mem_slot s = {.base_gfn = gpa_to_gfn(gpa(gpa_v)),
 			     .npages = size >> PAGE_SHIFT,
 			     .hpa = hpa(hpa_v),
 			     .kind = kind,

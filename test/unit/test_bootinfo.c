@@ -40,7 +40,7 @@ static int setup(void **state)
 		assert_non_null(raw[i]);
 		memset(raw[i], GUARD_BYTE, buf_size[i] + 2 * GUARD);
 		mem[i] = raw[i] + GUARD;
-		s = (struct mem_slot){.base_gfn = buf_gpa[i] >> PAGE_SHIFT,
+		s = (struct mem_slot){.base_gfn = gpa_to_gfn(gpa(buf_gpa[i])),
 				      .npages = buf_size[i] >> PAGE_SHIFT,
 				      .hpa = hpa((uint64_t)(uintptr_t)mem[i]),
 				      .kind = kind[i],

@@ -23,18 +23,19 @@ static void test_init_errors(void **state)
 
 	assert_true(buddy_meta_size(1) > 0 && buddy_meta_size(1) <= 16);
 	assert_int_equal(buddy_meta_size(1000), 1000 * buddy_meta_size(1));
-	assert_int_equal(buddy_init(&b, meta, sizeof(meta), 0x100, 0), -EINVAL);
-	assert_int_equal(buddy_init(&b, NULL, sizeof(meta), 0x100, 8), -EINVAL);
-	assert_int_equal(buddy_init(&b, meta, buddy_meta_size(8) - 1, 0x100, 8), -EINVAL);
-	assert_int_equal(buddy_init(&b, (char *)meta + 1, sizeof(meta) - 1, 0x100, 8), -EINVAL);
-	assert_int_equal(buddy_init(&b, meta, SIZE_MAX, 0x100, 1ULL << 32), -EINVAL);
-	assert_int_equal(buddy_init(&b, meta, sizeof(meta), 1ULL << 40, 8), -EINVAL);
-	assert_int_equal(buddy_init(&b, meta, sizeof(meta), (1ULL << 40) - 4, 8), -EINVAL);
+	assert_int_equal(buddy_init(&b, meta, sizeof(meta), pfn(0x100), 0), -EINVAL);
+	assert_int_equal(buddy_init(&b, NULL, sizeof(meta), pfn(0x100), 8), -EINVAL);
+	assert_int_equal(buddy_init(&b, meta, buddy_meta_size(8) - 1, pfn(0x100), 8), -EINVAL);
+	assert_int_equal(buddy_init(&b, (char *)meta + 1, sizeof(meta) - 1, pfn(0x100), 8),
+			 -EINVAL);
+	assert_int_equal(buddy_init(&b, meta, SIZE_MAX, pfn(0x100), 1ULL << 32), -EINVAL);
+	assert_int_equal(buddy_init(&b, meta, sizeof(meta), pfn(1ULL << 40), 8), -EINVAL);
+	assert_int_equal(buddy_init(&b, meta, sizeof(meta), pfn((1ULL << 40) - 4), 8), -EINVAL);
 
-	assert_int_equal(buddy_init(&b, meta, buddy_meta_size(8), 0x100, 8), 0);
+	assert_int_equal(buddy_init(&b, meta, buddy_meta_size(8), pfn(0x100), 8), 0);
 	assert_int_equal(buddy_free_frames(&b), 0);
 	assert_int_equal(buddy_largest_free_order(&b), -1);
-	for (pfn_t p = 0xf0; p < 0x118; p++)
+	for (uint64_t p = 0xf0; p < 0x118; p++)
 		assert_int_equal(buddy_owner(&b, P(p)), OWNER_RESERVED);
 	assert_int_equal(buddy_alloc(&b, 0, OWNER_HYP, &a), -ENOMEM);
 	check_ok(&b);
@@ -73,7 +74,7 @@ static void test_add_free_unaligned_holes(void **state)
 	assert_int_equal(buddy_owner(b, P(0x4ff)), OWNER_RESERVED);
 	assert_int_equal(buddy_owner(b, P(0x50)), OWNER_RESERVED);
 	assert_int_equal(buddy_owner(b, P(0x500)), OWNER_RESERVED);
-	for (pfn_t p = 0x101; p < 0x208; p++)
+	for (uint64_t p = 0x101; p < 0x208; p++)
 		assert_int_equal(buddy_owner(b, P(p)), OWNER_FREE);
 
 	add(&fx, 0x208, 0x300); /* 0x200..0x300 becomes one order-8 block */
@@ -131,7 +132,7 @@ static void test_alignment_every_order(void **state)
 {
 	struct fixture fx;
 	struct buddy *b = &fx.b;
-	pfn_t *got = malloc(BIG_NR * sizeof(*got));
+	uint64_t *got = malloc(BIG_NR * sizeof(*got));
 	uint8_t *seen = malloc(BIG_NR);
 	uint64_t initial[BUDDY_NR_ORDERS];
 
@@ -150,7 +151,7 @@ static void test_alignment_every_order(void **state)
 
 		memset(seen, 0, BIG_NR);
 		while (buddy_alloc(b, k, o, &a) == 0) {
-			pfn_t p = hpa_to_pfn(a);
+			uint64_t p = hpa_to_pfn(a).v;
 
 			assert_int_equal(p & (size - 1), 0);
 			assert_true(p >= BIG_BASE && p + size <= BIG_BASE + BIG_NR);
@@ -177,7 +178,7 @@ static void test_exhaustion_recovery(void **state)
 	struct fixture fx;
 	struct buddy *b = &fx.b;
 	uint64_t initial[BUDDY_NR_ORDERS];
-	pfn_t got[1024];
+	uint64_t got[1024];
 	unsigned n = 0;
 	hpa_t a;
 
@@ -188,7 +189,7 @@ static void test_exhaustion_recovery(void **state)
 		initial[k] = buddy_free_blocks(b, k);
 	while (buddy_alloc(b, 2, OWNER_HYP, &a) == 0) {
 		assert_true(n < 1024);
-		got[n++] = hpa_to_pfn(a);
+		got[n++] = hpa_to_pfn(a).v;
 	}
 	assert_int_equal(n, 0x700 / 4 + 0x800 / 4);
 	assert_int_equal(buddy_free_frames(b), 0);
@@ -213,7 +214,7 @@ static void test_owner_tags_large_blocks(void **state)
 {
 	struct fixture fx;
 	struct buddy *b = &fx.b;
-	pfn_t g, m, s;
+	uint64_t g, m, s;
 
 	fx_init(&fx, BIG_BASE, BIG_NR);
 	add(&fx, BIG_BASE, BIG_BASE + BIG_NR);
@@ -222,12 +223,12 @@ static void test_owner_tags_large_blocks(void **state)
 	s = alloc_pfn(b, 0, OWNER_SHARED(3));
 	assert_int_equal(g & ((1 << 18) - 1), 0);
 	assert_int_equal(m & ((1 << 9) - 1), 0);
-	for (pfn_t p = g; p < g + (1 << 18); p += 4093)
+	for (uint64_t p = g; p < g + (1 << 18); p += 4093)
 		assert_int_equal(buddy_owner(b, P(p)), OWNER_VM(1));
 	assert_int_equal(buddy_owner(b, P(g + (1 << 18) - 1)), OWNER_VM(1));
-	assert_int_equal(buddy_owner(b, hpa(pfn_to_hpa(g + 77).v + 0x123)), OWNER_VM(1));
+	assert_int_equal(buddy_owner(b, hpa(P(g + 77).v + 0x123)), OWNER_VM(1));
 	assert_int_not_equal(buddy_owner(b, P(g + (1 << 18))), OWNER_VM(1));
-	for (pfn_t p = m; p < m + 512; p++)
+	for (uint64_t p = m; p < m + 512; p++)
 		assert_int_equal(buddy_owner(b, P(p)), OWNER_HYP);
 	assert_int_equal(buddy_owner(b, P(s)), OWNER_SHARED(3));
 	assert_int_equal(buddy_owner(b, P(BIG_BASE - 1)), OWNER_RESERVED);
@@ -235,10 +236,10 @@ static void test_owner_tags_large_blocks(void **state)
 	assert_int_equal(buddy_owner(b, hpa(~0ULL)), OWNER_RESERVED);
 
 	assert_int_equal(buddy_set_owner(b, P(g), 18, OWNER_VM(1), OWNER_VM(2)), 0);
-	for (pfn_t p = g; p < g + (1 << 18); p += 1021)
+	for (uint64_t p = g; p < g + (1 << 18); p += 1021)
 		assert_int_equal(buddy_owner(b, P(p)), OWNER_VM(2));
 	assert_int_equal(buddy_free(b, P(g), 18, OWNER_VM(2)), 0);
-	for (pfn_t p = g; p < g + (1 << 18); p += 1021)
+	for (uint64_t p = g; p < g + (1 << 18); p += 1021)
 		assert_int_equal(buddy_owner(b, P(p)), OWNER_FREE);
 	check_ok(b);
 	fx_fini(&fx);
@@ -248,7 +249,7 @@ static void test_bad_frees(void **state)
 {
 	struct fixture fx;
 	struct buddy *b = &fx.b;
-	pfn_t a, c;
+	uint64_t a, c;
 	uint64_t before;
 	hpa_t out;
 
@@ -265,7 +266,7 @@ static void test_bad_frees(void **state)
 	assert_int_equal(buddy_free(b, P(a), 4, OWNER_HYP), -EINVAL);
 	assert_int_equal(buddy_free(b, P(a + 1), 3, OWNER_HYP), -EINVAL);
 	assert_int_equal(buddy_free(b, P(a + 1), 0, OWNER_HYP), -EINVAL);
-	assert_int_equal(buddy_free(b, hpa(pfn_to_hpa(a).v + 0x10), 3, OWNER_HYP), -EINVAL);
+	assert_int_equal(buddy_free(b, hpa(P(a).v + 0x10), 3, OWNER_HYP), -EINVAL);
 	assert_int_equal(buddy_free(b, P(0x50), 0, OWNER_HYP), -EINVAL);
 	assert_int_equal(buddy_free(b, P(0x400), 0, OWNER_HYP), -EINVAL);
 	assert_int_equal(buddy_free(b, P(0x200), 0, OWNER_RESERVED), -EINVAL); /* hole */
@@ -299,7 +300,7 @@ static void test_set_owner(void **state)
 {
 	struct fixture fx;
 	struct buddy *b = &fx.b;
-	pfn_t a;
+	uint64_t a;
 
 	fx_init(&fx, 0x100, 0x100);
 	add(&fx, 0x100, 0x200);
@@ -331,7 +332,7 @@ static void test_check_detects_corruption(void **state)
 	size_t d = buddy_meta_size(1);
 	char err[160] = "";
 	char *meta;
-	pfn_t a;
+	uint64_t a;
 
 	fx_init(&fx, 0x100, 0x100);
 	add(&fx, 0x100, 0x200);

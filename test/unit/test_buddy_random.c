@@ -26,7 +26,7 @@ struct model {
 	owner_t *own; /* per frame, indexed pfn - RND_BASE */
 	uint64_t free;
 	struct live {
-		pfn_t pfn;
+		uint64_t pfn;
 		unsigned order;
 		owner_t owner;
 	} * live;
@@ -57,11 +57,11 @@ static unsigned rnd_order(void)
 	return (unsigned)MIN(__builtin_ctzll(rnd() | BIT(BUDDY_MAX_ORDER)), BUDDY_MAX_ORDER);
 }
 
-static bool model_block_free(const struct model *m, pfn_t p, unsigned k)
+static bool model_block_free(const struct model *m, uint64_t p, unsigned k)
 {
 	if (p < RND_BASE || p + BIT(k) > RND_END)
 		return false;
-	for (pfn_t i = p; i < p + BIT(k); i++)
+	for (uint64_t i = p; i < p + BIT(k); i++)
 		if (m->own[i - RND_BASE] != OWNER_FREE)
 			return false;
 	return true;
@@ -69,15 +69,15 @@ static bool model_block_free(const struct model *m, pfn_t p, unsigned k)
 
 static bool model_has_free_block(const struct model *m, unsigned k)
 {
-	for (pfn_t p = ALIGN_UP(RND_BASE, BIT(k)); p + BIT(k) <= RND_END; p += BIT(k))
+	for (uint64_t p = ALIGN_UP(RND_BASE, BIT(k)); p + BIT(k) <= RND_END; p += BIT(k))
 		if (model_block_free(m, p, k))
 			return true;
 	return false;
 }
 
-static void model_set(struct model *m, pfn_t p, unsigned k, owner_t o)
+static void model_set(struct model *m, uint64_t p, unsigned k, owner_t o)
 {
-	for (pfn_t i = p; i < p + BIT(k); i++)
+	for (uint64_t i = p; i < p + BIT(k); i++)
 		m->own[i - RND_BASE] = o;
 }
 
@@ -93,11 +93,11 @@ static void rnd_alloc(struct buddy *b, struct model *m)
 		return;
 	}
 	assert_int_equal(ret, 0);
-	assert_int_equal(hpa_to_pfn(a) & (BIT(k) - 1), 0);
-	assert_true(model_block_free(m, hpa_to_pfn(a), k));
-	model_set(m, hpa_to_pfn(a), k, o);
+	assert_int_equal(hpa_to_pfn(a).v & (BIT(k) - 1), 0);
+	assert_true(model_block_free(m, hpa_to_pfn(a).v, k));
+	model_set(m, hpa_to_pfn(a).v, k, o);
 	m->free -= BIT(k);
-	m->live[m->nlive++] = (struct live){hpa_to_pfn(a), k, o};
+	m->live[m->nlive++] = (struct live){hpa_to_pfn(a).v, k, o};
 }
 
 static void rnd_free(struct buddy *b, struct model *m)
@@ -135,7 +135,7 @@ static void rnd_set_owner(struct buddy *b, struct model *m)
 
 static void rnd_query(const struct buddy *b, const struct model *m)
 {
-	pfn_t p = RND_BASE - 16 + rnd() % (RND_NR + 32);
+	uint64_t p = RND_BASE - 16 + rnd() % (RND_NR + 32);
 	owner_t want = p >= RND_BASE && p < RND_END ? m->own[p - RND_BASE] : OWNER_RESERVED;
 
 	assert_int_equal(buddy_owner(b, P(p)), want);
@@ -146,7 +146,7 @@ static void rnd_query(const struct buddy *b, const struct model *m)
  * of order k is a free block iff it is wholly free and (k is the top order or its
  * parent region is not wholly free).
  */
-static bool region_inside(pfn_t r, unsigned k)
+static bool region_inside(uint64_t r, unsigned k)
 {
 	return (r << k) >= RND_BASE && ((r + 1) << k) <= RND_END;
 }
@@ -157,19 +157,19 @@ static void model_compare_full(const struct buddy *b, const struct model *m)
 
 	assert_non_null(full);
 	assert_non_null(up);
-	for (pfn_t p = RND_BASE; p < RND_END; p++) {
+	for (uint64_t p = RND_BASE; p < RND_END; p++) {
 		assert_int_equal(buddy_owner(b, P(p)), m->own[p - RND_BASE]);
 		full[p - RND_BASE] = m->own[p - RND_BASE] == OWNER_FREE;
 	}
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
 		/* full[r - first]: region r of order k lies in the range and is all free */
-		pfn_t first = RND_BASE >> k, last = (RND_END - 1) >> k;
+		uint64_t first = RND_BASE >> k, last = (RND_END - 1) >> k;
 		uint64_t blocks = 0;
 
-		for (pfn_t pr = first >> 1; k < BUDDY_MAX_ORDER && pr <= last >> 1; pr++)
+		for (uint64_t pr = first >> 1; k < BUDDY_MAX_ORDER && pr <= last >> 1; pr++)
 			up[pr - (first >> 1)] = region_inside(pr, k + 1) && full[2 * pr - first] &&
 						full[2 * pr + 1 - first];
-		for (pfn_t r = first; r <= last; r++)
+		for (uint64_t r = first; r <= last; r++)
 			blocks += full[r - first] &&
 				  !(k < BUDDY_MAX_ORDER && up[(r >> 1) - (first >> 1)]);
 		if (buddy_free_blocks(b, k) != blocks)
@@ -200,7 +200,7 @@ static void test_random_vs_model(void **state)
 	add(&fx, 0x100, 0x30000);
 	add(&fx, 0x30005, 0x9fff0);
 	add(&fx, 0xa0000, RND_END);
-	for (pfn_t p = RND_BASE; p < RND_END; p++) {
+	for (uint64_t p = RND_BASE; p < RND_END; p++) {
 		bool hole = (p >= 0x30000 && p < 0x30005) || (p >= 0x9fff0 && p < 0xa0000);
 
 		m.own[p - RND_BASE] = hole ? OWNER_RESERVED : OWNER_FREE;

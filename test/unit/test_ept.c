@@ -54,12 +54,12 @@ static void test_random_maps_4k_only(void **state)
 static void test_simple_and_summary(void **state)
 {
 	struct memslots ms;
-	struct mem_slot s = {.base_gfn = GiB >> PAGE_SHIFT,
+	struct mem_slot s = {.base_gfn = gpa_to_gfn(gpa(GiB)),
 			     .npages = (GiB + 63 * 2 * MiB) >> PAGE_SHIFT,
 			     .hpa = hpa(FAKE_HPA + GiB),
 			     .kind = REGION_RAM,
 			     .rights = REGION_RWX};
-	struct mem_slot emul = {.base_gfn = 0xfee00, .npages = 1, .kind = REGION_MMIO_EMUL};
+	struct mem_slot emul = {.base_gfn = gfn(0xfee00), .npages = 1, .kind = REGION_MMIO_EMUL};
 	struct ept e;
 	char buf[512];
 	int n;

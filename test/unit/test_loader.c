@@ -326,7 +326,7 @@ static void test_real_guests(void **state)
 
 	assert_non_null(ram);
 	memslots_init(&big);
-	s = (struct mem_slot){.base_gfn = 0,
+	s = (struct mem_slot){.base_gfn = gfn(0),
 			      .npages = ram_size >> PAGE_SHIFT,
 			      .hpa = hpa((uint64_t)(uintptr_t)ram),
 			      .kind = REGION_RAM,

@@ -71,8 +71,8 @@ static int setup(void **state)
 
 	meta = malloc(n);
 	assert_non_null(meta);
-	assert_int_equal(buddy_init(&B, meta, n, FAKE_BASE >> PAGE_SHIFT, FAKE_SIZE >> PAGE_SHIFT),
-			 0);
+	assert_int_equal(
+	    buddy_init(&B, meta, n, hpa_to_pfn(hpa(FAKE_BASE)), FAKE_SIZE >> PAGE_SHIFT), 0);
 	assert_int_equal(buddy_add_free(&B, hpa(FAKE_BASE), hpa(FAKE_BASE + FAKE_SIZE)), 0);
 	owner_registry_init(&reg, &cfg);
 	fake_page_owner_hook = owner_hook;
