@@ -102,8 +102,11 @@ RUN_ARGS = $(if $(INITRD),--initrd $(call shq,$(INITRD))) \
 	$(if $(CMDLINE),--cmdline $(call shq,$(CMDLINE))) $(if $(RAM),--ram $(call shq,$(RAM))) \
 	$(if $(VCPUS),--vcpus $(call shq,$(VCPUS))) $(if $(TIMEOUT),--timeout $(call shq,$(TIMEOUT))) \
 	$(if $(KERNEL),$(call shq,$(KERNEL)),$(B)/hv.iso)
+# make can only say 0 or 2: a clean end (a power-off, or debug-exit value 0, which run.sh
+# reports as 1 like QEMU's isa-debug-exit) is success; tools/run.sh gives the exact status.
 run: all
-	tools/run.sh $(RUN_ARGS)
+	@rc=0; tools/run.sh $(RUN_ARGS) || rc=$$?; \
+	  if [ $$rc -gt 1 ]; then echo "make run: tools/run.sh exit status $$rc (see its --help)"; exit 1; fi
 
 help:
 	@echo 'Targets:'

@@ -5,9 +5,8 @@ Each case has a "kind":
           its exit code ("exit") besides the usual expect/forbid/status on the hypervisor log;
   menu    reads build/hv.iso's grub.cfg and checks it lists the user-facing configurations;
   table   feeds fabricated hypervisor logs to tools/run.sh --status-from.
-"pending": needs hypervisor-side support not merged yet (vm= words hooked into the boot,
-the boot protocol detected for proto=auto, exit status 3, halt detection); run.py runs these
-only with --pending.
+A case may be marked "pending" (run only with run.py --pending) while the hypervisor lacks
+what it needs; none is now.
 """
 import os
 import re
@@ -85,7 +84,7 @@ def run_kind(t, d, root):
     return {"run.sh": _run_sh, "menu": _menu, "table": _table}[t["kind"]](t, d, root)
 
 
-def run(name, args, exit, expect=(), forbid=(), status=0, pending=True, **kw):
+def run(name, args, exit, expect=(), forbid=(), status=0, pending=False, **kw):
     return dict(name=name, kind="run.sh", args=args, exit=exit, expect=list(expect),
                 forbid=[r"FATAL.*", r"PANIC.*"] + list(forbid), status=status, pending=pending,
                 **kw)
@@ -119,7 +118,7 @@ RUN_TESTS = [
     run("run-timeout", ["--timeout", "1"], 8, status=None, pending=False),
     run("run-demo-image", [], 0, expect=[r"\[demo\] ALL PASS", r"vm \"demo\": stopped "
                                          r"\(debug-exit port\), status 0", OK], pending=False),
-    # ---- these need the hypervisor side ----
+    # ---- your own kernel: vm= words, the protocol detected, exit statuses ----
     run("run-hello-pass", [HELLO], 1,
         expect=BOOT_LINES[1:] + [r"\[user\] hello from my kernel \(multiboot\)",
                                  r"\[user\] hello: exit 0", STOP % 0, OK]),
