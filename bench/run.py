@@ -22,6 +22,7 @@ def modules():
 
 
 def bochs(cmdline, megs=256, cpus=1):
+    cmdline = "loglevel=debug " + cmdline  # the figures come from detail lines too
     iso = os.path.join(B, "bench.iso")
     subprocess.run([os.path.join(ROOT, "tools/mkimage.sh"), iso, os.path.join(B, "hv.elf"), cmdline]
                    + modules(), check=True)

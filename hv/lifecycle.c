@@ -74,13 +74,13 @@ void hv_print_stats(const struct vm *asker)
 			total += vm->exits[r];
 		if (cpu < MAX_CPUS_STATS)
 			per_cpu[cpu] += total;
-		pr_info("stats: vm \"%s\" cpu %u: %lu exits, %u restarts, %u watchdog fires, "
-			"doorbells %lu sent %lu received\n",
-			vm->cfg->name, cpu, total, vm->restarts, vm->watchdog_fires,
-			vm->doorbells_sent, vm->doorbells_received);
+		pr_debug("stats: vm \"%s\" cpu %u: %lu exits, %u restarts, %u watchdog fires, "
+			 "doorbells %lu sent %lu received\n",
+			 vm->cfg->name, cpu, total, vm->restarts, vm->watchdog_fires,
+			 vm->doorbells_sent, vm->doorbells_received);
 		vm_audit(vm);
 	}
 	for (unsigned c = 0; c < MAX_CPUS_STATS; c++)
 		if (per_cpu[c])
-			pr_info("stats: cpu %u: %lu exits\n", c, per_cpu[c]);
+			pr_debug("stats: cpu %u: %lu exits\n", c, per_cpu[c]);
 }

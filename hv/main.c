@@ -63,8 +63,8 @@ static void apply_cmdline(void)
 		boot_info.loader ? boot_info.loader : "unknown loader");
 	pr_info("boot: cmdline \"%s\"\n", cmdline_full);
 	for (unsigned i = 0; i < boot_info.nr_modules; i++)
-		pr_info("boot: module %u [0x%lx..0x%lx) \"%s\"\n", i, boot_info.modules[i].start,
-			boot_info.modules[i].end, boot_info.modules[i].string);
+		pr_debug("boot: module %u [0x%lx..0x%lx) \"%s\"\n", i, boot_info.modules[i].start,
+			 boot_info.modules[i].end, boot_info.modules[i].string);
 }
 
 /* Under UEFI the EFI memory map is the firmware's own word: prefer it. */
@@ -107,7 +107,7 @@ static void carve_memory(const void *info)
 		pr_err("mem: cannot carve the firmware memory map (%d)\n", ret);
 		power_off(HV_EXIT_FAIL);
 	}
-	pr_info("mem: firmware map: %s, %u entries\n", src, nr_fw);
+	pr_debug("mem: firmware map: %s, %u entries\n", src, nr_fw);
 }
 
 static void mem_print_summary(const struct memmap *map, const struct buddy *b,
@@ -117,19 +117,19 @@ static void mem_print_summary(const struct memmap *map, const struct buddy *b,
 	int n = 0;
 
 	for (unsigned i = 0; i < map->nr_usable; i++)
-		pr_info("mem: usable   [0x%09lx..0x%09lx) %6lu KiB\n", map->usable[i].start,
-			map->usable[i].end, (map->usable[i].end - map->usable[i].start) / KiB);
+		pr_debug("mem: usable   [0x%09lx..0x%09lx) %6lu KiB\n", map->usable[i].start,
+			 map->usable[i].end, (map->usable[i].end - map->usable[i].start) / KiB);
 	for (unsigned i = 0; i < map->nr_reserved; i++)
-		pr_info("mem: reserved [0x%09lx..0x%09lx) %s\n", map->reserved[i].start,
-			map->reserved[i].end, map->reserved[i].label);
-	pr_info("mem: reserved [0x%09lx..0x%09lx) %s\n", meta.start, meta.end, meta.label);
+		pr_debug("mem: reserved [0x%09lx..0x%09lx) %s\n", map->reserved[i].start,
+			 map->reserved[i].end, map->reserved[i].label);
+	pr_debug("mem: reserved [0x%09lx..0x%09lx) %s\n", meta.start, meta.end, meta.label);
 	for (unsigned o = 0; o <= BUDDY_MAX_ORDER && n < (int)sizeof(line); o++)
 		n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %u:%lu", o,
 			       buddy_free_blocks(b, o));
-	pr_info("mem: free blocks per order%s\n", line);
+	pr_debug("mem: free blocks per order%s\n", line);
 	int top = buddy_largest_free_order(b);
-	pr_info("mem: largest free block %lu KiB (order %d)\n",
-		top < 0 ? 0 : (PAGE_SIZE << top) / KiB, top);
+	pr_debug("mem: largest free block %lu KiB (order %d)\n",
+		 top < 0 ? 0 : (PAGE_SIZE << top) / KiB, top);
 	pr_info("mem: total usable %lu KiB, free %lu KiB\n", map->total_usable / KiB,
 		buddy_free_frames(b) * PAGE_SIZE / KiB);
 }
@@ -169,9 +169,9 @@ static void read_acpi(void)
 		acpi.revision, acpi.oem_id, acpi.xsdt ? "XSDT" : "RSDT", acpi.root_addr,
 		acpi.nr_tables, acpi.has_madt ? "yes" : "no", acpi.has_fadt ? "yes" : "no");
 	if (acpi.has_fadt)
-		pr_info("acpi: PM1a_CNT 0x%x, PM timer 0x%x (%u-bit), \\_S5 SLP_TYP %u (%s)\n",
-			acpi.pm1a_cnt, acpi.pm_tmr, acpi.pm_tmr_bits, acpi.s5_typ_a,
-			acpi.has_s5 ? acpi.s5_table : "no \\_S5 package found");
+		pr_debug("acpi: PM1a_CNT 0x%x, PM timer 0x%x (%u-bit), \\_S5 SLP_TYP %u (%s)\n",
+			 acpi.pm1a_cnt, acpi.pm_tmr, acpi.pm_tmr_bits, acpi.s5_typ_a,
+			 acpi.has_s5 ? acpi.s5_table : "no \\_S5 package found");
 	if (acpi.pm1a_cnt && acpi.has_s5)
 		power_set_acpi(acpi.pm1a_cnt, acpi.s5_typ_a);
 	if (cmdline_has(cmdline_buf, "poweroff=acpi"))
@@ -219,7 +219,7 @@ void hv_main(uint32_t magic, const void *info)
 	start_cpus(info);
 	hooks_faults(cmdline_buf);
 	check_cpu();
-	pr_info("boot: checks done in %lu instructions\n", rdtsc() - boot_tsc);
+	pr_debug("boot: checks done in %lu instructions\n", rdtsc() - boot_tsc);
 	hooks_benchmarks(cmdline_buf);
 	const struct hv_config *cfg = vms_pick_config(cmdline_buf, cmdline_full);
 	vms_validate(cfg, &boot_mem, &boot_info, (uint64_t)__image_end);

@@ -153,7 +153,7 @@ static void print_lines(const char *prefix, char *text)
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		pr_info("%s%s\n", prefix, line);
+		pr_debug("%s%s\n", prefix, line);
 		line = nl ? nl + 1 : NULL;
 	}
 }
@@ -162,21 +162,21 @@ static void print_map(const struct vm *vm)
 {
 	char buf[1024];
 
-	pr_info("vm \"%s\": guest-physical map (%u slots)\n", vm->cfg->name, vm->slots.nr);
+	pr_debug("vm \"%s\": guest-physical map (%u slots)\n", vm->cfg->name, vm->slots.nr);
 	for (unsigned i = 0; i < vm->cfg->nr_regions; i++) {
 		const struct vm_region *r = &vm->cfg->regions[i];
 		const struct mem_slot *s = memslot_find(&vm->slots, gpa(r->gpa));
 		struct ept_walk_result w = {0};
 		int ret = ept_walk(&vm->ept, gpa(r->gpa), &w);
-		pr_info("  [0x%09lx..0x%09lx) %-9s %c%c%c hpa 0x%09lx %s%s%s%s\n", r->gpa,
-			r->gpa + r->size, kind_names[r->kind], r->rights & REGION_R ? 'r' : '-',
-			r->rights & REGION_W ? 'w' : '-', r->rights & REGION_X ? 'x' : '-',
-			s && memslot_has_hpa(s) ? s->hpa.v : 0,
-			ret		    ? "traps"
-			: w.size == GiB	    ? "first leaf 1G"
-			: w.size == 2 * MiB ? "first leaf 2M"
-					    : "first leaf 4K",
-			r->name ? " \"" : "", r->name ? r->name : "", r->name ? "\"" : "");
+		pr_debug("  [0x%09lx..0x%09lx) %-9s %c%c%c hpa 0x%09lx %s%s%s%s\n", r->gpa,
+			 r->gpa + r->size, kind_names[r->kind], r->rights & REGION_R ? 'r' : '-',
+			 r->rights & REGION_W ? 'w' : '-', r->rights & REGION_X ? 'x' : '-',
+			 s && memslot_has_hpa(s) ? s->hpa.v : 0,
+			 ret		     ? "traps"
+			 : w.size == GiB     ? "first leaf 1G"
+			 : w.size == 2 * MiB ? "first leaf 2M"
+					     : "first leaf 4K",
+			 r->name ? " \"" : "", r->name ? r->name : "", r->name ? "\"" : "");
 	}
 	if (ept_summary(&vm->ept, &vm->slots, buf, sizeof(buf)) >= 0)
 		print_lines("  EPT: ", buf);
@@ -197,8 +197,8 @@ static int load_modules(struct vm *vm, gpa_t after, struct guest_module *mods)
 			return -ENOSPC;
 		}
 		mods[i] = (struct guest_module){gpa(at), size, m->string};
-		pr_info("vm \"%s\": module %u \"%s\" at 0x%lx, %lu bytes\n", vm->cfg->name, i,
-			m->string, at, size);
+		pr_debug("vm \"%s\": module %u \"%s\" at 0x%lx, %lu bytes\n", vm->cfg->name, i,
+			 m->string, at, size);
 		at = ALIGN_UP(at + size, PAGE_SIZE);
 	}
 	return 0;
@@ -311,7 +311,9 @@ int vm_audit(const struct vm *vm)
 	struct audit_stats st;
 	int n = ept_audit(&vm->ept, vm->id, &hv_owners, audit_report, NULL, &st);
 
-	pr_info(
+	/* A clean audit is detail; a violation is an error line of its own (audit_report). */
+	printk(
+	    n ? LOG_ERR : LOG_DEBUG,
 	    "audit: vm \"%s\": %lu 4K frames in %lu+%lu+%lu leaves (4K+2M+1G), %lu MMIO markers, "
 	    "%d violation(s)\n",
 	    vm->cfg->name, st.frames, st.leaves[EPT_LEAF_4K], st.leaves[EPT_LEAF_2M],

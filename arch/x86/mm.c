@@ -118,7 +118,7 @@ int mm_direct_map(uint64_t top)
 			return -ENOMEM;
 	}
 	write_cr3((uint64_t)pml4);
-	pr_info("mm: direct map of %lu GiB with %s pages\n", end / GiB, big ? "1 GiB" : "2 MiB");
+	pr_debug("mm: direct map of %lu GiB with %s pages\n", end / GiB, big ? "1 GiB" : "2 MiB");
 	return 0;
 }
 

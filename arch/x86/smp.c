@@ -333,10 +333,10 @@ void smp_init(const struct acpi_info *acpi, const struct mb2_info *mb, const voi
 		pm_tmr = acpi->pm_tmr;
 		pm_tmr_mask = acpi->pm_tmr_bits == 32 ? ~0u : 0xffffffu;
 		bsp->apic_id = lapic_id();
-		pr_info("smp: CPU 0 (APIC ID %u) is the boot CPU; the MADT lists %u enabled, %u "
-			"disabled; %s\n",
-			bsp->apic_id, acpi->nr_cpus, acpi->nr_cpus_disabled,
-			lapic ? "xAPIC" : "x2APIC");
+		pr_debug("smp: CPU 0 (APIC ID %u) is the boot CPU; the MADT lists %u enabled, %u "
+			 "disabled; %s\n",
+			 bsp->apic_id, acpi->nr_cpus, acpi->nr_cpus_disabled,
+			 lapic ? "xAPIC" : "x2APIC");
 		if (!madt_has(acpi, bsp->apic_id))
 			pr_warn("smp: the boot CPU's APIC ID %u is not in the MADT\n",
 				bsp->apic_id);

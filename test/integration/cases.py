@@ -238,6 +238,19 @@ TESTS += [
          expect=[r"config: \"demo\" valid, 1 VM\(s\)", r"\[demo\] ALL PASS",
                  r"vm \"demo\": stopped \(debug-exit port\), status 0"],
          forbid=[r"FATAL.*", r"PANIC.*", r"\[demo\] TEST .* FAIL.*"]),
+    # The default log (loglevel=info) fits one screen before the guest speaks; detail waits
+    # for loglevel=debug. The guest's console is shown at every level.
+    dict(name="boot-log-one-screen", machine="bochs", megs=256, cmdline="loglevel=info",
+         expect=[r"kestrel: micro-hypervisor, loaded by GRUB .*", r"mem: total usable \d+ KiB.*",
+                 r"config: \"demo\" valid, 1 VM\(s\)", r"vm \"demo\": loaded .*",
+                 r"\[demo\] ALL PASS", r"vm \"demo\": stopped \(debug-exit port\), status 0"],
+         forbid=[r"mem: usable .*", r"mem: reserved .*", r"  EPT: .*", r"  \[0x.*", r"boot: module .*",
+                 r"audit: .*", r"stats: vm .*"],
+         checks=[lambda lines: None if next(i for i, l in enumerate(lines) if l.startswith("[demo]"))
+                 <= 20 else "more than 20 hypervisor lines before the guest's first"]),
+    dict(name="guest-console-at-loglevel-error", machine="bochs", megs=256, cmdline="loglevel=error",
+         expect=[r"\[demo\] ALL PASS", r"kestrel: exit status 0"],
+         forbid=[r"config: .*", r"vm \"demo\": .*"]),
 ]
 
 

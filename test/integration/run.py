@@ -45,6 +45,9 @@ def guest_modules():
 
 
 def build_image(name, cmdline, modules):
+    """The cases check the boot log's detail lines: loglevel=debug unless a case sets one."""
+    if "loglevel=" not in cmdline:
+        cmdline = ("loglevel=debug " + cmdline).strip()
     iso = os.path.join(OUT, name, "image.iso")
     os.makedirs(os.path.dirname(iso), exist_ok=True)
     subprocess.run([os.path.join(ROOT, "tools", "mkimage.sh"), iso, HV, cmdline] + modules,
