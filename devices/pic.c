@@ -70,11 +70,11 @@ static bool pic_is_cascade(const struct pic_chip *c, bool master, unsigned l)
  */
 static int pic_request(const struct pic_chip *c, bool master)
 {
-	uint8_t req = pic_irr(c) & (uint8_t)~c->imr;
+	uint8_t req = (uint8_t)(pic_irr(c) & ~c->imr);
 	int top, busy;
 
 	if (c->smm)
-		return pic_top(c, req & (uint8_t)~c->isr);
+		return pic_top(c, (uint8_t)(req & ~c->isr));
 	top = pic_top(c, req);
 	busy = pic_top(c, c->isr);
 	if (top == PIC_NOLEVEL || busy == PIC_NOLEVEL)
@@ -91,7 +91,7 @@ static void pic_set_line(struct pic_chip *c, unsigned l, bool level)
 	if (level) {
 		c->lines |= (uint8_t)BIT(l);
 	} else {
-		c->lines &= (uint8_t)~BIT(l);
+		c->lines = (uint8_t)(c->lines & ~BIT(l));
 		c->armed |= (uint8_t)BIT(l);
 	}
 }
@@ -113,7 +113,7 @@ static void pic_update(struct pic *p)
 /* Level l goes into service: its edge latch disarms; AEOI ends it at once. */
 static void pic_ack_level(struct pic_chip *c, unsigned l, bool aeoi)
 {
-	c->armed &= (uint8_t)~BIT(l);
+	c->armed = (uint8_t)(c->armed & ~BIT(l));
 	if (!aeoi)
 		c->isr |= (uint8_t)BIT(l);
 	else if (c->rotate_aeoi)
@@ -126,7 +126,7 @@ static void pic_chip_reset(struct pic_chip *c, uint8_t vbase, uint8_t icw3)
 
 	memset(c, 0, sizeof(*c));
 	c->lines = lines;
-	c->armed = (uint8_t)~lines;
+	c->armed = (uint8_t)(lines ^ 0xFF);
 	c->imr = 0xFF;
 	c->lowest = 7;
 	c->icw1 = ICW1_IC4;
@@ -166,7 +166,7 @@ void pic_set_irq(struct pic *p, unsigned irq, bool level)
 static void pic_icw1(struct pic_chip *c, uint8_t val)
 {
 	c->icw1 = val & ICW1_KEEP;
-	c->armed = (uint8_t)~c->lines;
+	c->armed = (uint8_t)(c->lines ^ 0xFF);
 	c->imr = 0;
 	c->isr = 0;
 	c->lowest = 7;
@@ -204,7 +204,7 @@ static void pic_eoi(struct pic_chip *c, int l, bool rotate)
 {
 	if (l == PIC_NOLEVEL)
 		return;
-	c->isr &= (uint8_t)~BIT(l);
+	c->isr = (uint8_t)(c->isr & ~BIT(l));
 	if (rotate)
 		c->lowest = (uint8_t)l;
 }

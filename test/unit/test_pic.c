@@ -92,7 +92,7 @@ static void test_linux_auto_eoi(void **state)
 	assert_int_equal(read_isr(PIC_MASTER_CMD), 0x00);
 	assert_int_equal(raise_ack(12), 0x2C);
 	assert_int_equal(read_isr(PIC_MASTER_CMD), 0x00); /* master AEOI */
-	assert_int_equal(read_isr(PIC_SLAVE_CMD), 0x10); /* the slave was not */
+	assert_int_equal(read_isr(PIC_SLAVE_CMD), 0x10);  /* the slave was not */
 	outb(PIC_SLAVE_CMD, 0x20);
 	assert_int_equal(read_isr(PIC_SLAVE_CMD), 0x00);
 }
@@ -131,7 +131,7 @@ static void test_seabios_init(void **state)
 static void test_icw_without_icw4(void **state)
 {
 	fresh_pic();
-	outb(PIC_MASTER_CMD, 0x10); /* cascade, edge, no ICW4: AEOI off */
+	outb(PIC_MASTER_CMD, 0x10);  /* cascade, edge, no ICW4: AEOI off */
 	outb(PIC_MASTER_DATA, 0x47); /* low three bits are the level, ignored */
 	outb(PIC_MASTER_DATA, 0x04);
 	outb(PIC_MASTER_DATA, 0xEF); /* already OCW1 */

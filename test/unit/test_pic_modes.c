@@ -103,7 +103,7 @@ static void test_set_priority(void **state)
 	assert_false(rec.level);
 	outb(PIC_MASTER_CMD, 0x20);
 	assert_int_equal(pic_intack(&pic), 0x23);
-	assert_false(rec.level); /* 4 now the lowest */
+	assert_false(rec.level);	      /* 4 now the lowest */
 	assert_int_equal(raise_ack(0), 0x20); /* 0 above 3 */
 	/* non-specific EOI clears by rotated priority: 0 before 3 */
 	outb(PIC_MASTER_CMD, 0x20);

@@ -232,7 +232,7 @@ static uint64_t calibrate(uint64_t tsc_hz, uint64_t t0, uint16_t latch, uint64_t
 static void test_linux_calibrate_tsc(void **state)
 {
 	for (unsigned r = 0; r < ARRAY_SIZE(rates); r++) {
-		const uint16_t latch = PIT_HZ / (1000 / 10); /* CAL_LATCH, 10 ms */
+		const uint16_t latch = PIT_HZ / (1000 / 10);   /* CAL_LATCH, 10 ms */
 		const uint64_t step = rates[r] / 50000000 + 1; /* an inb: ~20 ns */
 		uint64_t d = calibrate(rates[r], 3 * rates[r] + 17, latch, step);
 		uint64_t est = d * 1000 / 10; /* what Linux computes from it */

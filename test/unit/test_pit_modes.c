@@ -212,7 +212,7 @@ static void test_new_count_mode3(void **state)
 	program(0, 0x06, 100, at(0));
 	outb(PIT_PORT_CH0, 40, at(31)); /* in the high half: reload at its end */
 	outb(PIT_PORT_CH0, 0, at(31));
-	assert_int_equal(pit_next_event(&pit), at(71)); /* 51 + 20 low */
+	assert_int_equal(pit_next_event(&pit), at(71));	     /* 51 + 20 low */
 	assert_int_equal(status_of(0, at(50)) & 0xC0, 0xC0); /* high, new count not loaded */
 	assert_int_equal(latched_count(0, at(51)), 40);
 	assert_int_equal(status_of(0, at(51)) & 0xC0, 0x00); /* low half, loaded */
