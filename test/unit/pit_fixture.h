@@ -117,10 +117,13 @@ static __unused bool out2(uint64_t now)
 /* Follow pit_next_event until limit; returns the number of events taken. */
 static __unused unsigned run_events(uint64_t limit)
 {
+	uint64_t prev = 0;
 	unsigned n = 0;
 
 	for (uint64_t e = pit_next_event(&pit); e <= limit; e = pit_next_event(&pit)) {
+		assert_true(n == 0 || e > prev); /* an event, once advanced to, is consumed */
 		advance(e);
+		prev = e;
 		n++;
 	}
 	return n;

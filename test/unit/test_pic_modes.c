@@ -236,7 +236,7 @@ static void test_special_mask_mode(void **state)
 	assert_int_equal(pic_intack(&pic), 0x27);
 	edge(5); /* in service: its own ISR bit holds it */
 	assert_false(rec.level);
-	outb(PIC_MASTER_CMD, 0x28); /* OCW3 without ESMM: stays in SMM */
+	outb(PIC_MASTER_CMD, 0x08); /* OCW3 without ESMM: SMM bit ignored, stays */
 	pic_set_irq(&pic, 6, true);
 	assert_int_equal(pic_intack(&pic), 0x26);
 	outb(PIC_MASTER_CMD, 0x48); /* leave special mask mode */

@@ -121,6 +121,21 @@ static void test_counter_latch(void **state)
 	assert_int_equal(inb(PIT_PORT_CH0, at(1050)), 0x80 - 49);
 }
 
+/* Latches hold until read, even across a change; a control word drops them. */
+static void test_latch_until_read(void **state)
+{
+	fresh_pit(HZX);
+	program(0, 0x00, 10, at(0));
+	outb(PIT_PORT_CTRL, 0xE2, at(5));
+	outb(PIT_PORT_CTRL, 0xE2, at(20)); /* OUT has risen, but the first one stays */
+	assert_int_equal(inb(PIT_PORT_CH0, at(20)), 0x30);
+	assert_int_equal(status_of(0, at(21)), 0xB0);
+	outb(PIT_PORT_CTRL, 0x00, at(30)); /* latches 10 - 29 = 0xFFED */
+	outb(PIT_PORT_CTRL, 0x34, at(31));
+	assert_int_equal(inb(PIT_PORT_CH0, at(31)), 0xEC); /* the element, not the latch */
+	assert_int_equal(inb(PIT_PORT_CH0, at(31)), 0xFF);
+}
+
 static void test_read_back(void **state)
 {
 	fresh_pit(HZX);
@@ -374,6 +389,7 @@ int main(void)
 	    cmocka_unit_test(test_mode4_sequence),
 	    cmocka_unit_test(test_bcd),
 	    cmocka_unit_test(test_counter_latch),
+	    cmocka_unit_test(test_latch_until_read),
 	    cmocka_unit_test(test_read_back),
 	    cmocka_unit_test(test_flip_flops_and_rw),
 	    cmocka_unit_test(test_new_count_mode2),
