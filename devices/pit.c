@@ -35,17 +35,25 @@ struct pit_seg {
 	uint32_t n;
 };
 
+/*
+ * Clock <-> TSC conversions, exact, split into whole seconds and remainder
+ * so that no product exceeds 64 bits while tsc_hz < 2^43 and no 128-bit
+ * division (libgcc's __udivti3, absent from the image) is needed.
+ */
 static uint64_t pit_clk(const struct pit *p, uint64_t now)
 {
-	return (uint64_t)((unsigned __int128)now * PIT_HZ / p->tsc_hz);
+	return now / p->tsc_hz * PIT_HZ + now % p->tsc_hz * PIT_HZ / p->tsc_hz;
 }
 
-/* First TSC value whose clock index reaches clk. */
+/* First TSC value whose clock index reaches clk (UINT64_MAX if beyond). */
 static uint64_t pit_tsc(const struct pit *p, uint64_t clk)
 {
-	unsigned __int128 t = ((unsigned __int128)clk * p->tsc_hz + PIT_HZ - 1) / PIT_HZ;
+	uint64_t whole, part = (clk % PIT_HZ * p->tsc_hz + PIT_HZ - 1) / PIT_HZ, t;
 
-	return t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
+	if (__builtin_mul_overflow(clk / PIT_HZ, p->tsc_hz, &whole) ||
+	    __builtin_add_overflow(whole, part, &t))
+		return UINT64_MAX;
+	return t;
 }
 
 static uint32_t pit_modulus(const struct pit_channel *ch)

@@ -67,7 +67,7 @@ struct pit {
 
 /*
  * Stores the wiring and resets.
- * @pre tsc_hz > 0
+ * @pre PIT_HZ <= tsc_hz < 2^43 (keeps the exact conversions within 64 bits)
  */
 void pit_init(struct pit *p, uint64_t tsc_hz, struct irq_line irq0);
 
