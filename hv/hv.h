@@ -17,6 +17,11 @@ void hooks_benchmarks(const char *cmdline);
 /* inject=hv-pagefault / hv-gp: fault in the hypervisor on purpose (tests). */
 void hooks_faults(const char *cmdline);
 
+/* hv/probe.c: config=probe, what this machine offers and a starter vm= line */
+struct acpi_info;
+void probe_report(const struct mb2_mmap_entry *fw, unsigned nr_fw, const struct memmap *m,
+		  const struct acpi_info *acpi, unsigned online, uint64_t free_bytes);
+
 /* hv/vms.c: the VM steps of the boot sequence */
 /* vm= words of @full if any, else config=NAME of @opts (the options before any vm=). */
 const struct hv_config *vms_pick_config(const char *opts, const char *full);

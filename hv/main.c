@@ -185,6 +185,21 @@ static void start_cpus(const void *info)
 		smp_selftest();
 }
 
+/* config=probe: report what the machine offers, then end the run (needs no VMX). */
+static void probe_if_asked(void)
+{
+	const struct mb2_mmap_entry *fw;
+	const char *src;
+	unsigned nr_fw;
+
+	if (!cmdline_has(cmdline_buf, "config=probe"))
+		return;
+	pick_firmware_map(&fw, &nr_fw, &src);
+	probe_report(fw, nr_fw, &boot_mem, acpi_ok ? &acpi : NULL, smp_nr_cpus(),
+		     buddy_free_frames(mm_buddy()) * PAGE_SIZE);
+	power_off(HV_EXIT_OK);
+}
+
 static void enter_vmx_root(void)
 {
 	if (vmx_on()) {
@@ -218,6 +233,7 @@ void hv_main(uint32_t magic, const void *info)
 	read_acpi();
 	start_cpus(info);
 	hooks_faults(cmdline_buf);
+	probe_if_asked();
 	check_cpu();
 	pr_debug("boot: checks done in %lu instructions\n", rdtsc() - boot_tsc);
 	hooks_benchmarks(cmdline_buf);

@@ -248,6 +248,17 @@ TESTS += [
                  r"audit: .*", r"stats: vm .*"],
          checks=[lambda lines: None if next(i for i, l in enumerate(lines) if l.startswith("[demo]"))
                  <= 20 else "more than 20 hypervisor lines before the guest's first"]),
+    # config=probe: the machine's CPUs, memory map and a starter vm= line, at any log level
+    dict(name="config-probe", machine="bochs", megs=256, cpus=2, cmdline="config=probe loglevel=error",
+         expect=[r"probe: CPUs \(ACPI MADT\): 2 enabled, 0 disabled, 2 online; local APIC at 0xfee00000",
+                 r"probe:   cpu 0: APIC ID 0, boot CPU", r"probe:   cpu 1: APIC ID 1",
+                 r"probe:   IOAPIC id \d+ at 0xfec00000, GSI base 0",
+                 r"probe: firmware memory map \(\d+ entries\):",
+                 r"probe:   \[0x000100000\.\.0x00fff0000\) usable RAM",
+                 r"probe: RAM kestrel manages: \d+ MiB, \d+ MiB free for VMs",
+                 r"probe:   vm=guest,cpus=1,ram=\d+M,image=kernel,cmdline=console=ttyS0",
+                 r"kestrel: exit status 0"],
+         forbid=[r"config: .*", r"vm \".*"]),
     dict(name="guest-console-at-loglevel-error", machine="bochs", megs=256, cmdline="loglevel=error",
          expect=[r"\[demo\] ALL PASS", r"kestrel: exit status 0"],
          forbid=[r"config: .*", r"vm \"demo\": .*"]),
