@@ -58,18 +58,27 @@ HOSTFLAGS := -std=gnu11 -g -O1 -I. -DHOST_BUILD -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(WARN)
 UNIT_TESTS := $(patsubst test/unit/%.c,$(B)/host/%,$(wildcard test/unit/test_*.c))
 HOST_SUPPORT := test/unit/fake_page.c
-$(B)/host/%: test/unit/%.c $(HOST_SRCS) $(HOST_SUPPORT) $(wildcard */*.h test/unit/*.h)
+# The host-buildable modules are compiled once per flavour and linked into every test.
+HOST_OBJS := $(patsubst %.c,$(B)/host/obj/%.o,$(HOST_SRCS) $(HOST_SUPPORT))
+$(B)/host/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTFLAGS) -o $@ $< $(HOST_SRCS) $(HOST_SUPPORT) -lcmocka -lZydis
+	$(HOSTCC) $(HOSTFLAGS) -MMD -MP -c $< -o $@
+$(B)/host/%: test/unit/%.c $(HOST_OBJS) $(wildcard */*.h test/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTFLAGS) -o $@ $< $(HOST_OBJS) -lcmocka -lZydis
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 # ---- libFuzzer targets ----
 FUZZ_TARGETS := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(wildcard test/fuzz/fuzz_*.c))
 FUZZFLAGS := -std=gnu11 -g -O1 -I. -DHOST_BUILD -fsanitize=fuzzer,address,undefined $(WARN)
-$(B)/fuzz/%: test/fuzz/%.c $(HOST_SRCS) $(HOST_SUPPORT) $(wildcard */*.h)
+FUZZ_OBJS := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(HOST_SRCS) $(HOST_SUPPORT))
+$(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(HOST_SRCS) $(HOST_SUPPORT) -lZydis
+	$(FUZZCC) $(subst -fsanitize=fuzzer,-fsanitize=fuzzer-no-link,$(FUZZFLAGS)) -MMD -MP -c $< -o $@
+$(B)/fuzz/%: test/fuzz/%.c $(FUZZ_OBJS) $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(FUZZ_OBJS) -lZydis
 FUZZ_SECONDS ?= 10
 # A fixed seed keeps the short runs in make test repeatable; make fuzz explores anew.
 FUZZ_SEED ?= 1
