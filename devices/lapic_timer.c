@@ -24,19 +24,18 @@ static uint32_t tdcr_divisor(uint32_t tdcr)
 /*
  * n / d by shift-and-subtract: the freestanding image links no libgcc, so a 128-bit
  * division (__udivti3) is not available. The high half divides with 64-bit ops; the
- * rest has a remainder below d, so its quotient fits in 64 bits.
+ * rest has a remainder below d, so its quotient fits in 64 bits. d < 2^63 (lapic_init's
+ * @pre on tsc_hz), so the remainder never overflows when shifted.
  */
 static u128 div128(u128 n, uint64_t d)
 {
 	uint64_t hi = (uint64_t)(n >> 64), lo = (uint64_t)n, r = hi % d, q = 0;
 
 	for (int i = 0; i < 64; i++) {
-		bool carry = (r >> 63) != 0;
-
 		r = (r << 1) | (lo >> 63);
 		lo <<= 1;
 		q <<= 1;
-		if (carry || r >= d) {
+		if (r >= d) {
 			r -= d;
 			q |= 1;
 		}

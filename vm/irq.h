@@ -45,10 +45,10 @@ enum apic_delivery {
 
 struct apic_msg {
 	uint8_t vector;
-	uint8_t delivery;    /* enum apic_delivery */
-	bool logical;	     /* destination mode: logical (true) or physical */
-	bool level;	     /* trigger mode: level (true) or edge */
-	uint32_t dest;	     /* APIC ID (physical) or logical destination */
+	uint8_t delivery; /* enum apic_delivery */
+	bool logical;	  /* destination mode: logical (true) or physical */
+	bool level;	  /* trigger mode: level (true) or edge */
+	uint32_t dest;	  /* APIC ID (physical) or logical destination */
 };
 
 #endif

@@ -203,7 +203,7 @@ static void test_base_transition_matrix(void **state)
 
 static void test_disable_resets_state(void **state)
 {
-	struct apic_msg m = fixed(0x50, false);
+	struct apic_msg m = {.delivery = APIC_DM_NMI, .dest = 0xFF};
 	uint32_t v;
 	uint64_t q;
 
@@ -215,17 +215,23 @@ static void test_disable_resets_state(void **state)
 	assert_int_equal(lapic_msr_read(&F.l, 0x802, 0, &q), -1);
 	assert_false(lapic_match_dest(&F.l, &m));
 	lapic_deliver(&F.l, &m);
+	assert_false(lapic_take_nmi(&F.l));
 	assert_int_equal(lapic_pending(&F.l), -1);
 	assert_int_equal(lapic_next_event(&F.l), UINT64_MAX);
 	assert_int_equal(lapic_set_base(&F.l, 0xFEE00900), 0);
 	assert_reset_regs(0x05000000); /* the xAPIC ID survives */
 
 	/* from x2APIC through disabled: the initial ID's low byte comes back */
-	enter(X2APIC);
+	struct lapic_config cfg = fx_default_cfg();
+
+	cfg.apic_id = 0x1A7;
+	fx_start(&cfg);
+	wr(LAPIC_ID, 0x05000000);
+	to_x2apic();
 	msr_wr(0x80F, 0x1FF);
 	assert_int_equal(lapic_set_base(&F.l, 0xFEE00100), 0);
 	assert_int_equal(lapic_set_base(&F.l, 0xFEE00900), 0);
-	assert_reset_regs(0);
+	assert_reset_regs(0xA7000000);
 }
 
 /* SDM "State Changes From xAPIC Mode to x2APIC Mode": ID, LDR and ICR high are not kept. */

@@ -174,9 +174,13 @@ static void test_software_disable(void **state)
 	struct apic_msg sipi = {.delivery = APIC_DM_SIPI, .vector = 0x9A};
 	uint8_t v = 0;
 
+	struct apic_msg extint = {.delivery = APIC_DM_EXTINT};
+
 	fx_default(); /* SVR = 0xFF after reset: software-disabled */
 	deliver_fixed(0x40, false);
 	assert_false(irr(0x40));
+	lapic_deliver(&F.l, &extint);
+	assert_false(lapic_extint_pending(&F.l));
 	wr(LAPIC_LVT_LINT1, 0x400); /* masks cannot be cleared */
 	assert_int_equal(rd(LAPIC_LVT_LINT1), 0x10400);
 	lapic_deliver(&F.l, &nmi);
@@ -198,6 +202,9 @@ static void test_software_disable(void **state)
 	deliver_fixed(0x50, false);
 	take(0x50);
 	wr(LAPIC_SVR, 0x0FF); /* disabling sets every mask bit */
+	assert_int_equal(rd(LAPIC_SVR), 0xFF);
+	deliver_fixed(0x41, false);
+	assert_false(irr(0x41));
 	assert_int_equal(rd(LAPIC_LVT_LINT1), 0x10400);
 	assert_int_equal(rd(LAPIC_LVT_TIMER), 0x30030);
 	assert_int_equal(rd(LAPIC_LVT_ERR), 0x10000);
@@ -308,6 +315,8 @@ static void test_lint_when_globally_disabled(void **state)
 	assert_false(lapic_extint_pending(&F.l));
 	lapic_set_lint(&F.l, 1, true);
 	assert_true(lapic_take_nmi(&F.l));
+	lapic_set_lint(&F.l, 1, true); /* NMI is an edge */
+	assert_false(lapic_take_nmi(&F.l));
 }
 
 static void test_lint_fixed(void **state)

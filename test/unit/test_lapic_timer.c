@@ -61,6 +61,7 @@ static void test_oneshot_every_divider(void **state)
 			assert_int_equal(rd_at(LAPIC_TMICT, t0), n);
 			assert_int_equal(lapic_next_event(&F.l), fire);
 			assert_int_equal(rd_at(LAPIC_TMCCT, t0), n);
+			assert_int_equal(rd_at(LAPIC_TMCCT, t0 - 1), n); /* no time before t0 */
 			for (uint64_t e = 0; e < fire - t0; e += (fire - t0) / 7 + 1)
 				assert_int_equal(rd_at(LAPIC_TMCCT, t0 + e),
 						 n - ref_ticks(c, divisors[d], e));
@@ -247,6 +248,9 @@ static void test_oneshot_periodic_switch(void **state)
 static void test_tsc_deadline(void **state)
 {
 	start(&clocks[0]);
+	wr_at(LAPIC_LVT_TIMER, 0x30, 0);
+	lapic_advance(&F.l, UINT64_MAX); /* nothing armed: nothing fires, ever */
+	assert_int_equal(lapic_pending(&F.l), -1);
 	lapic_set_tsc_deadline(&F.l, 5000, 0); /* one-shot mode: ignored */
 	assert_int_equal(lapic_get_tsc_deadline(&F.l), 0);
 	assert_int_equal(lapic_next_event(&F.l), UINT64_MAX);
