@@ -48,19 +48,24 @@ static uint64_t clamp64(u128 v)
 	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
 }
 
+/* One timer tick is tsc_hz * divisor / bus_hz TSC ticks: this is its numerator. */
+static uint64_t tick_num(const struct lapic *l)
+{
+	return l->cfg.tsc_hz * l->timer_div;
+}
+
 /* Whole timer ticks from timer_base to now. */
 static uint64_t ticks_since(const struct lapic *l, uint64_t now)
 {
 	if (now <= l->timer_base)
 		return 0;
-	return clamp64(
-	    div128((u128)(now - l->timer_base) * l->cfg.bus_hz, l->cfg.tsc_hz * l->timer_div));
+	return clamp64(div128((u128)(now - l->timer_base) * l->cfg.bus_hz, tick_num(l)));
 }
 
 /* The first TSC at which ticks_since() reaches `ticks`. */
 static uint64_t tsc_at(const struct lapic *l, uint64_t ticks)
 {
-	u128 x = (u128)ticks * (l->cfg.tsc_hz * l->timer_div) + (l->cfg.bus_hz - 1);
+	u128 x = (u128)ticks * tick_num(l) + (l->cfg.bus_hz - 1);
 
 	return clamp64(div128(x, l->cfg.bus_hz) + l->timer_base);
 }

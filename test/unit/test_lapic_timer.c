@@ -131,29 +131,38 @@ static void test_periodic_grid(void **state)
 }
 
 /* One second of guest time in irregular steps: one interrupt per period. */
+static uint64_t periodic_count(const struct clocks *c, unsigned d, uint32_t n)
+{
+	uint64_t now = 77, end = 77 + c->tsc_hz, step = 1, count = 0;
+	uint64_t half = ref_when(c, divisors[d], n) / 2;
+
+	start(c);
+	wr_at(LAPIC_TDCR, tdcr_vals[d], now);
+	wr_at(LAPIC_LVT_TIMER, 0x20040, now);
+	wr_at(LAPIC_TMICT, n, now);
+	while (now < end) {
+		step = (step * 7 + 13) % half + 1; /* under half a period */
+		now = MIN(now + step, end);
+		lapic_advance(&F.l, now);
+		if (lapic_pending(&F.l) == 0x40) {
+			take(0x40);
+			wr(LAPIC_EOI, 0);
+			count++;
+		}
+	}
+	return count;
+}
+
 static void test_periodic_count_over_interval(void **state)
 {
 	for (unsigned ci = 0; ci < ARRAY_SIZE(clocks); ci++) {
-		const struct clocks *c = &clocks[ci];
-		const uint32_t n = 100000, div = 4;
-		uint64_t now = 77, end = 77 + c->tsc_hz, step = 1, count = 0;
-		uint64_t period_tsc = ref_when(c, div, n);
+		for (unsigned d = 0; d < ARRAY_SIZE(tdcr_vals); d++) {
+			const struct clocks *c = &clocks[ci];
+			uint32_t n = 40000 + 1111 * d;
 
-		start(c);
-		wr_at(LAPIC_TDCR, 0x1, now);
-		wr_at(LAPIC_LVT_TIMER, 0x20040, now);
-		wr_at(LAPIC_TMICT, n, now);
-		while (now < end) {
-			step = (step * 7 + 13) % (period_tsc / 2) + 1; /* under half a period */
-			now = MIN(now + step, end);
-			lapic_advance(&F.l, now);
-			if (lapic_pending(&F.l) == 0x40) {
-				take(0x40);
-				wr(LAPIC_EOI, 0);
-				count++;
-			}
+			assert_int_equal(periodic_count(c, d, n),
+					 ref_ticks(c, divisors[d], c->tsc_hz) / n);
 		}
-		assert_int_equal(count, ref_ticks(c, div, c->tsc_hz) / n);
 	}
 }
 
