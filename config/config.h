@@ -37,6 +37,16 @@ enum boot_proto {
 	BOOT_AUTO,	 /* the VM builder reads the image headers (vm= words) */
 };
 
+/*
+ * The devices a VM gets besides its regions. VM_PLATFORM_MINIMAL: a transmit-only
+ * COM1 and the debug-exit port (our test guest's world). VM_PLATFORM_PC: what a
+ * stock OS expects of a PC: a local APIC per vCPU at 0xFEE00000 (xAPIC and
+ * x2APIC, TSC-deadline timer), an IOAPIC at 0xFEC00000, the 8259A pair with
+ * ELCR, the 8254 PIT and port 0x61, the MC146818 RTC/CMOS, a 16550A COM1 on
+ * IRQ 4, and the debug-exit port (docs/platform.md).
+ */
+enum vm_platform { VM_PLATFORM_MINIMAL, VM_PLATFORM_PC };
+
 /* Restart policy on triple fault, fatal EPT violation or debug-exit. */
 enum vm_policy { VM_POLICY_STOP, VM_POLICY_RESTART };
 
@@ -59,6 +69,7 @@ struct vm_config {
 	uint32_t flags;
 	uint64_t watchdog;     /* TSC ticks allowed between heartbeat hypercalls; 0: no watchdog */
 	unsigned max_restarts; /* with VM_POLICY_RESTART; 0 means the default (64) */
+	enum vm_platform platform;
 };
 
 /* A named set of VMs the hypervisor's command line can pick ("config=NAME"). */
