@@ -361,6 +361,17 @@ static int f_policy(struct pctx *c, struct span v)
 	return 0;
 }
 
+static int f_platform(struct pctx *c, struct span v)
+{
+	if (span_is(v, "pc"))
+		cur(c)->platform = VM_PLATFORM_PC;
+	else if (span_is(v, "minimal"))
+		cur(c)->platform = VM_PLATFORM_MINIMAL;
+	else
+		return fail(c, -EINVAL, "unknown platform " SPAN_FMT " (pc, minimal)", SPAN_ARG(v));
+	return 0;
+}
+
 static int f_restarts(struct pctx *c, struct span v)
 {
 	uint64_t n;
@@ -422,6 +433,7 @@ static const struct field fields[] = {
     {"shm", f_shm, true, false},
     {"module", f_module, true, false},
     {"policy", f_policy, false, false},
+    {"platform", f_platform, false, false},
     {"restarts", f_restarts, false, false},
     {"flags", f_flags, false, false},
     {"cmdline", f_cmdline, false, true},
@@ -474,6 +486,7 @@ static void vm_defaults(struct pctx *c)
 	vm->regions = v->regions;
 	vm->modules = v->modules;
 	vm->proto = BOOT_AUTO;
+	vm->platform = VM_PLATFORM_PC; /* what a stock kernel expects */
 	vm->policy = VM_POLICY_STOP;
 	vm->cmdline = v->cmdline;
 }

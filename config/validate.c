@@ -459,6 +459,34 @@ static int check_boot_ram(struct vctx *c, unsigned vi)
 		       (uint64_t)VALIDATE_BOOT_GPA);
 }
 
+/* The PC platform's own pages (devices/pc.h): no region may sit on them. */
+static const struct {
+	uint64_t gpa;
+	const char *what;
+} pc_pages[] = {{0xfec00000, "IOAPIC"}, {0xfee00000, "local APIC"}};
+
+static int check_platform(struct vctx *c, unsigned vi)
+{
+	const struct vm_config *vm = &c->cfg->vms[vi];
+
+	if ((unsigned)vm->platform > VM_PLATFORM_PC)
+		return vm_fail(c, vi, -EINVAL, "unknown platform %u", vm->platform);
+	if (vm->platform != VM_PLATFORM_PC)
+		return 0;
+	for (unsigned ri = 0; ri < vm->nr_regions; ri++)
+		for (unsigned p = 0; p < ARRAY_SIZE(pc_pages); p++)
+			if (reg(c, vi, ri)->gpa < pc_pages[p].gpa + PAGE_SIZE &&
+			    pc_pages[p].gpa < reg(c, vi, ri)->gpa + reg(c, vi, ri)->size)
+				return vm_fail(
+				    c, vi, -EEXIST,
+				    "region %u [0x%lx..0x%lx) covers the PC platform's %s "
+				    "page at 0x%lx",
+				    ri, reg(c, vi, ri)->gpa,
+				    reg(c, vi, ri)->gpa + reg(c, vi, ri)->size, pc_pages[p].what,
+				    pc_pages[p].gpa);
+	return 0;
+}
+
 static int check_vm(struct vctx *c, unsigned vi)
 {
 	int rc = check_vm_name(c, vi);
@@ -469,6 +497,8 @@ static int check_vm(struct vctx *c, unsigned vi)
 		rc = check_vm_boot(c, vi);
 	if (!rc)
 		rc = check_regions(c, vi);
+	if (!rc)
+		rc = check_platform(c, vi);
 	if (!rc)
 		rc = check_boot_ram(c, vi);
 	return rc;

@@ -8,7 +8,8 @@
 #include "lib/string.h"
 
 static const struct dev_model *const models[] = {
-    &testdev_model, &testdev_slow_model, &uart_mmio_model, &com1_model, &debug_exit_model,
+    &testdev_model, &testdev_slow_model, &uart_mmio_model,
+    &com1_model,    &debug_exit_model,	 &pc_model,
 };
 
 const struct dev_model *dev_model_find(const char *name)
@@ -63,7 +64,7 @@ void dev_reset_all(struct vm *vm)
 
 int dev_attach_platform(struct vm *vm)
 {
-	int ret = dev_attach(vm, "com1", NULL);
+	int ret = dev_attach(vm, vm->cfg->platform == VM_PLATFORM_PC ? "pc" : "com1", NULL);
 
 	return ret ? ret : dev_attach(vm, "debug-exit", NULL);
 }

@@ -29,11 +29,14 @@ const struct dev_model *dev_model_find(const char *name);
 int dev_attach(struct vm *vm, const char *name, const struct vm_region *r);
 /* Every device of @vm back to its power-on state (VM restart). */
 void dev_reset_all(struct vm *vm);
-/* The platform devices every VM gets at fixed ports: COM1 (transmit), debug-exit. */
+/*
+ * The platform devices a VM gets at fixed addresses: the debug-exit port, and
+ * COM1 transmit-only (VM_PLATFORM_MINIMAL) or the whole PC (devices/pc.h).
+ */
 int dev_attach_platform(struct vm *vm);
 
 /* Models (one file each). */
 extern const struct dev_model testdev_model, testdev_slow_model, uart_mmio_model, com1_model,
-    debug_exit_model;
+    debug_exit_model, pc_model;
 
 #endif

@@ -12,6 +12,9 @@
 #include "mm/owner.h"
 #include "vm/vm.h"
 
+/* hv/main.c: the TSC's rate, measured at boot */
+extern uint64_t hv_tsc_hz;
+
 /* hv/hooks.c: with "bench" on the command line, allocator costs in instructions. */
 void hooks_benchmarks(const char *cmdline);
 /* inject=hv-pagefault / hv-gp: fault in the hypervisor on purpose (tests). */

@@ -6,6 +6,8 @@
 #include "arch/x86/mm.h"
 #include "arch/x86/power.h"
 #include "arch/x86/smp.h"
+#include "devices/pc.h"
+#include "drivers/clock.h"
 #include "drivers/hwcon.h"
 #include "config/cmdvm.h"
 #include "fw/acpi.h"
@@ -178,6 +180,30 @@ static void read_acpi(void)
 		power_prefer_acpi();
 }
 
+uint64_t hv_tsc_hz;
+
+/* The TSC's rate and the wall clock: every VM's timers and RTC start from them. */
+static void read_clocks(void)
+{
+	struct clock_time t = {0};
+	const char *how;
+	struct rtc_tm tm;
+
+	hv_tsc_hz = clock_tsc_hz(&how);
+	if (!hv_tsc_hz) {
+		hv_tsc_hz = 1000000000;
+		how = "unknown: no PIT, no CPUID leaf 0x15/0x16; assuming 1 GHz";
+	}
+	pc_boot_tsc = rdtsc();
+	if (!clock_cmos_time(&t)) {
+		tm = (struct rtc_tm){t.year, t.mon, t.mday, t.hour, t.min, t.sec, 0};
+		pc_boot_epoch = (uint64_t)rtc_tm_to_time(&tm);
+	}
+	pr_info("clock: TSC %lu.%03lu MHz (%s); CMOS %04d-%02d-%02d %02d:%02d:%02d\n",
+		hv_tsc_hz / 1000000, hv_tsc_hz / 1000 % 1000, how, t.year, t.mon, t.mday, t.hour,
+		t.min, t.sec);
+}
+
 static void start_cpus(const void *info)
 {
 	smp_init(acpi_ok ? &acpi : NULL, &boot_info, info, vmx_on);
@@ -231,6 +257,7 @@ void hv_main(uint32_t magic, const void *info)
 	carve_memory(info);
 	init_memory();
 	read_acpi();
+	read_clocks();
 	start_cpus(info);
 	hooks_faults(cmdline_buf);
 	probe_if_asked();

@@ -278,6 +278,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const str
 {
 	int ret = vm_init(vm, cfg, id, &vmx_vcpu_ops);
 
+	vm->tsc_hz = hv_tsc_hz;
 	vm->boot_info = bi;
 	vm->extra_args = extra;
 	if (!ret)

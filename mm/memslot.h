@@ -10,7 +10,8 @@
 #include "lib/types.h"
 #include "config/config.h"
 
-#define MEMSLOT_MAX 64
+#define MEMSLOT_MAX	  64
+#define MEMSLOT_NO_REGION 0xffff /* a platform device's page, not a configured region */
 
 /*
  * One RAM region may be backed by several slots (several buddy blocks).
@@ -23,7 +24,7 @@ struct mem_slot {
 	hpa_t hpa; /* host address of base_gfn; unused for REGION_MMIO_EMUL */
 	enum region_kind kind;
 	uint32_t rights; /* REGION_R/W/X */
-	uint16_t region; /* index in the VM's configuration */
+	uint16_t region; /* index in the VM's configuration, or MEMSLOT_NO_REGION */
 };
 
 struct memslots {

@@ -11,7 +11,8 @@
 
 #define IOBUS_MAX_RANGES 16
 
-enum iobus_space { IOBUS_MMIO, IOBUS_PIO, IOBUS_NR_SPACES };
+/* MMIO by guest-physical address, ports, and MSRs by number (val in EDX:EAX). */
+enum iobus_space { IOBUS_MMIO, IOBUS_PIO, IOBUS_MSR, IOBUS_NR_SPACES };
 
 /* A device's handlers, both required; @off is relative to the range's base, @width 1, 2, 4 or 8. */
 struct iobus_ops {

@@ -43,10 +43,12 @@ void vm_reset_runtime(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
-		struct vcpu_hw hw = v->hw; /* the backend's VMCS and VPID outlive a restart */
+		struct vcpu_hw hw = v->hw;	 /* the backend's VMCS and VPID outlive a restart */
+		struct vcpu_intc intc = v->intc; /* wiring, like the devices' */
 
 		memset(v, 0, sizeof(*v));
 		v->hw = hw;
+		v->intc = intc;
 		v->vm = vm;
 		v->index = i;
 		v->cpu = vm->cfg->cpu + i;

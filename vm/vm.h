@@ -47,6 +47,8 @@ struct vcpu_hw {
 	bool launched;
 	uint16_t vpid;
 	uint32_t timer_reload; /* preemption-timer value of one tick */
+	uint64_t tick_due;     /* TSC of the next periodic tick (watchdog, end of run) */
+	unsigned timer_rate;   /* the preemption timer counts TSC >> timer_rate */
 	uint32_t df_cause;     /* the event whose delivery raised the guest's last #DF */
 };
 
@@ -55,7 +57,28 @@ struct vcpu_irqs {
 	uint64_t pending[4]; /* bit v: vector v waits for injection */
 };
 
-#define VCPU_WORK_IRQ BIT(0) /* a vector is pending: look before the next entry */
+#define VCPU_WORK_IRQ	BIT(0) /* a vector is pending: look before the next entry */
+#define VCPU_WORK_TIMER BIT(1) /* a device's next event moved: re-arm the vCPU's timer */
+
+/*
+ * The vCPU's interrupt controller when it has one (a local APIC, devices/pc.c):
+ * the vector it would have the CPU take now (-1: none; ExtINT resolved), and the
+ * CPU taking it. Without one, vectors pend in struct vcpu_irqs alone.
+ */
+struct vcpu_intc {
+	int (*pending)(void *ctx);
+	int (*ack)(void *ctx, int pending); /* the vector to inject for what pending() said */
+	uint8_t (*get_cr8)(void *ctx);	    /* CR8 is TPR[7:4] */
+	void (*set_cr8)(void *ctx, uint8_t cr8);
+	void *ctx;
+};
+
+/* A VM's device time: when it next needs attention (TSC), and bringing it to @now. */
+struct vm_timer {
+	uint64_t (*next_event)(void *ctx);
+	void (*advance)(void *ctx, uint64_t now);
+	void *ctx;
+};
 
 struct vcpu {
 	uint64_t regs[NR_GPRS]; /* guest GPRs while in root; regs[RSP] synced on demand */
@@ -65,6 +88,8 @@ struct vcpu {
 	volatile uint32_t work; /* VCPU_WORK_*: one test before each entry */
 	volatile bool idle;	/* halted in root, polling work */
 	struct vcpu_irqs irqs;
+	struct vcpu_intc intc;
+	uint8_t cr8; /* without a local APIC: what the guest last wrote to CR8 */
 	struct vcpu_hw hw;
 };
 
@@ -101,6 +126,8 @@ struct vm {
 	const struct vm_config *cfg;
 	const struct mb2_info *boot_info; /* where the guest's image and modules come from */
 	const struct vcpu_ops *vcpu_ops;
+	uint64_t tsc_hz; /* the guest TSC's rate, measured at boot */
+	struct vm_timer timer;
 	unsigned id;
 	owner_t owner;
 	struct memslots slots;
@@ -124,6 +151,7 @@ struct vm {
 	const char *extra_args; /* added to the guest command line (hypervisor's guestargs=) */
 	unsigned restarts, watchdog_fires;
 	uint64_t doorbells_sent, doorbells_received;
+	uint64_t ipis_dropped;	/* IPIs to destinations outside the VM */
 	uint64_t wd_deadline;	/* TSC by which the next heartbeat is due */
 	char line[VM_LINE_MAX]; /* console output until the newline */
 	unsigned line_len;

@@ -19,6 +19,21 @@
 #define VECTOR_GP      13
 #define VECTOR_UD      6
 
+#define CPUID1_EDX_APIC		BIT(9)
+#define CPUID1_ECX_X2APIC	BIT(21)
+#define CPUID1_ECX_TSC_DEADLINE BIT(24)
+#define CPUID1_EBX_APIC_ID	GENMASK(31, 24)
+
+/* The APIC bits tell the truth: a PC VM's local APIC is ours (xAPIC, x2APIC, TSC-deadline). */
+static void cpuid_apic(const struct vcpu *v, struct cpuid_regs *c)
+{
+	if (!v->intc.pending)
+		return;
+	c->edx |= (uint32_t)CPUID1_EDX_APIC;
+	c->ecx |= (uint32_t)(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
+	c->ebx = (c->ebx & ~(uint32_t)CPUID1_EBX_APIC_ID) | (v->index << 24);
+}
+
 void handle_cpuid(struct vcpu *v)
 {
 	uint64_t *r = v->regs;
@@ -28,6 +43,9 @@ void handle_cpuid(struct vcpu *v)
 	if (leaf == 1) {
 		c.ecx &= ~(uint32_t)CPUID1_ECX_VMX;
 		c.ecx |= (uint32_t)CPUID1_ECX_HV;
+		cpuid_apic(v, &c);
+	} else if (leaf == 0xb && v->intc.pending) {
+		c.edx = v->index; /* the x2APIC ID of this vCPU */
 	} else if (leaf == CPUID_HV_LEAF) {
 		c.eax = CPUID_HV_LEAF + 1; /* signature "KestrelHV\0\0\0" in EBX:ECX:EDX */
 		c.ebx = HV_SIG_EBX;
@@ -173,12 +191,42 @@ static void sync_ia32e(void)
 	vmcs_write32(ENTRY_CTLS, entry);
 }
 
+/*
+ * CR8 is the TPR's window (SDM "Task Priority Register"): with a local APIC it
+ * is the APIC's TPR[7:4], without one a plain value; never the host's own CR8.
+ */
+#define CR_MOV_FROM 1
+
+static void guest_cr8(struct vcpu *v, uint64_t q)
+{
+	unsigned gpr = CRQ_GPR(q);
+	bool apic = v->intc.get_cr8 != NULL;
+
+	if (CRQ_TYPE(q) == CR_MOV_FROM) {
+		uint64_t val = apic ? v->intc.get_cr8(v->intc.ctx) : v->cr8;
+		if (gpr == RSP)
+			vmcs_writenat(GUEST_RSP, val);
+		else
+			v->regs[gpr] = val;
+		return;
+	}
+	if (apic)
+		v->intc.set_cr8(v->intc.ctx, (uint8_t)(guest_gpr(v, gpr) & 15));
+	else
+		v->cr8 = (uint8_t)(guest_gpr(v, gpr) & 15);
+}
+
 void handle_cr_access(struct vcpu *v)
 {
 	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
 	unsigned cr = (unsigned)(q & CRQ_NUM);
 	uint64_t shadow = vmcs_readnat(CR0_READ_SHADOW);
 
+	if (cr == 8) {
+		guest_cr8(v, q);
+		vcpu_advance_rip();
+		return;
+	}
 	if (CRQ_TYPE(q) == CR_MOV_TO && cr == 0)
 		guest_write_cr0(guest_gpr(v, CRQ_GPR(q)));
 	else if (CRQ_TYPE(q) == CR_MOV_TO && cr == 4)
@@ -230,17 +278,31 @@ void handle_io(struct vcpu *v)
 
 /* ---- MSRs: the bitmap passes the allow-list through; these see the rest ---- */
 
+/* MSRs a device model claimed on the VM's MSR bus (IA32_APIC_BASE, x2APIC, ...) answer; the rest #GP. */
 void handle_rdmsr(struct vcpu *v)
 {
-	/* Not on the allow-list: the guest gets #GP(0), as for an MSR that does not exist. */
-	pr_debug("vm \"%s\": RDMSR 0x%lx refused (#GP)\n", v->vm->cfg->name, v->regs[RCX]);
-	vcpu_inject_exception(VECTOR_GP, true, 0);
+	uint64_t val = 0;
+
+	if (iobus_read(&v->vm->bus, IOBUS_MSR, (uint32_t)v->regs[RCX], 8, &val)) {
+		pr_debug("vm \"%s\": RDMSR 0x%lx refused (#GP)\n", v->vm->cfg->name, v->regs[RCX]);
+		vcpu_inject_exception(VECTOR_GP, true, 0);
+		return;
+	}
+	v->regs[RAX] = (uint32_t)val;
+	v->regs[RDX] = val >> 32;
+	vcpu_advance_rip();
 }
 
 void handle_wrmsr(struct vcpu *v)
 {
-	pr_debug("vm \"%s\": WRMSR 0x%lx refused (#GP)\n", v->vm->cfg->name, v->regs[RCX]);
-	vcpu_inject_exception(VECTOR_GP, true, 0);
+	uint64_t val = (v->regs[RDX] << 32) | (uint32_t)v->regs[RAX];
+
+	if (iobus_write(&v->vm->bus, IOBUS_MSR, (uint32_t)v->regs[RCX], 8, val)) {
+		pr_debug("vm \"%s\": WRMSR 0x%lx refused (#GP)\n", v->vm->cfg->name, v->regs[RCX]);
+		vcpu_inject_exception(VECTOR_GP, true, 0);
+		return;
+	}
+	vcpu_advance_rip();
 }
 
 void handle_xsetbv(struct vcpu *v)

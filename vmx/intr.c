@@ -25,22 +25,75 @@ static void set_window_exiting(bool on)
 		vmcs_write32(PROC_BASED_CTLS, want);
 }
 
-/* Before an entry with work pending: the highest vector goes in as soon as the guest takes one. */
-void vmx_deliver_pending(struct vcpu *v)
+/* What a vCPU's interrupt controller would have the CPU take now, or -1. */
+static int intc_pending(const struct vcpu *v)
 {
-	int vector = vcpu_irq_highest(v);
+	return v->intc.pending ? v->intc.pending(v->intc.ctx) : -1;
+}
 
-	if (vector < 0)
+/*
+ * The preemption timer's next expiry: the periodic tick or the VM's devices'
+ * next event, whichever comes first. It counts TSC >> timer_rate and keeps its
+ * count across exits (the save-preemption-timer exit control).
+ */
+static void arm_timer(struct vcpu *v, uint64_t now)
+{
+	const struct vm_timer *t = &v->vm->timer;
+	uint64_t due = v->hw.tick_due, ticks;
+
+	if (t->next_event)
+		due = MIN(due, t->next_event(t->ctx));
+	ticks = due > now ? (due - now) >> v->hw.timer_rate : 0;
+	vmcs_write32(GUEST_PREEMPTION_TIMER, (uint32_t)MIN(MAX(ticks, 1), UINT32_MAX));
+}
+
+/* Bring the VM's devices to @now when one of them is due (they raise their lines). */
+static void run_devices(struct vcpu *v, uint64_t now)
+{
+	const struct vm_timer *t = &v->vm->timer;
+
+	if (t->advance && t->next_event(t->ctx) <= now)
+		t->advance(t->ctx, now);
+}
+
+/* Inject the highest vector, the controller's or the plain pending set's, if the guest can take one. */
+static void inject_pending(struct vcpu *v)
+{
+	int plain = vcpu_irq_highest(v), ctl = intc_pending(v), vector;
+
+	if (plain < 0 && ctl < 0) {
+		__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+		if (vcpu_irq_any(v))
+			__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
 		return;
+	}
 	if (!can_inject()) {
 		set_window_exiting(true);
 		return;
 	}
-	vcpu_irq_ack(v, (uint8_t)vector);
+	if (ctl > plain) {
+		vector = v->intc.ack(v->intc.ctx, ctl);
+	} else {
+		vector = plain;
+		vcpu_irq_ack(v, (uint8_t)plain);
+		if (plain == VEC_DOORBELL)
+			v->vm->doorbells_received++;
+	}
 	vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vector);
 	set_window_exiting(false);
-	if (vector == VEC_DOORBELL)
-		v->vm->doorbells_received++;
+	if (v->intc.pending) /* look again after the next exit: more may be pending */
+		__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+}
+
+/* Before an entry with work pending: re-arm the timer, inject what the guest can take. */
+void vmx_deliver_pending(struct vcpu *v)
+{
+	if (v->work & VCPU_WORK_TIMER) {
+		__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_TIMER, __ATOMIC_SEQ_CST);
+		arm_timer(v, rdtsc());
+	}
+	if (v->work & VCPU_WORK_IRQ)
+		inject_pending(v);
 }
 
 void handle_interrupt_window(struct vcpu *v)
@@ -48,37 +101,68 @@ void handle_interrupt_window(struct vcpu *v)
 	set_window_exiting(false); /* vmx_deliver_pending turns it back on if still blocked */
 }
 
+/* The periodic tick (watchdog, end of the run) and the devices' due events. */
 void handle_preemption_timer(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
+	uint64_t now = rdtsc();
 
-	/* A periodic tick: watchdog, shutdown of background VMs. */
-	vmcs_write32(GUEST_PREEMPTION_TIMER, v->hw.timer_reload);
-	if (vm_watchdog_expired(vm, rdtsc()))
-		return;
-	if (vms_ending && (vm->cfg->flags & VM_FLAG_BACKGROUND))
-		vm_stop(vm, 0, "run ended");
+	run_devices(v, now);
+	if (now >= v->hw.tick_due) {
+		v->hw.tick_due = now + ((uint64_t)v->hw.timer_reload << v->hw.timer_rate);
+		if (vm_watchdog_expired(vm, now))
+			return;
+		if (vms_ending && (vm->cfg->flags & VM_FLAG_BACKGROUND)) {
+			vm_stop(vm, 0, "run ended");
+			return;
+		}
+	}
+	arm_timer(v, now);
+	if (v->work)
+		vmx_deliver_pending(v);
+}
+
+/* Something could wake the halted vCPU: a pending vector, a device timer, another VM. */
+static bool can_wake(const struct vcpu *v)
+{
+	const struct vm_timer *t = &v->vm->timer;
+
+	return v->work || vm_count() > 1 || (t->next_event && t->next_event(t->ctx) != UINT64_MAX);
+}
+
+/* A vector the guest could take now (its controller's priorities allowing). */
+static bool deliverable(struct vcpu *v)
+{
+	if (vcpu_irq_any(v) || intc_pending(v) >= 0)
+		return true;
+	__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+	return vcpu_irq_any(v) || intc_pending(v) >= 0;
 }
 
 /*
- * HLT: the CPU is this vCPU's alone, so it idles in root until an interrupt,
- * the watchdog or the end of the run. A guest that halts with interrupts off,
- * or with no other VM that could ring it, has ended.
+ * HLT: the CPU is this vCPU's alone, so it idles in root until an interrupt it
+ * can take, the watchdog or the end of the run, running the VM's device time
+ * meanwhile. A guest that halts with interrupts off, or with nothing that
+ * could ever wake it, has ended.
  */
 void handle_hlt(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 
 	vcpu_advance_rip();
-	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) || (vm_count() < 2 && !v->work)) {
+	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) || !can_wake(v)) {
 		pr_info("vm \"%s\": halted at RIP 0x%lx with nothing to wake it\n", vm->cfg->name,
 			vmcs_readnat(GUEST_RIP));
 		vm_stop(vm, 0, "halted");
 		return;
 	}
 	__atomic_store_n(&v->idle, true, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(&v->work, __ATOMIC_SEQ_CST)) {
-		if (vm_watchdog_expired(vm, rdtsc()))
+	for (;;) {
+		uint64_t now = rdtsc();
+		if ((__atomic_load_n(&v->work, __ATOMIC_SEQ_CST) & VCPU_WORK_IRQ) && deliverable(v))
+			break;
+		run_devices(v, now);
+		if (vm_watchdog_expired(vm, now))
 			break;
 		if (vms_ending) {
 			vm_stop(vm, 0, "run ended");
@@ -87,4 +171,5 @@ void handle_hlt(struct vcpu *v)
 		cpu_relax();
 	}
 	__atomic_store_n(&v->idle, false, __ATOMIC_SEQ_CST); /* pairs with vcpu_irq_raise */
+	__atomic_fetch_or(&v->work, VCPU_WORK_TIMER, __ATOMIC_RELAXED); /* time moved on */
 }

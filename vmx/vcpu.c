@@ -36,6 +36,8 @@ static void setup_tick(struct vcpu *v)
 	uint64_t tick = wd ? MIN(wd, TICK_TSC) : TICK_TSC;
 
 	v->hw.timer_reload = (uint32_t)MAX(tick >> rate, 1);
+	v->hw.timer_rate = rate;
+	v->hw.tick_due = rdtsc() + tick;
 	vmcs_write32(GUEST_PREEMPTION_TIMER, v->hw.timer_reload);
 }
 
@@ -44,8 +46,10 @@ static int setup_controls(struct vcpu *v)
 	const struct vmx_caps *c = &vmx_caps;
 	uint32_t pin =
 	    vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_PREEMPT_TIMER);
-	uint32_t proc = vmx_adjust_ctls(c->proc, PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
-						     PROC_USE_MSR_BITMAPS | PROC_SECONDARY);
+	/* CR8 exits: it is the guest's TPR, never the host's (vmx/exit_insn.c). */
+	uint32_t proc = vmx_adjust_ctls(
+	    c->proc, PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_CR8_LOAD_EXITING |
+			 PROC_CR8_STORE_EXITING | PROC_USE_MSR_BITMAPS | PROC_SECONDARY);
 	uint32_t want2 = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
 			 PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
 	uint32_t proc2 = vmx_adjust_ctls(c->proc2, want2);

@@ -60,6 +60,22 @@ static void assert_region(const struct vm_region *r, enum region_kind kind, uint
 
 /* ---- what a good line gives ---- */
 
+/* A VM from the command line gets the PC platform unless it asks otherwise; the
+ * validator then refuses a region on the platform's own pages. */
+static void test_platform(void **state)
+{
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel"), 1);
+	assert_int_equal(st.cfg.vms[0].platform, VM_PLATFORM_PC);
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel,platform=pc"), 1);
+	assert_int_equal(st.cfg.vms[0].platform, VM_PLATFORM_PC);
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel,platform=amiga"), -EINVAL);
+	assert_string_equal(err,
+			    "vm 0 (\"a\"): field \"platform=amiga\": unknown platform \"amiga\" "
+			    "(pc, minimal)");
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel,pass=0xfee00000:4K:0xfee00000"), 1);
+	assert_int_equal(validate(), -EEXIST);
+}
+
 static void test_every_field(void **state)
 {
 	const struct vm_config *vm;
@@ -68,10 +84,11 @@ static void test_every_field(void **state)
 			       "proto=multiboot,rom=0xfff00000:64K:bios,mmio=0xd0000000:4k:uart,"
 			       "pass=0xfec00000:4K:0xfec00000,shm=0xc0000000:2M:ring,"
 			       "module=initrd,module=bios,policy=restart,restarts=5,"
-			       "flags=privileged+background,"
+			       "flags=privileged+background,platform=minimal,"
 			       "cmdline=console=ttyS0,115200 root=/dev/ram0  quiet"),
 			 1);
 	assert_string_equal(err, "");
+	assert_int_equal(st.cfg.vms[0].platform, VM_PLATFORM_MINIMAL);
 	assert_ptr_equal(cmdvm_config(&st), &st.cfg);
 	assert_string_equal(st.cfg.name, "cmdline");
 	assert_int_equal(st.cfg.nr_vms, 1);
@@ -462,6 +479,7 @@ int main(void)
 {
 	struct CMUnitTest tests[NR_ROWS + NR_FIXED] = {
 	    cmocka_unit_test(test_every_field),
+	    cmocka_unit_test(test_platform),
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_protocols_and_policies),
 	    cmocka_unit_test(test_sizes),

@@ -1,0 +1,252 @@
+/*
+ * The PC platform's ISA side: the 8259A pair with ELCR, the 8254 PIT and port
+ * 0x61, the MC146818 RTC, the 16550A COM1 and the IOAPIC, each on its ports or
+ * page of the VM's bus; their IRQ lines routed through the VM's router to both
+ * interrupt controllers; one timer source for all of them. Runs on the CPU of
+ * the VM (a VM with one vCPU: that vCPU's CPU).
+ */
+#include "abi/kestrel.h"
+#include "devices/devices.h"
+#include "devices/pc.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+uint64_t pc_boot_epoch, pc_boot_tsc;
+
+/* Wall-clock seconds now, from the boot reading and the TSC. */
+static uint64_t wall_clock(const struct pc *pc, uint64_t t)
+{
+	uint64_t hz = pc->vm->tsc_hz ? pc->vm->tsc_hz : 1;
+
+	return pc_boot_epoch + (t > pc_boot_tsc ? (t - pc_boot_tsc) / hz : 0);
+}
+
+static uint64_t now(const struct pc *pc)
+{
+	return pc->vm->vcpu_ops->now();
+}
+
+/* ---- port handlers: absolute port numbers, one byte at a time ---- */
+
+static int pc_pio_read(void *dev, uint64_t off, unsigned width, uint64_t *val);
+static int pc_pio_write(void *dev, uint64_t off, unsigned width, uint64_t val);
+
+struct pc_ports {
+	uint16_t base, size;
+};
+
+/* Every port range claimed; the handler tells them apart by number. */
+static const struct pc_ports pc_ports[] = {
+    {0x20, 2}, {0xa0, 2}, {0x4d0, 2}, {0x40, 4}, {0x61, 1}, {0x70, 2}, {PORT_COM1, 8},
+};
+
+static uint8_t port_read(struct pc *pc, uint16_t port)
+{
+	uint8_t b = 0xff;
+
+	if (port < 0x22 || (port >= 0xa0 && port < 0xa2) || (port >= 0x4d0 && port < 0x4d2))
+		pic_read(&pc->pic, port, &b);
+	else if ((port >= 0x40 && port < 0x44) || port == 0x61)
+		pit_read(&pc->pit, port, now(pc), &b);
+	else if (port == 0x70 || port == 0x71)
+		rtc_read(&pc->rtc, port, now(pc), &b);
+	else if (port >= PORT_COM1 && port < PORT_COM1 + 8)
+		uart_read(&pc->com1, (uint16_t)(port - PORT_COM1), now(pc), &b);
+	return b;
+}
+
+static void port_write(struct pc *pc, uint16_t port, uint8_t b)
+{
+	if (port < 0x22 || (port >= 0xa0 && port < 0xa2) || (port >= 0x4d0 && port < 0x4d2))
+		pic_write(&pc->pic, port, b);
+	else if ((port >= 0x40 && port < 0x44) || port == 0x61)
+		pit_write(&pc->pit, port, now(pc), b);
+	else if (port == 0x70 || port == 0x71)
+		rtc_write(&pc->rtc, port, now(pc), b);
+	else if (port >= PORT_COM1 && port < PORT_COM1 + 8)
+		uart_write(&pc->com1, (uint16_t)(port - PORT_COM1), now(pc), b);
+	/* a device's next event may have moved: the vCPU re-arms its timer */
+	__atomic_fetch_or(&pc->vm->vcpus[0].work, VCPU_WORK_TIMER, __ATOMIC_RELAXED);
+}
+
+/* Wider accesses are byte accesses to consecutive ports, as the ISA bus splits them. */
+static int pc_pio_read(void *dev, uint64_t port, unsigned width, uint64_t *val)
+{
+	*val = 0;
+	for (unsigned i = 0; i < width; i++)
+		*val |= (uint64_t)port_read(dev, (uint16_t)(port + i)) << (8 * i);
+	return 0;
+}
+
+static int pc_pio_write(void *dev, uint64_t port, unsigned width, uint64_t val)
+{
+	for (unsigned i = 0; i < width; i++)
+		port_write(dev, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)));
+	return 0;
+}
+
+static int range_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
+{
+	const struct pc_port_range *r = dev;
+
+	return pc_pio_read(r->pc, r->base + off, width, val);
+}
+
+static int range_write(void *dev, uint64_t off, unsigned width, uint64_t val)
+{
+	const struct pc_port_range *r = dev;
+
+	return pc_pio_write(r->pc, r->base + off, width, val);
+}
+
+static const struct iobus_ops pc_port_ops = {.read = range_read, .write = range_write};
+
+/* ---- the IOAPIC page ---- */
+
+static int ioapic_mmio_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
+{
+	return ioapic_read(&((struct pc *)dev)->ioapic, off, width, val);
+}
+
+static int ioapic_mmio_write(void *dev, uint64_t off, unsigned width, uint64_t val)
+{
+	return ioapic_write(&((struct pc *)dev)->ioapic, off, width, val);
+}
+
+static const struct iobus_ops pc_ioapic_ops = {.read = ioapic_mmio_read,
+					       .write = ioapic_mmio_write};
+
+/* ---- wiring ---- */
+
+static void pic_line(void *ctx, unsigned pin, bool level)
+{
+	pic_set_irq(&((struct pc *)ctx)->pic, pin, level);
+}
+
+static void ioapic_line(void *ctx, unsigned pin, bool level)
+{
+	ioapic_set_irq(&((struct pc *)ctx)->ioapic, pin, level);
+}
+
+/* The PIC's INT pin is the boot vCPU's LINT0 (virtual-wire mode through the APIC). */
+static void pic_int(void *ctx, unsigned line, bool level)
+{
+	struct pc *pc = ctx;
+
+	lapic_set_lint(&pc->lapic[0], 0, level);
+	__atomic_fetch_or(&pc->vm->vcpus[0].work, VCPU_WORK_IRQ, __ATOMIC_RELAXED);
+}
+
+static void ioapic_deliver(void *ctx, const struct apic_msg *m)
+{
+	pc_apic_route(ctx, m, -1, 0);
+}
+
+static void com1_tx(void *ctx, uint8_t byte)
+{
+	vm_console_putc(((struct pc *)ctx)->vm, (char)byte);
+}
+
+/* ISA IRQ n drives PIC input n and IOAPIC pin n, but IRQ 0 goes to pin 2 (as on PCs). */
+static int route_isa(struct pc *pc)
+{
+	int ret = 0;
+
+	for (unsigned irq = 0; irq < 16 && !ret; irq++) {
+		unsigned pin = irq == PC_IRQ_PIT ? 2 : irq;
+		if (irq == 2)
+			continue; /* the cascade */
+		ret = vm_irq_route_line(pc->vm, irq, (struct irq_line){pic_line, pc, irq});
+		if (!ret)
+			ret =
+			    vm_irq_route_line(pc->vm, irq, (struct irq_line){ioapic_line, pc, pin});
+	}
+	for (unsigned gsi = 16; gsi < IOAPIC_PINS && !ret; gsi++)
+		ret = vm_irq_route_line(pc->vm, gsi, (struct irq_line){ioapic_line, pc, gsi});
+	return ret;
+}
+
+static int claim_ports(struct pc *pc)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(pc_ports) && !ret; i++) {
+		struct io_range r = {
+		    pc_ports[i].base, pc_ports[i].size, &pc_port_ops, &pc->ports[i], "pc", 0};
+		pc->ports[i] = (struct pc_port_range){pc, pc_ports[i].base};
+		ret = iobus_register(&pc->vm->bus, IOBUS_PIO, &r);
+	}
+	return ret;
+}
+
+/* ---- the VM's device time ---- */
+
+static uint64_t pc_next_event(void *ctx)
+{
+	struct pc *pc = ctx;
+	uint64_t t = pit_next_event(&pc->pit);
+
+	t = MIN(t, rtc_next_event(&pc->rtc));
+	t = MIN(t, uart_next_event(&pc->com1));
+	for (unsigned i = 0; i < pc->vm->nr_vcpus; i++)
+		t = MIN(t, lapic_next_event(&pc->lapic[i]));
+	return t;
+}
+
+static void pc_advance(void *ctx, uint64_t t)
+{
+	struct pc *pc = ctx;
+
+	pit_advance(&pc->pit, t);
+	rtc_advance(&pc->rtc, t);
+	uart_advance(&pc->com1, t);
+	for (unsigned i = 0; i < pc->vm->nr_vcpus; i++)
+		lapic_advance(&pc->lapic[i], t);
+}
+
+/* ---- the model ---- */
+
+static int pc_attach(struct vm *vm, void *state, const struct vm_region *r)
+{
+	struct pc *pc = state;
+	struct io_range io = {PC_IOAPIC_BASE, IOAPIC_MMIO_SIZE, &pc_ioapic_ops, pc, "ioapic", 0};
+	uint64_t t = vm->vcpu_ops->now();
+	int ret;
+
+	pc->vm = vm;
+	pic_init(&pc->pic, (struct irq_line){pic_int, pc, 0});
+	pit_init(&pc->pit, vm->tsc_hz, vm_irq_line(vm, PC_IRQ_PIT));
+	rtc_init(&pc->rtc, vm->tsc_hz, wall_clock(pc, t), t, vm_irq_line(vm, PC_IRQ_RTC));
+	uart_init(&pc->com1, vm->tsc_hz, com1_tx, pc, vm_irq_line(vm, PC_IRQ_COM1));
+	ioapic_init(&pc->ioapic, 0, ioapic_deliver, pc);
+	ret = claim_ports(pc);
+	if (!ret)
+		ret = iobus_register(&vm->bus, IOBUS_MMIO, &io);
+	if (!ret)
+		ret = route_isa(pc);
+	if (!ret)
+		ret = pc_apic_attach(pc);
+	vm->timer = (struct vm_timer){pc_next_event, pc_advance, pc};
+	return ret;
+}
+
+static void pc_reset(void *state)
+{
+	struct pc *pc = state;
+	uint64_t t = pc->vm->vcpu_ops->now();
+
+	pic_reset(&pc->pic);
+	pit_reset(&pc->pit);
+	rtc_set_time(&pc->rtc, wall_clock(pc, t), t); /* a restart reads the host's clock again */
+	rtc_reset(&pc->rtc, t);
+	uart_reset(&pc->com1);
+	ioapic_reset(&pc->ioapic);
+	pc_apic_reset(pc);
+}
+
+const struct dev_model pc_model = {
+    .name = "pc",
+    .state_size = sizeof(struct pc),
+    .attach = pc_attach,
+    .reset = pc_reset,
+};

@@ -1,0 +1,68 @@
+/*
+ * The PC platform of a VM (config VM_PLATFORM_PC): the device models wired as
+ * on a PC. ISA lines go to both the 8259A pair and the IOAPIC (ISA IRQ 0 on
+ * IOAPIC pin 2, the usual interrupt source override); the PIC's INT feeds the
+ * local APIC's LINT0; the IOAPIC's messages and the APICs' IPIs reach the VM's
+ * local APICs only. devices/pc.c builds it, devices/pc_apic.c is the APIC side.
+ */
+#ifndef DEVICES_PC_H
+#define DEVICES_PC_H
+
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
+#include "devices/pic.h"
+#include "devices/pit.h"
+#include "devices/rtc.h"
+#include "devices/uart16550.h"
+#include "vm/vm.h"
+
+#define PC_LAPIC_BASE  0xfee00000ULL
+#define PC_IOAPIC_BASE 0xfec00000ULL
+#define PC_APIC_BUS_HZ 1000000000ULL /* the APIC timer's input clock, as KVM's 1 GHz */
+
+/* ISA IRQs of the platform's own devices, and the IOAPIC pin each one drives. */
+#define PC_IRQ_PIT  0
+#define PC_IRQ_COM1 4
+#define PC_IRQ_RTC  8
+
+#define PC_PORT_RANGES 7
+
+struct pc;
+/* One claimed port range: the bus gives offsets from its base, the handler wants ports. */
+struct pc_port_range {
+	struct pc *pc;
+	uint16_t base;
+};
+
+/* A vCPU's side of the platform: what its local APIC's callbacks get. */
+struct pc_vcpu {
+	struct pc *pc;
+	unsigned index;
+};
+
+struct pc {
+	struct vm *vm;
+	struct pc_port_range ports[PC_PORT_RANGES];
+	struct pc_vcpu vcpu[VM_MAX_VCPUS];
+	struct pic pic;
+	struct pit pit;
+	struct rtc rtc;
+	struct uart com1;
+	struct ioapic ioapic;
+	struct lapic lapic[VM_MAX_VCPUS];
+	void *lapic_page[VM_MAX_VCPUS]; /* 4 KiB register pages, the hypervisor's */
+};
+
+/* The wall clock (Unix seconds) at TSC pc_boot_tsc: every PC VM's RTC follows it. */
+extern uint64_t pc_boot_epoch, pc_boot_tsc;
+
+/* The vCPU's interrupt controller says ExtINT: the PIC gives the vector at INTA. */
+#define PC_INTC_EXTINT 256
+
+/* devices/pc_apic.c: the local APICs' ranges (MMIO, MSRs) and the vCPUs' interrupt controller */
+int pc_apic_attach(struct pc *pc);
+void pc_apic_reset(struct pc *pc);
+/* A message from the IOAPIC or a local APIC to the VM's APICs that it names. */
+void pc_apic_route(struct pc *pc, const struct apic_msg *m, int from, unsigned shorthand);
+
+#endif
