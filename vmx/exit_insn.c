@@ -34,18 +34,32 @@ static void cpuid_apic(const struct vcpu *v, struct cpuid_regs *c)
 	c->ebx = (c->ebx & ~(uint32_t)CPUID1_EBX_APIC_ID) | (v->index << 24);
 }
 
+/* Basic leaves: VMX hidden, "hypervisor" set, the PC platform's APIC and TSC leaves. */
+static void cpuid_basic(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *c)
+{
+	if (leaf == 1) {
+		c->ecx &= ~(uint32_t)CPUID1_ECX_VMX;
+		c->ecx |= (uint32_t)CPUID1_ECX_HV;
+		cpuid_apic(v, c);
+	} else if (!v->intc.pending) {
+		return;
+	} else if (leaf == 0xb) {
+		c->edx = v->index; /* the x2APIC ID of this vCPU */
+	} else if (leaf == 0x15) {
+		*c = (struct cpuid_regs){1, 1, (uint32_t)v->vm->tsc_hz, 0}; /* TSC = ECX*EBX/EAX */
+	} else if (leaf == 0x16) {
+		c->eax = (uint32_t)(v->vm->tsc_hz / 1000000); /* base MHz: no need to calibrate */
+	}
+}
+
 void handle_cpuid(struct vcpu *v)
 {
 	uint64_t *r = v->regs;
 	uint32_t leaf = (uint32_t)r[RAX], sub = (uint32_t)r[RCX];
 	struct cpuid_regs c = cpuid(leaf, sub);
 
-	if (leaf == 1) {
-		c.ecx &= ~(uint32_t)CPUID1_ECX_VMX;
-		c.ecx |= (uint32_t)CPUID1_ECX_HV;
-		cpuid_apic(v, &c);
-	} else if (leaf == 0xb && v->intc.pending) {
-		c.edx = v->index; /* the x2APIC ID of this vCPU */
+	if (leaf < CPUID_HV_LEAF) {
+		cpuid_basic(v, leaf, &c);
 	} else if (leaf == CPUID_HV_LEAF) {
 		c.eax = CPUID_HV_LEAF + 1; /* signature "KestrelHV\0\0\0" in EBX:ECX:EDX */
 		c.ebx = HV_SIG_EBX;
@@ -53,7 +67,7 @@ void handle_cpuid(struct vcpu *v)
 		c.edx = HV_SIG_EDX;
 	} else if (leaf == CPUID_HV_LEAF + 1) {
 		c = (struct cpuid_regs){HV_ABI_VERSION, 0, 0, 0};
-	} else if (leaf > CPUID_HV_LEAF + 1 && leaf < 0x40000100) {
+	} else if (leaf < 0x40000100) {
 		c = (struct cpuid_regs){0, 0, 0, 0};
 	}
 	r[RAX] = c.eax;

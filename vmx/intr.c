@@ -158,9 +158,10 @@ void handle_hlt(struct vcpu *v)
 	}
 	__atomic_store_n(&v->idle, true, __ATOMIC_SEQ_CST);
 	for (;;) {
-		uint64_t now = rdtsc();
+		uint64_t now;
 		if ((__atomic_load_n(&v->work, __ATOMIC_SEQ_CST) & VCPU_WORK_IRQ) && deliverable(v))
 			break;
+		now = rdtsc();
 		run_devices(v, now);
 		if (vm_watchdog_expired(vm, now))
 			break;
@@ -171,5 +172,6 @@ void handle_hlt(struct vcpu *v)
 		cpu_relax();
 	}
 	__atomic_store_n(&v->idle, false, __ATOMIC_SEQ_CST); /* pairs with vcpu_irq_raise */
-	__atomic_fetch_or(&v->work, VCPU_WORK_TIMER, __ATOMIC_RELAXED); /* time moved on */
+	if (vm->timer.next_event) /* device time moved on: re-arm for its next event */
+		__atomic_fetch_or(&v->work, VCPU_WORK_TIMER, __ATOMIC_RELAXED);
 }
