@@ -44,6 +44,8 @@ static uint8_t port_read(struct pc *pc, uint16_t port)
 {
 	uint8_t b = 0xff;
 
+	/* polling exits re-arm the vCPU's timer from the devices' deadlines (pc_apic.c) */
+	__atomic_fetch_or(&pc->vm->vcpus[0].work, VCPU_WORK_TIMER, __ATOMIC_RELAXED);
 	if (port < 0x22 || (port >= 0xa0 && port < 0xa2) || (port >= 0x4d0 && port < 0x4d2))
 		pic_read(&pc->pic, port, &b);
 	else if ((port >= 0x40 && port < 0x44) || port == 0x61)

@@ -12,7 +12,6 @@
 
 #define MSR_IA32_APIC_BASE    0x1b
 #define MSR_IA32_TSC_DEADLINE 0x6e0
-#define MAXPHYADDR	      46 /* what the guest may put in IA32_APIC_BASE */
 
 static uint64_t now(const struct pc *pc)
 {
@@ -24,6 +23,16 @@ static void wake(struct pc *pc, unsigned i)
 {
 	__atomic_fetch_or(&pc->vm->vcpus[i].work, VCPU_WORK_IRQ | VCPU_WORK_TIMER,
 			  __ATOMIC_RELAXED);
+}
+
+/*
+ * A guest polling a device (the APIC's current count, the PIT) exits often: the
+ * vCPU re-arms its timer from the device's deadline on each such exit rather than
+ * trust the preemption timer's count to carry across them.
+ */
+static void rearm(struct pc *pc, unsigned i)
+{
+	__atomic_fetch_or(&pc->vm->vcpus[i].work, VCPU_WORK_TIMER, __ATOMIC_RELAXED);
 }
 
 /* ---- the xAPIC page ---- */
@@ -86,6 +95,7 @@ static int x2apic_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 {
 	struct pc *pc = dev;
 
+	rearm(pc, 0);
 	return lapic_msr_read(&pc->lapic[0], LAPIC_MSR_FIRST + (uint32_t)off, now(pc), val);
 }
 
@@ -223,7 +233,7 @@ static void init_lapic(struct pc *pc, unsigned i)
 	    .bsp = i == 0,
 	    .tsc_hz = pc->vm->tsc_hz,
 	    .bus_hz = PC_APIC_BUS_HZ,
-	    .maxphyaddr = MAXPHYADDR,
+	    .maxphyaddr = pc->vm->maxphyaddr ? pc->vm->maxphyaddr : 36,
 	    .x2apic = true,
 	    .tsc_deadline = true,
 	};

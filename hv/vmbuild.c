@@ -5,6 +5,7 @@
  * will run the VM. Every failure returns -errno with a line naming the VM;
  * nothing half-built runs.
  */
+#include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "config/validate.h"
 #include "devices/devices.h"
@@ -279,6 +280,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const str
 	int ret = vm_init(vm, cfg, id, &vmx_vcpu_ops);
 
 	vm->tsc_hz = hv_tsc_hz;
+	vm->maxphyaddr = cpuid(0x80000008, 0).eax & 0xff; /* guests see the host's leaf */
 	vm->boot_info = bi;
 	vm->extra_args = extra;
 	if (!ret)

@@ -126,7 +126,8 @@ struct vm {
 	const struct vm_config *cfg;
 	const struct mb2_info *boot_info; /* where the guest's image and modules come from */
 	const struct vcpu_ops *vcpu_ops;
-	uint64_t tsc_hz; /* the guest TSC's rate, measured at boot */
+	uint64_t tsc_hz;     /* the guest TSC's rate, measured at boot */
+	unsigned maxphyaddr; /* physical-address width the guest's CPUID reports */
 	struct vm_timer timer;
 	unsigned id;
 	owner_t owner;
