@@ -89,8 +89,14 @@ static void inject_pending(struct vcpu *v)
 void vmx_deliver_pending(struct vcpu *v)
 {
 	if (v->work & VCPU_WORK_TIMER) {
+		uint64_t now = rdtsc();
 		__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_TIMER, __ATOMIC_SEQ_CST);
-		arm_timer(v, rdtsc());
+		/*
+		 * A device already due runs now: a guest that polls a device exits before a
+		 * one-tick preemption timer could, and would otherwise never let it expire.
+		 */
+		run_devices(v, now);
+		arm_timer(v, now);
 	}
 	if (v->work & VCPU_WORK_IRQ)
 		inject_pending(v);
