@@ -82,14 +82,6 @@ static int read_gpa(void *opaque, uint64_t a, void *buf, size_t len)
 	return gmem_read(&vm->slots, gpa(a), buf, len);
 }
 
-unsigned vmx_guest_mode(void)
-{
-	return (vmcs_read32(ENTRY_CTLS) & ENTRY_IA32E_GUEST) &&
-		       (vmcs_read32(GUEST_CS_AR) & SEG_CS_AR_L)
-		   ? 64
-		   : 32;
-}
-
 static void guest_paging(struct vm *vm, struct gwalk_ctx *g)
 {
 	*g = (struct gwalk_ctx){
@@ -183,7 +175,8 @@ static uint64_t fast_fetch(struct vm *vm, uint64_t rip, uint8_t *buf)
 }
 
 /* Up to 15 instruction bytes at CS:RIP; *insn_gpa is their GPA when known (else 0). */
-static int fetch_insn(struct vm *vm, uint8_t *buf, size_t *len, uint64_t *insn_gpa)
+static inline __attribute__((always_inline)) int fetch_insn(struct vm *vm, uint8_t *buf,
+							    size_t *len, uint64_t *insn_gpa)
 {
 	uint64_t rip = vmcs_readnat(GUEST_RIP) + vmcs_readnat(GUEST_CS_BASE);
 	unsigned access = GWALK_FETCH | (guest_cpl3() ? GWALK_USER : 0);

@@ -45,7 +45,12 @@ int vmx_mmio_emulate(struct vcpu *v, gpa_t gpa);
 /* Up to 15 bytes at the guest's CS:RIP through its page tables; 0 or -errno. */
 int vmx_guest_fetch(struct vcpu *v, uint8_t *buf, size_t *len);
 /* The guest's code size for the decoder: 64 or 32 (16-bit code decodes as 32). */
-unsigned vmx_guest_mode(void);
+static inline unsigned vmx_guest_mode(void)
+{
+	return (vmcs_read32(ENTRY_CTLS) & ENTRY_IA32E_GUEST) && (vmcs_read32(GUEST_CS_AR) & BIT(13))
+		   ? 64
+		   : 32; /* CS.L in 64-bit mode */
+}
 
 /* vmx/diag.c: a stopped guest's registers, segments and code at RIP, as error lines */
 void vmx_dump_guest(struct vcpu *v);
