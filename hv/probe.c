@@ -31,8 +31,9 @@ static void probe_cpus(const struct acpi_info *acpi, unsigned online)
 		pr_always("probe: CPUs: no ACPI MADT; %u CPU online\n", online);
 		return;
 	}
-	pr_always("probe: CPUs (ACPI MADT): %u enabled, %u disabled, %u online; local APIC at 0x%lx\n",
-		  acpi->nr_cpus, acpi->nr_cpus_disabled, online, acpi->lapic_addr);
+	pr_always(
+	    "probe: CPUs (ACPI MADT): %u enabled, %u disabled, %u online; local APIC at 0x%lx\n",
+	    acpi->nr_cpus, acpi->nr_cpus_disabled, online, acpi->lapic_addr);
 	for (unsigned i = 0; i < acpi->nr_cpus; i++)
 		pr_always("probe:   cpu %u: APIC ID %u%s%s\n", i, acpi->cpus[i].apic_id,
 			  acpi->cpus[i].x2apic ? " (x2APIC entry)" : "", i ? "" : ", boot CPU");
