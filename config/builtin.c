@@ -114,6 +114,18 @@ static const struct vm_config heartbeat_vms[] = {{
     .watchdog = 20000000,
 }};
 
+/* ---- the PC platform (docs/platform.md): the devices a stock OS expects, all emulated ---- */
+
+static const struct vm_region pc_regions[] = {RAM(0, 128 * MiB)};
+
+static const struct vm_config platform_vms[] = {{
+    .name = "pc",
+    REGIONS(pc_regions),
+    .image = "testguest",
+    .proto = BOOT_MULTIBOOT2,
+    .platform = VM_PLATFORM_PC,
+}};
+
 /* ---- deliberately broken configurations, for the tests of boot-time validation ---- */
 
 static const struct vm_region overlap_regions[] = {RAM(0, 2 * MiB), RAM(0x100000, 2 * MiB)};
@@ -138,8 +150,9 @@ static const struct vm_config bad_huge_vms[] = {
 
 /*
  * The GRUB menu (tools/mkimage.sh via tools/listconfigs.c) lists the user-facing ones in this
- * order, the first is the default. "test" needs guestargs=test=NAME from the tests, the
- * bad-* ones are broken on purpose (docs/config.md, "Which configurations are listed").
+ * order, the first is the default. "test" and "platform" need guestargs=test=NAME from the
+ * tests, the bad-* ones are broken on purpose (docs/config.md, "Which configurations are
+ * listed").
  */
 const struct hv_config hv_configs[] = {
     CONFIG("demo", demo_vms),
@@ -150,6 +163,7 @@ const struct hv_config hv_configs[] = {
     CONFIG("secret", secret_vms),
     CONFIG("watchdog", watchdog_vms),
     CONFIG("heartbeat", heartbeat_vms),
+    TEST_CONFIG("platform", platform_vms),
     TEST_CONFIG("bad-overlap", bad_overlap_vms),
     TEST_CONFIG("bad-module", bad_module_vms),
     TEST_CONFIG("bad-huge", bad_huge_vms),

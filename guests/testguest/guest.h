@@ -125,6 +125,10 @@ extern volatile struct trap_record trap_fixups;
 
 void trap_init(void);
 void trap_load_empty_idt(void);
+/* Send vector vec (32-255, not VEC_DOORBELL) to irq_dispatch() (on) or back to counting. */
+void trap_route_irq(unsigned vec, bool on);
+/* Called by trap_handler() for a routed vector, IF = 0 (pc.c). */
+void irq_dispatch(unsigned vec);
 
 /*
  * Interrupts: vector VEC_DOORBELL counts into doorbell_count (no EOI: the hypervisor needs
@@ -265,6 +269,20 @@ void t_spin(void);
 void t_victim(void);
 void t_hostile(void);
 void t_secret(void);
+/* the PC platform (pc.h) */
+void t_apic_regs(void);
+void t_x2apic(void);
+void t_apic_timer_periodic(void);
+void t_apic_timer_oneshot(void);
+void t_apic_tsc_deadline(void);
+void t_self_ipi_nested(void);
+void t_spurious(void);
+void t_pit_pic(void);
+void t_pit_ioapic(void);
+void t_ioapic_regs(void);
+void t_rtc_periodic(void);
+void t_uart_irq(void);
+void t_absent_device(void);
 
 /* The run ends with guest_stop() (HC_EXIT first) rather than guest_exit(): for VMs whose
  * policy restarts them on the debug-exit port. */

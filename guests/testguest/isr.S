@@ -4,6 +4,8 @@
  * trap_handler() may change frame->rip (fix-ups) before we return with IRETQ.
  * Interrupt stubs (vectors 32-255): the doorbell and everything else only count and return;
  * they touch no register (a locked increment in memory, flags restored by IRETQ).
+ * irq_stubs: one 16-byte stub per vector 32-255 that takes the trap_handler() path too
+ * (the platform scenarios install them with irq_set(), pc.c).
  */
 	.text
 	.code64
@@ -58,6 +60,20 @@ isr_common:
 	popq %rax
 	add $16, %rsp
 	iretq
+
+	/* 16 bytes each: pushq $0 (2), pushq $imm32 (5), jmp rel32 (5), padding */
+	.balign 16
+	.globl irq_stubs
+irq_stubs:
+	.set vec, 32
+	.rept 224
+	.balign 16
+	pushq $0
+	.byte 0x68
+	.long vec
+	jmp isr_common
+	.set vec, vec + 1
+	.endr
 
 	.globl doorbell_isr, stray_isr
 doorbell_isr:

@@ -44,6 +44,20 @@ const struct scenario scenarios[] = {
     {"victim", t_victim, false},
     {"hostile", t_hostile, false},
     {"secret", t_secret, false},
+    /* the PC platform (config=platform): not part of "all" */
+    {"apic_regs", t_apic_regs, false},
+    {"x2apic", t_x2apic, false},
+    {"apic_timer_periodic", t_apic_timer_periodic, false},
+    {"apic_timer_oneshot", t_apic_timer_oneshot, false},
+    {"apic_tsc_deadline", t_apic_tsc_deadline, false},
+    {"self_ipi_nested", t_self_ipi_nested, false},
+    {"spurious", t_spurious, false},
+    {"pit_pic", t_pit_pic, false},
+    {"pit_ioapic", t_pit_ioapic, false},
+    {"ioapic_regs", t_ioapic_regs, false},
+    {"rtc_periodic", t_rtc_periodic, false},
+    {"uart_irq", t_uart_irq, false},
+    {"absent_device", t_absent_device, false},
 };
 const unsigned nr_scenarios = ARRAY_SIZE(scenarios);
 

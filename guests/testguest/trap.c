@@ -2,7 +2,8 @@
  * The guest's IDT (256 interrupt gates) and its one trap handler: a fault at an instruction
  * listed in .extable resumes at its fix-up and is recorded; anything else is reported
  * (vector, error code, RIP, CR2) and ends the run with a failure status. Vectors 32-255 are
- * interrupts: VEC_DOORBELL and the rest only count (isr.S).
+ * interrupts: VEC_DOORBELL and the rest only count (isr.S), unless trap_route_irq() sends one
+ * through trap_handler() to irq_dispatch() (pc.c).
  */
 #include "guests/testguest/guest.h"
 
@@ -32,7 +33,7 @@ struct extable_entry {
 };
 
 extern const uint64_t isr_stubs[EXC_VECTORS];
-extern const char doorbell_isr[], stray_isr[];
+extern const char doorbell_isr[], stray_isr[], irq_stubs[];
 extern const struct extable_entry __extable_start[], __extable_end[];
 void t_abort(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -68,6 +69,16 @@ void trap_init(void)
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
+#define IRQ_STUB_SIZE 16 /* isr.S */
+
+void trap_route_irq(unsigned vec, bool on)
+{
+	if (vec < EXC_VECTORS || vec >= IDT_VECTORS || vec == VEC_DOORBELL)
+		return;
+	idt_set(vec, on ? (uint64_t)irq_stubs + (vec - EXC_VECTORS) * IRQ_STUB_SIZE
+			: (uint64_t)stray_isr);
+}
+
 void trap_load_empty_idt(void)
 {
 	struct idt_ptr p = {0, 0};
@@ -94,9 +105,14 @@ static uint64_t read_cr2(void)
 void trap_handler(struct trap_frame *f);
 void trap_handler(struct trap_frame *f)
 {
-	const struct extable_entry *e = extable_find(f->rip);
+	const struct extable_entry *e;
 	const char *name = f->vector < 22 ? vector_names[f->vector] : "?";
 
+	if (f->vector >= EXC_VECTORS) {
+		irq_dispatch((unsigned)f->vector);
+		return;
+	}
+	e = extable_find(f->rip);
 	if (e) {
 		trap_fixups.vector = f->vector;
 		trap_fixups.error = f->error;

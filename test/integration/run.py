@@ -30,8 +30,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cases import TESTS  # noqa: E402
 from cases_smp import SMP_TESTS  # noqa: E402
 from cases_run import RUN_TESTS, run_kind  # noqa: E402
+from cases_platform import PLATFORM_TESTS  # noqa: E402
 
-TESTS = TESTS + SMP_TESTS + RUN_TESTS
+TESTS = TESTS + SMP_TESTS + RUN_TESTS + PLATFORM_TESTS
 
 
 def guest_modules():
