@@ -2,16 +2,19 @@
 cases.py). Each boots the test guest with a few of its platform scenarios
 (guests/testguest/t_apic*.c, t_pit.c, t_rtc.c, t_uart.c; docs/guests.md) and expects each
 to pass. apic_regs and ioapic_regs check reset values: they run first in their VM.
-Pending until the hypervisor's PC platform lands.
+Two stay pending (run.py --pending): the periodic APIC timer delivers too few interrupts
+under kestrel (a known bug, see the issue's note), and uart_irq expects receive interrupts
+in loopback, where the 16550A model follows the datasheet (loopback holds OUT2, the PC's
+IRQ gate, inactive).
 """
 from cases import number
 
 TSC_LINE = r"\[pc\] pc: TSC (\d+) Hz \(PIT channel 2, \d+ ticks in 20 ms\)"
 
 
-def platform(name, scenarios, extra=(), checks=(), timeout=120):
+def platform(name, scenarios, extra=(), checks=(), timeout=120, pending=False):
     names = scenarios.split(",")
-    return dict(name=name, machine="bochs", megs=256, timeout=timeout, pending=True,
+    return dict(name=name, machine="bochs", megs=256, timeout=timeout, pending=pending,
                 cmdline="config=platform guestargs=test=%s" % scenarios,
                 expect=[r"config: \"platform\" valid, 1 VM\(s\)"] + list(extra) +
                 [r"\[pc\] TEST %s PASS" % n for n in names] +
@@ -23,7 +26,8 @@ def platform(name, scenarios, extra=(), checks=(), timeout=120):
 PLATFORM_TESTS = [
     platform("platform-apic-regs", "apic_regs"),
     platform("platform-x2apic", "x2apic"),
-    platform("platform-apic-timer", "apic_timer_periodic,apic_timer_oneshot"),
+    platform("platform-apic-timer", "apic_timer_oneshot"),
+    platform("platform-apic-timer-periodic", "apic_timer_periodic", pending=True),
     platform("platform-tsc-deadline", "apic_tsc_deadline"),
     platform("platform-self-ipi", "self_ipi_nested,spurious"),
     # Bochs's TSC runs at ips (1e7 a second of its emulated time); the guest measures it
@@ -33,6 +37,6 @@ PLATFORM_TESTS = [
     platform("platform-pit-ioapic", "ioapic_regs,pit_ioapic"),
     platform("platform-rtc", "rtc_periodic"),
     platform("platform-uart", "uart_irq",
-             extra=[r"\[pc\] uart_irq: this line was sent by THRE interrupts"]),
+             extra=[r"\[pc\] uart_irq: this line was sent by THRE interrupts"], pending=True),
     platform("platform-absent", "absent_device"),
 ]
