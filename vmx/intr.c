@@ -107,12 +107,32 @@ void handle_interrupt_window(struct vcpu *v)
 	set_window_exiting(false); /* vmx_deliver_pending turns it back on if still blocked */
 }
 
+/*
+ * An event injected at an entry the timer ended at once is not delivered yet
+ * (SDM "Information for VM Exits That Occur During Event Delivery"): it goes in
+ * again, or it would be lost (an interrupt the APIC already put in service would
+ * then block its priority class for good).
+ */
+static void redeliver(void)
+{
+	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO);
+
+	if (!(idt & INTR_INFO_VALID))
+		return;
+	vmcs_write32(ENTRY_INTR_INFO,
+		     idt & ~(uint32_t)BIT(12)); /* bit 12: NMI unblocking, not an entry bit */
+	if (idt & INTR_INFO_DELIVER_EC)
+		vmcs_write32(ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	vmcs_write32(ENTRY_INSTR_LEN, vmcs_read32(EXIT_INSTR_LEN));
+}
+
 /* The periodic tick (watchdog, end of the run) and the devices' due events. */
 void handle_preemption_timer(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	uint64_t now = rdtsc();
 
+	redeliver();
 	run_devices(v, now);
 	if (now >= v->hw.tick_due) {
 		v->hw.tick_due = now + ((uint64_t)v->hw.timer_reload << v->hw.timer_rate);

@@ -25,14 +25,14 @@ static void test_periodic_after_masked_measure(void **state)
 	cfg.bus_hz = 1000000000;
 	l = fx_start(&cfg);
 	sw_enable();
-	wr_at(LAPIC_TDCR, 0x3, t);			   /* divide by 16 */
+	wr_at(LAPIC_TDCR, 0x3, t);		       /* divide by 16 */
 	wr_at(LAPIC_LVT_TIMER, LAPIC_MASKED | VEC, t); /* one-shot, masked */
 	wr_at(LAPIC_TMICT, 0xffffffff, t);
 	t += 500000;
 	lapic_advance(l, t);
 	assert_true(rd_at(LAPIC_TMCCT, t) < 0xffffffff);
 	wr_at(LAPIC_TMICT, 0, t);
-	assert_int_equal(lapic_pending(l), -1); /* masked: nothing was raised */
+	assert_int_equal(lapic_pending(l), -1);	  /* masked: nothing was raised */
 	wr_at(LAPIC_LVT_TIMER, BIT(17) | VEC, t); /* periodic */
 	wr_at(LAPIC_TMICT, n, t);
 	prev = rd_at(LAPIC_TMCCT, t);
