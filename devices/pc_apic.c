@@ -45,6 +45,7 @@ static int mmio_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 	if (lapic_mmio_read(&pc->lapic[0], (uint32_t)off, width, now(pc), &v) == LAPIC_MMIO_ABSENT)
 		v = ~0u; /* x2APIC mode or disabled: nothing answers at the page */
 	*val = v;
+	rearm(pc, 0);
 	return 0;
 }
 

@@ -2,11 +2,10 @@
 cases.py). Each boots the test guest with a few of its platform scenarios
 (guests/testguest/t_apic*.c, t_pit.c, t_rtc.c, t_uart.c; docs/guests.md) and expects each
 to pass. apic_regs and ioapic_regs check reset values: they run first in their VM.
-Three stay pending (run.py --pending): the periodic APIC timer delivers too few interrupts
-under kestrel (a known bug, see the issue's note); rtc_periodic passes most runs but one
-in several sees an RTC interrupt with no PF in register C; and uart_irq expects receive
-interrupts in loopback, where the 16550A model follows the datasheet (loopback holds OUT2,
-the PC's IRQ gate, inactive).
+Two stay pending (run.py --pending): rtc_periodic passes most runs but one in several sees
+an RTC interrupt with no PF in register C; and uart_irq expects receive interrupts in
+loopback, where the 16550A model follows the datasheet (loopback holds OUT2, the PC's IRQ
+gate, inactive).
 """
 from cases import number
 
@@ -27,8 +26,7 @@ def platform(name, scenarios, extra=(), checks=(), timeout=120, pending=False):
 PLATFORM_TESTS = [
     platform("platform-apic-regs", "apic_regs"),
     platform("platform-x2apic", "x2apic"),
-    platform("platform-apic-timer", "apic_timer_oneshot"),
-    platform("platform-apic-timer-periodic", "apic_timer_periodic", pending=True),
+    platform("platform-apic-timer", "apic_timer_periodic,apic_timer_oneshot"),
     platform("platform-tsc-deadline", "apic_tsc_deadline"),
     platform("platform-self-ipi", "self_ipi_nested,spurious"),
     # Bochs's TSC runs at ips (1e7 a second of its emulated time); the guest measures it
