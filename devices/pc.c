@@ -28,77 +28,76 @@ static uint64_t now(const struct pc *pc)
 
 /* ---- port handlers: absolute port numbers, one byte at a time ---- */
 
-static int pc_pio_read(void *dev, uint64_t off, unsigned width, uint64_t *val);
-static int pc_pio_write(void *dev, uint64_t off, unsigned width, uint64_t val);
-
-struct pc_ports {
+/* Every port range claimed, and the device behind it. */
+static const struct {
 	uint16_t base, size;
+	enum pc_port_dev dev;
+} pc_ports[] = {
+    {0x20, 2, PC_PIC}, {0xa0, 2, PC_PIC}, {0x4d0, 2, PC_PIC},	   {0x40, 4, PC_PIT},
+    {0x61, 1, PC_PIT}, {0x70, 2, PC_RTC}, {PORT_COM1, 8, PC_COM1},
 };
+static_assert(ARRAY_SIZE(pc_ports) == PC_PORT_RANGES, "one pc_port_range per claimed range");
 
-/* Every port range claimed; the handler tells them apart by number. */
-static const struct pc_ports pc_ports[] = {
-    {0x20, 2}, {0xa0, 2}, {0x4d0, 2}, {0x40, 4}, {0x61, 1}, {0x70, 2}, {PORT_COM1, 8},
-};
-
-static uint8_t port_read(struct pc *pc, uint16_t port)
+static uint8_t port_read(struct pc *pc, enum pc_port_dev dev, uint16_t port)
 {
 	uint8_t b = 0xff;
 
-	/* polling exits re-arm the vCPU's timer from the devices' deadlines (pc_apic.c) */
-	__atomic_fetch_or(&pc->vm->vcpus[0].work, VCPU_WORK_TIMER, __ATOMIC_RELAXED);
-	if (port < 0x22 || (port >= 0xa0 && port < 0xa2) || (port >= 0x4d0 && port < 0x4d2))
+	pc_wake(pc, 0, VCPU_WORK_TIMER); /* a polling exit: re-arm from the deadlines */
+	switch (dev) {
+	case PC_PIC:
 		pic_read(&pc->pic, port, &b);
-	else if ((port >= 0x40 && port < 0x44) || port == 0x61)
+		break;
+	case PC_PIT:
 		pit_read(&pc->pit, port, now(pc), &b);
-	else if (port == 0x70 || port == 0x71)
+		break;
+	case PC_RTC:
 		rtc_read(&pc->rtc, port, now(pc), &b);
-	else if (port >= PORT_COM1 && port < PORT_COM1 + 8)
+		break;
+	case PC_COM1:
 		uart_read(&pc->com1, (uint16_t)(port - PORT_COM1), now(pc), &b);
+		break;
+	}
 	return b;
 }
 
-static void port_write(struct pc *pc, uint16_t port, uint8_t b)
+static void port_write(struct pc *pc, enum pc_port_dev dev, uint16_t port, uint8_t b)
 {
-	if (port < 0x22 || (port >= 0xa0 && port < 0xa2) || (port >= 0x4d0 && port < 0x4d2))
+	switch (dev) {
+	case PC_PIC:
 		pic_write(&pc->pic, port, b);
-	else if ((port >= 0x40 && port < 0x44) || port == 0x61)
+		break;
+	case PC_PIT:
 		pit_write(&pc->pit, port, now(pc), b);
-	else if (port == 0x70 || port == 0x71)
+		break;
+	case PC_RTC:
 		rtc_write(&pc->rtc, port, now(pc), b);
-	else if (port >= PORT_COM1 && port < PORT_COM1 + 8)
+		break;
+	case PC_COM1:
 		uart_write(&pc->com1, (uint16_t)(port - PORT_COM1), now(pc), b);
-	/* a device's next event may have moved: the vCPU re-arms its timer */
-	__atomic_fetch_or(&pc->vm->vcpus[0].work, VCPU_WORK_TIMER, __ATOMIC_RELAXED);
+		break;
+	}
+	pc_wake(pc, 0, VCPU_WORK_TIMER); /* a device's next event may have moved */
 }
 
 /* Wider accesses are byte accesses to consecutive ports, as the ISA bus splits them. */
-static int pc_pio_read(void *dev, uint64_t port, unsigned width, uint64_t *val)
-{
-	*val = 0;
-	for (unsigned i = 0; i < width; i++)
-		*val |= (uint64_t)port_read(dev, (uint16_t)(port + i)) << (8 * i);
-	return 0;
-}
-
-static int pc_pio_write(void *dev, uint64_t port, unsigned width, uint64_t val)
-{
-	for (unsigned i = 0; i < width; i++)
-		port_write(dev, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)));
-	return 0;
-}
-
 static int range_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 {
 	const struct pc_port_range *r = dev;
 
-	return pc_pio_read(r->pc, r->base + off, width, val);
+	*val = 0;
+	for (unsigned i = 0; i < width; i++)
+		*val |= (uint64_t)port_read(r->pc, r->dev, (uint16_t)(r->base + off + i))
+			<< (8 * i);
+	return 0;
 }
 
 static int range_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 {
 	const struct pc_port_range *r = dev;
 
-	return pc_pio_write(r->pc, r->base + off, width, val);
+	for (unsigned i = 0; i < width; i++)
+		port_write(r->pc, r->dev, (uint16_t)(r->base + off + i), (uint8_t)(val >> (8 * i)));
+	return 0;
 }
 
 static const struct iobus_ops pc_port_ops = {.read = range_read, .write = range_write};
@@ -136,7 +135,7 @@ static void pic_int(void *ctx, unsigned line, bool level)
 	struct pc *pc = ctx;
 
 	lapic_set_lint(&pc->lapic[0], 0, level);
-	__atomic_fetch_or(&pc->vm->vcpus[0].work, VCPU_WORK_IRQ, __ATOMIC_RELAXED);
+	pc_wake(pc, 0, VCPU_WORK_IRQ);
 }
 
 static void ioapic_deliver(void *ctx, const struct apic_msg *m)
@@ -175,7 +174,7 @@ static int claim_ports(struct pc *pc)
 	for (unsigned i = 0; i < ARRAY_SIZE(pc_ports) && !ret; i++) {
 		struct io_range r = {
 		    pc_ports[i].base, pc_ports[i].size, &pc_port_ops, &pc->ports[i], "pc", 0};
-		pc->ports[i] = (struct pc_port_range){pc, pc_ports[i].base};
+		pc->ports[i] = (struct pc_port_range){pc, pc_ports[i].base, pc_ports[i].dev};
 		ret = iobus_register(&pc->vm->bus, IOBUS_PIO, &r);
 	}
 	return ret;

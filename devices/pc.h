@@ -28,10 +28,14 @@
 #define PC_PORT_RANGES 7
 
 struct pc;
+/* The platform's port devices, one per claimed range. */
+enum pc_port_dev { PC_PIC, PC_PIT, PC_RTC, PC_COM1 };
+
 /* One claimed port range: the bus gives offsets from its base, the handler wants ports. */
 struct pc_port_range {
 	struct pc *pc;
 	uint16_t base;
+	enum pc_port_dev dev;
 };
 
 /* A vCPU's side of the platform: what its local APIC's callbacks get. */
@@ -58,6 +62,17 @@ extern uint64_t pc_boot_epoch, pc_boot_tsc;
 
 /* The vCPU's interrupt controller says ExtINT: the PIC gives the vector at INTA. */
 #define PC_INTC_EXTINT 256
+
+/*
+ * Ask vCPU @i to look at @work (VCPU_WORK_*) before it next enters: an interrupt
+ * to consider, or device deadlines to re-arm its timer from (a device that is
+ * polled exits often; the preemption timer's count is not relied on across
+ * such a run of exits).
+ */
+static inline void pc_wake(struct pc *pc, unsigned i, uint32_t work)
+{
+	__atomic_fetch_or(&pc->vm->vcpus[i].work, work, __ATOMIC_RELAXED);
+}
 
 /* devices/pc_apic.c: the local APICs' ranges (MMIO, MSRs) and the vCPUs' interrupt controller */
 int pc_apic_attach(struct pc *pc);

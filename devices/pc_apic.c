@@ -21,18 +21,13 @@ static uint64_t now(const struct pc *pc)
 /* The vCPU looks at its interrupt controller and device timers before it enters. */
 static void wake(struct pc *pc, unsigned i)
 {
-	__atomic_fetch_or(&pc->vm->vcpus[i].work, VCPU_WORK_IRQ | VCPU_WORK_TIMER,
-			  __ATOMIC_RELAXED);
+	pc_wake(pc, i, VCPU_WORK_IRQ | VCPU_WORK_TIMER);
 }
 
-/*
- * A guest polling a device (the APIC's current count, the PIT) exits often: the
- * vCPU re-arms its timer from the device's deadline on each such exit rather than
- * trust the preemption timer's count to carry across them.
- */
+/* A polling exit: the vCPU re-arms its timer from the devices' deadlines. */
 static void rearm(struct pc *pc, unsigned i)
 {
-	__atomic_fetch_or(&pc->vm->vcpus[i].work, VCPU_WORK_TIMER, __ATOMIC_RELAXED);
+	pc_wake(pc, i, VCPU_WORK_TIMER);
 }
 
 /* ---- the xAPIC page ---- */

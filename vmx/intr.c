@@ -33,8 +33,9 @@ static int intc_pending(const struct vcpu *v)
 
 /*
  * The preemption timer's next expiry: the periodic tick or the VM's devices'
- * next event, whichever comes first. It counts TSC >> timer_rate and keeps its
- * count across exits (the save-preemption-timer exit control).
+ * next event, whichever comes first. It counts TSC >> timer_rate; exits that
+ * touch a device re-arm it from the absolute deadline (devices/pc.h, pc_wake),
+ * so nothing rests on its count carrying across a run of exits.
  */
 static void arm_timer(struct vcpu *v, uint64_t now)
 {
