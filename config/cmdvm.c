@@ -392,11 +392,13 @@ static int f_flags(struct pctx *c, struct span v)
 			cur(c)->flags |= VM_FLAG_PRIVILEGED;
 		else if (span_is(w, "background"))
 			cur(c)->flags |= VM_FLAG_BACKGROUND;
+		else if (span_is(w, "console"))
+			cur(c)->flags |= VM_FLAG_CONSOLE;
 		else if (!w.n)
 			return fail(c, -EINVAL, "empty flag");
 		else
 			return fail(c, -EINVAL,
-				    "unknown flag " SPAN_FMT " (privileged, background)",
+				    "unknown flag " SPAN_FMT " (privileged, background, console)",
 				    SPAN_ARG(w));
 		if (i == v.n)
 			return 0;

@@ -54,6 +54,7 @@ enum vm_policy { VM_POLICY_STOP, VM_POLICY_RESTART };
 #define VM_FLAG_BACKGROUND BIT(1) /* the run ends when every VM without this flag stopped */
 #define VM_FLAG_EXPECT_FAULT                                                                       \
 	BIT(2) /* a fault that stops it is the point (demos, tests): exit status 0 */
+#define VM_FLAG_CONSOLE BIT(3) /* gets the host console's input first (vm/conin.h) */
 
 struct vm_config {
 	const char *name;

@@ -10,6 +10,7 @@
 #include "devices/pc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "vm/conin.h"
 
 uint64_t pc_boot_epoch, pc_boot_tsc;
 
@@ -54,6 +55,7 @@ static uint8_t port_read(struct pc *pc, enum pc_port_dev dev, uint16_t port)
 		rtc_read(&pc->rtc, port, now(pc), &b);
 		break;
 	case PC_COM1:
+		conin_poll(pc->vm); /* a guest polling its UART sees host input at once */
 		uart_read(&pc->com1, (uint16_t)(port - PORT_COM1), now(pc), &b);
 		break;
 	}
@@ -148,6 +150,21 @@ static void com1_tx(void *ctx, uint8_t byte)
 	vm_console_putc(((struct pc *)ctx)->vm, (char)byte);
 }
 
+/* Console input (vm/conin.h) arrives on COM1's receive side; its timeout moved. */
+static bool com1_rx(void *ctx, uint8_t byte)
+{
+	struct pc *pc = ctx;
+	bool taken = uart_receive(&pc->com1, byte, now(pc));
+
+	pc_wake(pc, 0, VCPU_WORK_TIMER);
+	return taken;
+}
+
+static unsigned com1_rx_room(void *ctx)
+{
+	return uart_rx_room(&((struct pc *)ctx)->com1);
+}
+
 /* ISA IRQ n drives PIC input n and IOAPIC pin n, but IRQ 0 goes to pin 2 (as on PCs). */
 static int route_isa(struct pc *pc)
 {
@@ -219,6 +236,7 @@ static int pc_attach(struct vm *vm, void *state, const struct vm_region *r)
 	pit_init(&pc->pit, vm->tsc_hz, vm_irq_line(vm, PC_IRQ_PIT));
 	rtc_init(&pc->rtc, vm->tsc_hz, wall_clock(pc, t), t, vm_irq_line(vm, PC_IRQ_RTC));
 	uart_init(&pc->com1, vm->tsc_hz, com1_tx, pc, vm_irq_line(vm, PC_IRQ_COM1));
+	conin_set_sink(vm, &(struct conin_sink){com1_rx, com1_rx_room, pc});
 	ioapic_init(&pc->ioapic, 0, ioapic_deliver, pc);
 	ret = claim_ports(pc);
 	if (!ret)

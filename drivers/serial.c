@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 
 #define UART_THR   0
+#define UART_RBR   0
 #define UART_IER   1
 #define UART_FCR   2
 #define UART_LCR   3
@@ -13,6 +14,7 @@
 #define UART_LSR   5
 #define UART_DLL   0
 #define UART_DLM   1
+#define LSR_DR	   BIT(0)
 #define LSR_THRE   BIT(5)
 #define LSR_TEMT   BIT(6)
 #define LCR_DLAB   BIT(7)
@@ -48,4 +50,16 @@ void serial_drain(void)
 		return;
 	for (int i = 0; i < SPIN_LIMIT && !(inb(uart + UART_LSR) & LSR_TEMT); i++)
 		cpu_relax();
+}
+
+bool serial_present(void)
+{
+	return uart != 0;
+}
+
+int serial_getc(void)
+{
+	if (!uart || !(inb(uart + UART_LSR) & LSR_DR))
+		return -1;
+	return inb(uart + UART_RBR);
 }

@@ -6,6 +6,8 @@
 
 void serial_init(uint16_t base);
 void serial_putc(char c);
-void serial_drain(void); /* wait until the transmitter is empty (LSR.TEMT) */
+void serial_drain(void);   /* wait until the transmitter is empty (LSR.TEMT) */
+bool serial_present(void); /* a UART answered at serial_init */
+int serial_getc(void);	   /* a received byte, or -1 when none waits (never blocks) */
 
 #endif

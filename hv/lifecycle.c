@@ -12,6 +12,7 @@
 #include "lib/console.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "vm/conin.h"
 #include "vmx/exit.h"
 #include "vmx/vcpu.h"
 
@@ -41,6 +42,7 @@ void vm_run(struct vm *vm)
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);
 	vm_print_stats(vm);
+	conin_vm_stopped(vm);
 	vm_note_stopped();
 }
 

@@ -9,10 +9,12 @@
 #include "config/builtin.h"
 #include "config/cmdvm.h"
 #include "config/validate.h"
+#include "drivers/serial.h"
 #include "hv/hv.h"
 #include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/string.h"
+#include "vm/conin.h"
 
 #define MAX_VMS VALIDATE_MAX_RUN_VMS
 
@@ -200,6 +202,7 @@ int vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, c
 	park_idle_cpus(cfg, n);
 	for (unsigned i = 0; i < n; i++)
 		vms[i].inject = inject[0] ? inject : NULL;
+	conin_init(serial_present() ? serial_getc : NULL);
 	for (unsigned i = 0; i < n; i++)
 		if (cfg->vms[i].cpu != smp_this_cpu() &&
 		    smp_run_on(cfg->vms[i].cpu, run_here, &vms[i]))

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Run an image in Bochs headless and print what the machine wrote to port 0xE9.
 # Usage: bochs.sh IMAGE.iso [CPU_MODEL] [MEGS] [CPUS] [TIMEOUT_S]
+# BOCHS_COM1: the com1 line's mode and device instead of a file (e.g. "mode=socket-server,
+# dev=localhost:PORT": Bochs waits for a client there, which then reads and types on COM1).
 # Exit: Bochs's own code (1 on shutdown), 124 on timeout (from timeout(1)), 125 if Bochs
 # could not be run. Logs in $BOCHS_DIR
 # (default: a temporary directory, removed unless BOCHS_KEEP=1).
@@ -17,7 +19,7 @@ vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom
 display_library: rfb, options="timeout=0"
-com1: enabled=1, mode=file, dev=$dir/serial.txt
+com1: enabled=1, ${BOCHS_COM1:-mode=file, dev=$dir/serial.txt}
 port_e9_hack: enabled=1
 log: $dir/bochs.log
 speaker: enabled=0

@@ -100,6 +100,13 @@ struct vm_hw {
 	hpa_t msr_bitmap_hpa;
 };
 
+/* Where a VM's console input goes (vm/conin.h): a device's receive side. */
+struct conin_sink {
+	bool (*put)(void *ctx, uint8_t byte); /* false: no room, byte refused */
+	unsigned (*room)(void *ctx);	      /* bytes it can take now */
+	void *ctx;
+};
+
 /* A device model instance (devices/): its model and its state block. */
 struct dev_model;
 struct dev_instance {
@@ -140,6 +147,7 @@ struct vm {
 	unsigned nr_vcpus;
 	struct iobus bus;
 	struct irq_router router;
+	struct conin_sink conin; /* console input, when a device takes it */
 	struct dev_instance devs[VM_MAX_DEVS];
 	unsigned nr_devs;
 	struct ram_block ram[VM_MAX_RAM_BLOCKS];

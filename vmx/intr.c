@@ -8,6 +8,7 @@
 #include "lib/console.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
+#include "vm/conin.h"
 
 static bool can_inject(void)
 {
@@ -137,6 +138,7 @@ void handle_preemption_timer(struct vcpu *v)
 	run_devices(v, now);
 	if (now >= v->hw.tick_due) {
 		v->hw.tick_due = now + ((uint64_t)v->hw.timer_reload << v->hw.timer_rate);
+		conin_poll(vm);
 		if (vm_watchdog_expired(vm, now))
 			return;
 		if (vms_ending && (vm->cfg->flags & VM_FLAG_BACKGROUND)) {
@@ -149,12 +151,16 @@ void handle_preemption_timer(struct vcpu *v)
 		vmx_deliver_pending(v);
 }
 
-/* Something could wake the halted vCPU: a pending vector, a device timer, another VM. */
+/*
+ * Something could wake the halted vCPU: a pending vector, a device timer, another VM, a
+ * key on the console it has the input of.
+ */
 static bool can_wake(const struct vcpu *v)
 {
 	const struct vm_timer *t = &v->vm->timer;
 
-	return v->work || vm_count() > 1 || (t->next_event && t->next_event(t->ctx) != UINT64_MAX);
+	return v->work || vm_count() > 1 || conin_mine(v->vm) ||
+	       (t->next_event && t->next_event(t->ctx) != UINT64_MAX);
 }
 
 /* A vector the guest could take now (its controller's priorities allowing). */
@@ -189,6 +195,7 @@ void handle_hlt(struct vcpu *v)
 		if ((__atomic_load_n(&v->work, __ATOMIC_SEQ_CST) & VCPU_WORK_IRQ) && deliverable(v))
 			break;
 		now = rdtsc();
+		conin_poll(vm); /* a shell waiting for a key idles here */
 		run_devices(v, now);
 		if (vm_watchdog_expired(vm, now))
 			break;

@@ -144,6 +144,8 @@ static void test_protocols_and_policies(void **state)
 	assert_int_equal(st.vms[0].flags, VM_FLAG_BACKGROUND);
 	assert_int_equal(parse("vm=a,image=k,flags=privileged"), 1);
 	assert_int_equal(st.vms[0].flags, VM_FLAG_PRIVILEGED);
+	assert_int_equal(parse("vm=a,image=k,flags=console+background"), 1);
+	assert_int_equal(st.vms[0].flags, VM_FLAG_CONSOLE | VM_FLAG_BACKGROUND);
 }
 
 static void test_sizes(void **state)
@@ -423,7 +425,7 @@ static const struct row rows[] = {
     {"policy-unknown", "vm=a,policy=reboot", -EINVAL,
      F("a", "policy=reboot") "unknown policy \"reboot\" (stop, restart)"},
     {"flag-unknown", "vm=a,flags=privileged+loud", -EINVAL,
-     F("a", "flags=privileged+loud") "unknown flag \"loud\" (privileged, background)"},
+     F("a", "flags=privileged+loud") "unknown flag \"loud\" (privileged, background, console)"},
     {"flag-empty", "vm=a,flags=privileged+", -EINVAL, F("a", "flags=privileged+") "empty flag"},
     {"name-empty", "vm=,image=k", -EINVAL, "vm 0: empty name"},
     {"name-only-word", "vm=", -EINVAL, "vm 0: empty name"},
