@@ -339,6 +339,11 @@ bool lapic_match_dest(const struct lapic *l, const struct apic_msg *m)
 	return xapic_match_logical(l, m->dest);
 }
 
+bool lapic_nmi_pending(const struct lapic *l)
+{
+	return l->nmi_pending;
+}
+
 bool lapic_take_nmi(struct lapic *l)
 {
 	bool r = l->nmi_pending;

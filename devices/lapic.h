@@ -198,6 +198,7 @@ void lapic_set_cr8(struct lapic *l, uint8_t cr8);
 /* Messages from the router (IOAPIC, MSI, other APICs' IPIs). */
 bool lapic_match_dest(const struct lapic *l, const struct apic_msg *m);
 void lapic_deliver(struct lapic *l, const struct apic_msg *m);
+bool lapic_nmi_pending(const struct lapic *l);
 bool lapic_take_nmi(struct lapic *l);
 bool lapic_take_init(struct lapic *l); /* the caller then calls lapic_reset(l, true) */
 bool lapic_take_sipi(struct lapic *l, uint8_t *vector);

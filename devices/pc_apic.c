@@ -187,6 +187,15 @@ static int intc_ack(void *ctx, int vector)
 	return vector;
 }
 
+/* NMI: an ICR NMI message or LINT1 in NMI mode (lapic.c latches it). */
+static bool intc_nmi(void *ctx, bool take)
+{
+	struct pc_vcpu *pv = ctx;
+	struct lapic *l = &pv->pc->lapic[pv->index];
+
+	return take ? lapic_take_nmi(l) : lapic_nmi_pending(l);
+}
+
 static uint8_t intc_get_cr8(void *ctx)
 {
 	struct pc_vcpu *pv = ctx;
@@ -247,8 +256,8 @@ int pc_apic_attach(struct pc *pc)
 		if (!pc->lapic_page[i])
 			return -ENOMEM;
 		init_lapic(pc, i);
-		pc->vm->vcpus[i].intc = (struct vcpu_intc){intc_pending, intc_ack, intc_get_cr8,
-							   intc_set_cr8, &pc->vcpu[i]};
+		pc->vm->vcpus[i].intc = (struct vcpu_intc){
+		    intc_pending, intc_ack, intc_nmi, intc_get_cr8, intc_set_cr8, &pc->vcpu[i]};
 	}
 	ret = claim(pc, IOBUS_MMIO, PC_LAPIC_BASE, PAGE_SIZE, &lapic_mmio_ops, "lapic");
 	if (!ret)

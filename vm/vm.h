@@ -50,6 +50,7 @@ struct vcpu_hw {
 	uint64_t tick_due;     /* TSC of the next periodic tick (watchdog, end of run) */
 	unsigned timer_rate;   /* the preemption timer counts TSC >> timer_rate */
 	uint32_t df_cause;     /* the event whose delivery raised the guest's last #DF */
+	bool vnmi;	       /* virtual NMIs: the CPU tracks the guest's NMI blocking */
 };
 
 /* Pending external-interrupt vectors of a vCPU (the interrupt path's last stage). */
@@ -68,6 +69,7 @@ struct vcpu_irqs {
 struct vcpu_intc {
 	int (*pending)(void *ctx);
 	int (*ack)(void *ctx, int pending); /* the vector to inject for what pending() said */
+	bool (*nmi)(void *ctx, bool take);  /* an NMI is pending (and @take: it is taken) */
 	uint8_t (*get_cr8)(void *ctx);	    /* CR8 is TPR[7:4] */
 	void (*set_cr8)(void *ctx, uint8_t cr8);
 	void *ctx;

@@ -21,6 +21,7 @@ static const char *const reason_names[NR_EXIT_REASONS] = {
     [EXIT_INIT] = "init",
     [EXIT_SIPI] = "sipi",
     [EXIT_INTR_WINDOW] = "interrupt-window",
+    [EXIT_NMI_WINDOW] = "nmi-window",
     [EXIT_CPUID] = "cpuid",
     [EXIT_HLT] = "hlt",
     [EXIT_GETSEC] = "getsec",
@@ -119,8 +120,10 @@ static void handle_exception_nmi(struct vcpu *v)
 {
 	uint32_t info = vmcs_read32(EXIT_INTR_INFO);
 
-	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI)
+	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
+		vmx_redeliver();
 		return;
+	}
 	if ((info & 0xff) == VECTOR_DF && INTR_INFO_TYPE(info) == INTR_TYPE_HW_EXCEPTION >> 8) {
 		uint32_t idt = vmcs_read32(IDT_VECTORING_INFO);
 		v->hw.df_cause = idt & INTR_INFO_VALID ? idt : 1;
@@ -142,6 +145,7 @@ static void handle_external_interrupt(struct vcpu *v)
 	/* Acknowledged on exit; the local APIC still wants its EOI (the kick IPI included). */
 	if (vector != SPURIOUS_VECTOR)
 		smp_eoi();
+	vmx_redeliver(); /* a kick may land while the guest takes an interrupt */
 }
 
 static void handle_vmx_instruction(struct vcpu *v)
@@ -178,6 +182,7 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_CPUID] = handle_cpuid,
     [EXIT_HLT] = handle_hlt,
     [EXIT_INTR_WINDOW] = handle_interrupt_window,
+    [EXIT_NMI_WINDOW] = handle_nmi_window,
     [EXIT_PREEMPT_TIMER] = handle_preemption_timer,
     [EXIT_VMCALL] = handle_vmcall,
     [EXIT_GETSEC] = handle_vmx_instruction, /* no SMX for guests: #UD */

@@ -11,6 +11,7 @@ enum exit_reason {
 	EXIT_INIT = 3,
 	EXIT_SIPI = 4,
 	EXIT_INTR_WINDOW = 7,
+	EXIT_NMI_WINDOW = 8,
 	EXIT_CPUID = 10,
 	EXIT_GETSEC = 11,
 	EXIT_HLT = 12,
@@ -59,6 +60,9 @@ void handle_xsetbv(struct vcpu *v);
 void handle_ept_violation(struct vcpu *v);
 void handle_hlt(struct vcpu *v);
 void handle_interrupt_window(struct vcpu *v);
+void handle_nmi_window(struct vcpu *v);
+/* Put back an event whose delivery the exit interrupted (IDT-vectoring information). */
+void vmx_redeliver(void);
 void handle_preemption_timer(struct vcpu *v);
 
 #endif

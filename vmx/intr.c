@@ -17,13 +17,39 @@ static bool can_inject(void)
 	       !(vmcs_read32(ENTRY_INTR_INFO) & INTR_INFO_VALID);
 }
 
-static void set_window_exiting(bool on)
+static void set_exiting(uint32_t ctl, bool on)
 {
 	uint32_t proc = vmcs_read32(PROC_BASED_CTLS);
-	uint32_t want = on ? proc | PROC_INTR_WINDOW_EXITING : proc & ~PROC_INTR_WINDOW_EXITING;
+	uint32_t want = on ? proc | ctl : proc & ~ctl;
 
 	if (want != proc)
 		vmcs_write32(PROC_BASED_CTLS, want);
+}
+
+static void set_window_exiting(bool on)
+{
+	set_exiting(PROC_INTR_WINDOW_EXITING, on);
+}
+
+/*
+ * An NMI goes in unless the guest is still in its NMI handler (blocking by NMI, which
+ * the CPU tracks with virtual NMIs until the handler's IRET), in a MOV-SS or STI shadow
+ * (VM entry refuses an NMI there on some CPUs), or another event is being injected;
+ * NMI-window exiting says when that ends. RFLAGS.IF does not matter.
+ */
+static void inject_nmi(struct vcpu *v)
+{
+	uint32_t block = vmcs_read32(GUEST_INTERRUPTIBILITY);
+
+	if ((block & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_BLOCKING)) ||
+	    (vmcs_read32(ENTRY_INTR_INFO) & INTR_INFO_VALID)) {
+		if (v->hw.vnmi)
+			set_exiting(PROC_NMI_WINDOW_EXITING, true);
+		return; /* without virtual NMIs: tried again at the next exit (work stays set) */
+	}
+	v->intc.nmi(v->intc.ctx, true);
+	vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI_INTR | 2);
+	set_exiting(PROC_NMI_WINDOW_EXITING, false);
 }
 
 /* What a vCPU's interrupt controller would have the CPU take now, or -1. */
@@ -61,9 +87,16 @@ static void run_devices(struct vcpu *v, uint64_t now)
 /* Inject the highest vector, the controller's or the plain pending set's, if the guest can take one. */
 static void inject_pending(struct vcpu *v)
 {
-	int plain = vcpu_irq_highest(v), ctl = intc_pending(v), vector;
+	int plain, ctl, vector;
+	bool nmi = v->intc.nmi && v->intc.nmi(v->intc.ctx, false);
 
+	if (nmi)
+		inject_nmi(v);
+	plain = vcpu_irq_highest(v);
+	ctl = intc_pending(v);
 	if (plain < 0 && ctl < 0) {
+		if (nmi) /* look again after the next exit: the NMI may still wait */
+			return;
 		__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
 		if (vcpu_irq_any(v))
 			__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
@@ -83,7 +116,7 @@ static void inject_pending(struct vcpu *v)
 	}
 	vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vector);
 	set_window_exiting(false);
-	if (v->intc.pending) /* look again after the next exit: more may be pending */
+	if (v->intc.pending || nmi) /* look again after the next exit: more may be pending */
 		__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
 }
 
@@ -109,13 +142,19 @@ void handle_interrupt_window(struct vcpu *v)
 	set_window_exiting(false); /* vmx_deliver_pending turns it back on if still blocked */
 }
 
+void handle_nmi_window(struct vcpu *v)
+{
+	set_exiting(PROC_NMI_WINDOW_EXITING, false);
+	__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
+}
+
 /*
  * An event injected at an entry the timer ended at once is not delivered yet
  * (SDM "Information for VM Exits That Occur During Event Delivery"): it goes in
  * again, or it would be lost (an interrupt the APIC already put in service would
  * then block its priority class for good).
  */
-static void redeliver(void)
+void vmx_redeliver(void)
 {
 	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO);
 
@@ -134,7 +173,7 @@ void handle_preemption_timer(struct vcpu *v)
 	struct vm *vm = v->vm;
 	uint64_t now = rdtsc();
 
-	redeliver();
+	vmx_redeliver();
 	run_devices(v, now);
 	if (now >= v->hw.tick_due) {
 		v->hw.tick_due = now + ((uint64_t)v->hw.timer_reload << v->hw.timer_rate);
@@ -166,10 +205,13 @@ static bool can_wake(const struct vcpu *v)
 /* A vector the guest could take now (its controller's priorities allowing). */
 static bool deliverable(struct vcpu *v)
 {
-	if (vcpu_irq_any(v) || intc_pending(v) >= 0)
+	bool nmi = v->intc.nmi && v->intc.nmi(v->intc.ctx, false);
+
+	if (nmi || vcpu_irq_any(v) || intc_pending(v) >= 0)
 		return true;
 	__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
-	return vcpu_irq_any(v) || intc_pending(v) >= 0;
+	return vcpu_irq_any(v) || intc_pending(v) >= 0 ||
+	       (v->intc.nmi && v->intc.nmi(v->intc.ctx, false));
 }
 
 /*

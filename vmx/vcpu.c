@@ -44,8 +44,8 @@ static void setup_tick(struct vcpu *v)
 static int setup_controls(struct vcpu *v)
 {
 	const struct vmx_caps *c = &vmx_caps;
-	uint32_t pin =
-	    vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_PREEMPT_TIMER);
+	uint32_t pin = vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING |
+						   PIN_VIRTUAL_NMIS | PIN_PREEMPT_TIMER);
 	/* CR8 exits: it is the guest's TPR, never the host's (vmx/exit_insn.c). */
 	uint32_t proc = vmx_adjust_ctls(
 	    c->proc, PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_CR8_LOAD_EXITING |
@@ -61,6 +61,7 @@ static int setup_controls(struct vcpu *v)
 	if (!(proc2 & PROC2_ENABLE_EPT) || !(proc2 & PROC2_UNRESTRICTED_GUEST))
 		return -ENOTSUP;
 	vmcs_write32(PIN_BASED_CTLS, pin);
+	v->hw.vnmi = pin & PIN_VIRTUAL_NMIS;
 	vmcs_write32(PROC_BASED_CTLS, proc);
 	vmcs_write32(PROC_BASED_CTLS2, proc2);
 	vmcs_write32(EXIT_CTLS, exit);

@@ -127,6 +127,10 @@ void trap_init(void);
 void trap_load_empty_idt(void);
 /* Send vector vec (32-255, not VEC_DOORBELL) to irq_dispatch() (on) or back to counting. */
 void trap_route_irq(unsigned vec, bool on);
+/* Vector 2 goes here when set, instead of the exception report (t_apic_ipi.c). */
+#define VEC_NMI 2
+struct trap_frame;
+extern void (*volatile nmi_hook)(struct trap_frame *f);
 /* Called by trap_handler() for a routed vector, IF = 0 (pc.c). */
 void irq_dispatch(unsigned vec);
 
@@ -277,6 +281,7 @@ void t_apic_timer_oneshot(void);
 void t_apic_tsc_deadline(void);
 void t_self_ipi_nested(void);
 void t_spurious(void);
+void t_apic_nmi(void);
 void t_pit_pic(void);
 void t_pit_ioapic(void);
 void t_ioapic_regs(void);

@@ -52,6 +52,7 @@ const struct scenario scenarios[] = {
     {"apic_tsc_deadline", t_apic_tsc_deadline, false},
     {"self_ipi_nested", t_self_ipi_nested, false},
     {"spurious", t_spurious, false},
+    {"apic_nmi", t_apic_nmi, false},
     {"pit_pic", t_pit_pic, false},
     {"pit_ioapic", t_pit_ioapic, false},
     {"ioapic_regs", t_ioapic_regs, false},

@@ -39,6 +39,7 @@ void t_abort(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn
 
 static struct idt_gate idt[IDT_VECTORS] __aligned(16);
 volatile struct trap_record trap_fixups;
+void (*volatile nmi_hook)(struct trap_frame *f);
 static unsigned trap_depth;
 
 volatile uint64_t doorbell_count, stray_irq_count;
@@ -110,6 +111,10 @@ void trap_handler(struct trap_frame *f)
 
 	if (f->vector >= EXC_VECTORS) {
 		irq_dispatch((unsigned)f->vector);
+		return;
+	}
+	if (f->vector == VEC_NMI && nmi_hook) {
+		nmi_hook(f);
 		return;
 	}
 	e = extable_find(f->rip);

@@ -5,9 +5,17 @@ to pass. apic_regs and ioapic_regs check reset values: they run first in their V
 platform-uart types a line on COM1 (run.py's "type" steps, through Bochs's socket) that the
 hypervisor hands to the VM with the console's input.
 """
+import re
+
 from cases import number
 
 TSC_LINE = r"\[pc\] pc: TSC (\d+) Hz \(PIT channel 2, \d+ ticks in 20 ms\)"
+
+
+def has_line(pattern):
+    """A check: some line matches @pattern (wherever it is)."""
+    rx = re.compile(pattern)
+    return lambda lines: None if any(rx.fullmatch(l) for l in lines) else "no line " + pattern
 
 
 def platform(name, scenarios, extra=(), checks=(), timeout=120, pending=False, args=""):
@@ -26,7 +34,8 @@ PLATFORM_TESTS = [
     platform("platform-x2apic", "x2apic"),
     platform("platform-apic-timer", "apic_timer_periodic,apic_timer_oneshot"),
     platform("platform-tsc-deadline", "apic_tsc_deadline"),
-    platform("platform-self-ipi", "self_ipi_nested,spurious"),
+    platform("platform-self-ipi", "self_ipi_nested,spurious,apic_nmi",
+             checks=[has_line(r"\[pc\] apic_nmi: 3 NMIs, deepest nesting 1")]),
     # Bochs's TSC runs at ips (1e7 a second of its emulated time); the guest measures it
     # against the PIT, which must keep that time too.
     platform("platform-pit-pic", "pit_pic",
