@@ -79,6 +79,18 @@ def main():
         print("(no BENCH lines: see the run's output)")
         print(out[-3000:])
     print()
+    print("## PC platform, measured inside the guest (Bochs, instructions)")
+    f = figures(bochs("config=platform guestargs=test=pc_bench"))
+    for key, name in [("timer_deadline_to_handler_spin", "TSC deadline -> handler's first instruction (guest spinning)"),
+                      ("timer_deadline_to_handler_hlt", "TSC deadline -> handler's first instruction (guest in HLT)"),
+                      ("eoi_xapic", "EOI write, xAPIC page (per write)"),
+                      ("eoi_x2apic", "EOI write, x2APIC MSR 0x80B (per write)"),
+                      ("self_ipi_rtt_xapic", "self-IPI round trip, xAPIC ICR -> handler -> back"),
+                      ("self_ipi_rtt_x2apic", "self-IPI round trip, x2APIC SELF IPI MSR"),
+                      ("pit_port_read", "PIT port read (in 0x40, per read)"),
+                      ("rtc_port_read", "RTC port read (in 0x71, per read)")]:
+        row(name, f.get(key))
+    print()
     print("## Partitioning (Bochs)")
     out = bochs("config=secret")
     fault = re.search(r"restarting at TSC (\d+)", out)

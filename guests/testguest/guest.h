@@ -127,6 +127,8 @@ void trap_init(void);
 void trap_load_empty_idt(void);
 /* Send vector vec (32-255, not VEC_DOORBELL) to irq_dispatch() (on) or back to counting. */
 void trap_route_irq(unsigned vec, bool on);
+/* Vector @vec's gate to @handler, an assembly stub ending in IRETQ. */
+void trap_set_gate(unsigned vec, void (*handler)(void));
 /* Vector 2 goes here when set, instead of the exception report (t_apic_ipi.c). */
 #define VEC_NMI 2
 struct trap_frame;
@@ -282,6 +284,7 @@ void t_apic_tsc_deadline(void);
 void t_self_ipi_nested(void);
 void t_spurious(void);
 void t_apic_nmi(void);
+void t_pc_bench(void);
 void t_pit_pic(void);
 void t_pit_ioapic(void);
 void t_ioapic_regs(void);

@@ -72,6 +72,11 @@ void trap_init(void)
 
 #define IRQ_STUB_SIZE 16 /* isr.S */
 
+void trap_set_gate(unsigned vec, void (*handler)(void))
+{
+	idt_set(vec, (uint64_t)handler);
+}
+
 void trap_route_irq(unsigned vec, bool on)
 {
 	if (vec < EXC_VECTORS || vec >= IDT_VECTORS || vec == VEC_DOORBELL)
