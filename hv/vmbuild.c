@@ -247,8 +247,15 @@ int vm_load_guest(struct vm *vm)
 		"\"%s\"\n",
 		cfg.name, cfg.image, lr.lo.v, lr.end.v, lr.entry,
 		cfg.proto == BOOT_MULTIBOOT1 ? "multiboot" : "multiboot2", GUEST_INFO_GPA, cmdline);
-	return vcpu_setup(&vm->vcpus[0], lr.entry, GUEST_INFO_GPA,
-			  cfg.proto == BOOT_MULTIBOOT1 ? MB1_GUEST_MAGIC : MB2_GUEST_MAGIC);
+	return vcpu_setup(&vm->vcpus[0], &(struct vcpu_boot){
+					     .entry = lr.entry,
+					     .cs = 0x08,
+					     .ds = 0x10,
+					     .gdt_limit = 0xffff,
+					     .rax = cfg.proto == BOOT_MULTIBOOT1 ? MB1_GUEST_MAGIC
+										 : MB2_GUEST_MAGIC,
+					     .rbx = GUEST_INFO_GPA,
+					 });
 }
 
 static int build_memory(struct vm *vm)

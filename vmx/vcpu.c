@@ -108,14 +108,14 @@ static void setup_host_state(void)
 		vmcs_write32(GUEST_##name##_AR, ar);                                               \
 	} while (0)
 
-static void setup_segments(void)
+static void setup_segments(const struct vcpu_boot *b)
 {
-	SEG(CS, 0x08, AR_CODE32);
-	SEG(DS, 0x10, AR_DATA32);
-	SEG(ES, 0x10, AR_DATA32);
-	SEG(SS, 0x10, AR_DATA32);
-	SEG(FS, 0x10, AR_DATA32);
-	SEG(GS, 0x10, AR_DATA32);
+	SEG(CS, b->cs, AR_CODE32);
+	SEG(DS, b->ds, AR_DATA32);
+	SEG(ES, b->ds, AR_DATA32);
+	SEG(SS, b->ds, AR_DATA32);
+	SEG(FS, b->ds, AR_DATA32);
+	SEG(GS, b->ds, AR_DATA32);
 	vmcs_write16(GUEST_TR_SEL, 0);
 	vmcs_writenat(GUEST_TR_BASE, 0);
 	vmcs_write32(GUEST_TR_LIMIT, 0xff);
@@ -124,8 +124,8 @@ static void setup_segments(void)
 	vmcs_writenat(GUEST_LDTR_BASE, 0);
 	vmcs_write32(GUEST_LDTR_LIMIT, 0);
 	vmcs_write32(GUEST_LDTR_AR, AR_UNUSABLE);
-	vmcs_writenat(GUEST_GDTR_BASE, 0);
-	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_writenat(GUEST_GDTR_BASE, b->gdt_base);
+	vmcs_write32(GUEST_GDTR_LIMIT, b->gdt_limit);
 	vmcs_writenat(GUEST_IDTR_BASE, 0);
 	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
 }
@@ -150,13 +150,13 @@ static void setup_control_regs(void)
 	vmcs_writenat(GUEST_CR3, 0);
 }
 
-static void setup_guest_state(uint64_t entry)
+static void setup_guest_state(const struct vcpu_boot *b)
 {
-	setup_segments();
+	setup_segments(b);
 	setup_control_regs();
 	vmcs_writenat(GUEST_DR7, 0x400);
 	vmcs_writenat(GUEST_RSP, 0);
-	vmcs_writenat(GUEST_RIP, entry);
+	vmcs_writenat(GUEST_RIP, b->entry);
 	vmcs_writenat(GUEST_RFLAGS, 0x2);
 	vmcs_writenat(GUEST_PENDING_DBG, 0);
 	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
@@ -171,7 +171,7 @@ static void setup_guest_state(uint64_t entry)
 	vmcs_write32(ENTRY_INTR_INFO, 0);
 }
 
-int vcpu_setup(struct vcpu *v, uint64_t entry, uint64_t ebx_info, uint32_t eax_magic)
+int vcpu_setup(struct vcpu *v, const struct vcpu_boot *b)
 {
 	int ret = v->hw.vmcs.v ? vmcs_clear_load(v->hw.vmcs) : vmcs_alloc_load(&v->hw.vmcs);
 
@@ -184,11 +184,12 @@ int vcpu_setup(struct vcpu *v, uint64_t entry, uint64_t ebx_info, uint32_t eax_m
 	if (ret)
 		return ret;
 	setup_host_state();
-	setup_guest_state(entry);
+	setup_guest_state(b);
 	for (unsigned i = 0; i < NR_GPRS; i++)
 		v->regs[i] = 0;
-	v->regs[RAX] = eax_magic;
-	v->regs[RBX] = ebx_info;
+	v->regs[RAX] = b->rax;
+	v->regs[RBX] = b->rbx;
+	v->regs[RSI] = b->rsi;
 	return 0;
 }
 

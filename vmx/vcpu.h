@@ -13,8 +13,22 @@ extern const struct vcpu_ops vmx_vcpu_ops;
 
 /* Per-VM VMX state (MSR bitmap). 0 or -ENOMEM. */
 int vmx_vm_init(struct vm *vm);
-/* A fresh VMCS for @v entering at @entry in 32-bit protected mode, EAX/EBX as multiboot says. */
-int vcpu_setup(struct vcpu *v, uint64_t entry, uint64_t ebx_info, uint32_t eax_magic);
+/*
+ * How a vCPU enters its guest: 32-bit protected mode, paging off, interrupts off, flat
+ * 4 GiB code and data segments with these selectors, GDTR as given (the multiboot
+ * protocols leave it undefined: 0/0xffff), and the registers the boot protocol names
+ * (every other GPR 0).
+ */
+struct vcpu_boot {
+	uint64_t entry;
+	uint16_t cs, ds; /* ds also for ES, SS, FS, GS */
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+	uint64_t rax, rbx, rsi;
+};
+
+/* A fresh VMCS for @v entering as @b says. */
+int vcpu_setup(struct vcpu *v, const struct vcpu_boot *b);
 /* Run @v's guest on this CPU until its VM leaves VM_RUNNING. */
 void vmx_vcpu_run(struct vcpu *v);
 void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error);
