@@ -126,6 +126,38 @@ static const struct vm_config platform_vms[] = {{
     .platform = VM_PLATFORM_PC,
 }};
 
+/*
+ * ---- Linux next to a small guest (docs/linux.md): a stock kernel on CPU 0 with the PC
+ * platform and the console, our test guest on CPU 1 writing a pattern into a shared
+ * region that Linux sees as reserved memory (busybox devmem reads it) ----
+ */
+#define BOARD_GPA 0xc0000000ULL
+
+static const struct vm_region linux_regions[] = {RAM(0, 256 * MiB),
+						 SHARED(BOARD_GPA, 2 * MiB, "board")};
+static const struct vm_region board_regions[] = {RAM(0, 32 * MiB),
+						 SHARED(BOARD_GPA, 2 * MiB, "board")};
+static const char *const linux_modules[] = {"initrd"};
+
+static const struct vm_config linux_pair_vms[] = {
+    {.name = "linux",
+     .cpu = 0,
+     REGIONS(linux_regions),
+     .image = "linux",
+     .proto = BOOT_AUTO,
+     .modules = linux_modules,
+     .nr_modules = ARRAY_SIZE(linux_modules),
+     .cmdline = "console=ttyS0 board=0xc0000000",
+     .flags = VM_FLAG_CONSOLE,
+     .platform = VM_PLATFORM_PC},
+    {.name = "board",
+     .cpu = 1,
+     REGIONS(board_regions),
+     .image = "testguest",
+     .cmdline = "test=board_writer shm=0xc0000000",
+     .flags = VM_FLAG_BACKGROUND},
+};
+
 /* ---- deliberately broken configurations, for the tests of boot-time validation ---- */
 
 static const struct vm_region overlap_regions[] = {RAM(0, 2 * MiB), RAM(0x100000, 2 * MiB)};
@@ -164,6 +196,7 @@ const struct hv_config hv_configs[] = {
     CONFIG("watchdog", watchdog_vms),
     CONFIG("heartbeat", heartbeat_vms),
     TEST_CONFIG("platform", platform_vms),
+    TEST_CONFIG("linux-pair", linux_pair_vms),
     TEST_CONFIG("bad-overlap", bad_overlap_vms),
     TEST_CONFIG("bad-module", bad_module_vms),
     TEST_CONFIG("bad-huge", bad_huge_vms),

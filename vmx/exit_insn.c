@@ -13,7 +13,6 @@
 #include "vmx/vmcs.h"
 
 #define CPUID_HV_LEAF  CPUID_HV_BASE
-#define CPUID1_ECX_VMX BIT(5)
 #define CPUID1_ECX_HV  BIT(31)
 #define HV_ABI_VERSION KESTREL_ABI_VERSION
 #define VECTOR_GP      13
@@ -34,11 +33,56 @@ static void cpuid_apic(const struct vcpu *v, struct cpuid_regs *c)
 	c->ebx = (c->ebx & ~(uint32_t)CPUID1_EBX_APIC_ID) | (v->index << 24);
 }
 
-/* Basic leaves: VMX hidden, "hypervisor" set, the PC platform's APIC and TSC leaves. */
-static void cpuid_basic(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *c)
+/*
+ * Features a guest must not see, because using them would need state or MSRs kestrel does
+ * not give it (yet), or would let it act on the physical CPU. A stock kernel reads CPUID
+ * and then uses each feature it finds, often through MSRs without a fault handler.
+ */
+struct cpuid_hide {
+	uint32_t leaf, sub;
+	unsigned reg; /* 0 EAX, 1 EBX, 2 ECX, 3 EDX */
+	uint32_t bits;
+	const char *why;
+};
+
+static const struct cpuid_hide cpuid_hidden[] = {
+    {1, 0, 2, BIT(5), "VMX: no nested virtualization"},
+    {1, 0, 2, BIT(3), "MONITOR/MWAIT: would idle the physical CPU without an exit"},
+    {1, 0, 2, BIT(15), "PDCM: no IA32_PERF_CAPABILITIES"},
+    {1, 0, 2, BIT(26) | BIT(27) | BIT(28) | BIT(12) | BIT(29),
+     "XSAVE, OSXSAVE and what needs it (AVX, FMA, F16C): XSETBV is refused"},
+    {1, 0, 3, BIT(7) | BIT(14), "MCE/MCA: no machine-check MSRs"},
+    {1, 0, 3, BIT(12), "MTRR: no MTRR MSRs (the EPT sets memory types)"},
+    {1, 0, 3, BIT(22), "ACPI thermal MSRs"},
+    {7, 0, 1,
+     BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | BIT(30) | BIT(31),
+     "AVX2 and AVX-512: need XSAVE"},
+    {7, 0, 2, BIT(3) | BIT(4), "PKU/OSPKE: PKRU is XSAVE state"},
+    {7, 0, 3, BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31),
+     "IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, SSBD: their MSRs are not given"},
+};
+
+static uint32_t *cpuid_reg(struct cpuid_regs *c, unsigned reg)
 {
+	return reg == 0 ? &c->eax : reg == 1 ? &c->ebx : reg == 2 ? &c->ecx : &c->edx;
+}
+
+static void cpuid_filter(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(cpuid_hidden); i++) {
+		const struct cpuid_hide *h = &cpuid_hidden[i];
+		if (h->leaf == leaf && h->sub == sub)
+			*cpuid_reg(c, h->reg) &= ~h->bits;
+	}
+	if (leaf == 0xa || leaf == 0xd) /* no PMU MSRs; no XSAVE state components */
+		*c = (struct cpuid_regs){0, 0, 0, 0};
+}
+
+/* Basic leaves: the filter above, "hypervisor" set, the PC platform's APIC and TSC leaves. */
+static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
+{
+	cpuid_filter(leaf, sub, c);
 	if (leaf == 1) {
-		c->ecx &= ~(uint32_t)CPUID1_ECX_VMX;
 		c->ecx |= (uint32_t)CPUID1_ECX_HV;
 		cpuid_apic(v, c);
 	} else if (!v->intc.pending) {
@@ -59,7 +103,7 @@ void handle_cpuid(struct vcpu *v)
 	struct cpuid_regs c = cpuid(leaf, sub);
 
 	if (leaf < CPUID_HV_LEAF) {
-		cpuid_basic(v, leaf, &c);
+		cpuid_basic(v, leaf, sub, &c);
 	} else if (leaf == CPUID_HV_LEAF) {
 		c.eax = CPUID_HV_LEAF + 1; /* signature "KestrelHV\0\0\0" in EBX:ECX:EDX */
 		c.ebx = HV_SIG_EBX;

@@ -285,6 +285,7 @@ void t_self_ipi_nested(void);
 void t_spurious(void);
 void t_apic_nmi(void);
 void t_pc_bench(void);
+void t_board_writer(void);
 void t_pit_pic(void);
 void t_pit_ioapic(void);
 void t_ioapic_regs(void);

@@ -54,6 +54,7 @@ const struct scenario scenarios[] = {
     {"spurious", t_spurious, false},
     {"apic_nmi", t_apic_nmi, false},
     {"pc_bench", t_pc_bench, false},
+    {"board_writer", t_board_writer, false},
     {"pit_pic", t_pit_pic, false},
     {"pit_ioapic", t_pit_ioapic, false},
     {"ioapic_regs", t_ioapic_regs, false},

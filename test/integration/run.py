@@ -15,10 +15,8 @@ import concurrent.futures as cf
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -33,8 +31,10 @@ from cases import TESTS  # noqa: E402
 from cases_smp import SMP_TESTS  # noqa: E402
 from cases_run import RUN_TESTS, run_kind  # noqa: E402
 from cases_platform import PLATFORM_TESTS  # noqa: E402
+from cases_linux import LINUX_TESTS, run_linux  # noqa: E402
+from serialtype import run_typing  # noqa: E402
 
-TESTS = TESTS + SMP_TESTS + RUN_TESTS + PLATFORM_TESTS
+TESTS = TESTS + SMP_TESTS + RUN_TESTS + PLATFORM_TESTS + LINUX_TESTS
 
 
 def guest_modules():
@@ -58,38 +58,6 @@ def build_image(name, cmdline, modules):
     return iso
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def typist(conn, steps, log):
-    """Read COM1 from Bochs's socket into @log; after a line matching steps[i][0], send steps[i][1]."""
-    buf, step = b"", 0
-    with open(log, "wb") as f:
-        while True:
-            try:
-                data = conn.recv(4096)
-            except OSError:
-                return
-            if not data:
-                return
-            f.write(data)
-            f.flush()
-            buf += data
-            while step < len(steps) and "\n" in buf.decode(errors="replace"):
-                lines = buf.decode(errors="replace").split("\n")
-                done = [l.rstrip("\r") for l in lines[:-1]]
-                hit = [i for i, l in enumerate(done) if re.search(steps[step][0], l)]
-                if not hit:
-                    buf = lines[-1].encode()
-                    break
-                buf = "\n".join(lines[hit[0] + 1:]).encode()
-                conn.sendall(steps[step][1])
-                step += 1
-
-
 def run_bochs(t, iso, d):
     env = dict(os.environ, BOCHS_DIR=d)
     cmd = [os.path.join(ROOT, "tools", "bochs.sh"), iso, t.get("cpu", "corei7_skylake_x"),
@@ -97,28 +65,7 @@ def run_bochs(t, iso, d):
     if not t.get("type"):
         p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", env=env)
         return p.stdout, None
-    # Typing on COM1: Bochs serves it on a TCP port and waits for us to connect.
-    port = free_port()
-    env["BOCHS_COM1"] = "mode=socket-server, dev=localhost:%d" % port
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         errors="replace", env=env)
-    conn, deadline = None, time.time() + 30
-    while conn is None and time.time() < deadline and p.poll() is None:
-        try:
-            conn = socket.create_connection(("127.0.0.1", port), timeout=1)
-        except OSError:
-            time.sleep(0.1)
-    th = None
-    if conn:
-        conn.settimeout(None)
-        th = threading.Thread(target=typist, args=(conn, t["type"], os.path.join(d, "serial.txt")),
-                              daemon=True)
-        th.start()
-    out, _ = p.communicate()
-    if conn:
-        conn.close()
-        th.join(5)
-    return out, None
+    return run_typing(cmd, env, t["type"], os.path.join(d, "serial.txt")), None
 
 
 def run_qemu(t, iso, d):
@@ -178,7 +125,7 @@ def run_one(t, modules):
     os.makedirs(d)
     start = time.time()
     if t.get("kind"):
-        text, errors = run_kind(t, d, ROOT)
+        text, errors = (run_linux if t["kind"] == "linux" else run_kind)(t, d, ROOT)
         with open(os.path.join(d, "output.txt"), "w") as f:
             f.write(text)
         return t["name"], errors + check(t, text, None), time.time() - start, text

@@ -1,0 +1,108 @@
+"""Linux in a partition (docs/linux.md): Debian 12's stock cloud kernel and busybox-static,
+fetched with apt-get download into build/linux (tools/fetch-linux.sh, once), booted under
+kestrel in Bochs with an initramfs built here (tools/mkinitramfs.py, /init from
+linux/init.sh). Each case has kind "linux": it runs tools/run.sh KERNEL (or, with "config",
+an image of that built-in configuration) and checks the hypervisor's log as usual plus
+"exit" (tools/run.sh's status). "type" steps type on COM1 (serialtype.py).
+"""
+import os
+import re
+import subprocess
+import threading
+
+from serialtype import run_typing
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_fetch_lock = threading.Lock()
+_fetched = {}
+
+
+def fetch(root):
+    """(kernel, busybox, release) in build/linux, fetched on first use."""
+    with _fetch_lock:
+        if not _fetched:
+            out = subprocess.run([os.path.join(root, "tools", "fetch-linux.sh")],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            rel = open(os.path.join(root, "build", "linux", "release")).read().strip()
+            _fetched.update(kernel=out[0], busybox=out[1], release=rel)
+        return _fetched["kernel"], _fetched["busybox"], _fetched["release"]
+
+
+def initramfs(root, d, busybox):
+    out = os.path.join(d, "initrd.gz")
+    subprocess.run([os.path.join(root, "tools", "mkinitramfs.py"), out, busybox,
+                    os.path.join(root, "test", "integration", "linux", "init.sh")], check=True)
+    return out
+
+
+def run_linux(t, d, root):
+    try:
+        kernel, busybox, release = fetch(root)
+    except (subprocess.CalledProcessError, OSError) as e:
+        return "", ["cannot fetch Debian's kernel and busybox: %s" % e]
+    t["release"] = release
+    initrd = initramfs(root, d, busybox)
+    env = dict(os.environ, RUN_DIR=os.path.join(d, "run"))
+    if t.get("config"):
+        iso = os.path.join(d, "image.iso")
+        mods = ["%s:linux" % kernel, "%s:initrd" % initrd,
+                os.path.join(root, "build", "guests", "testguest.elf") + ":testguest"]
+        subprocess.run([os.path.join(root, "tools", "mkimage.sh"), iso,
+                        os.path.join(root, "build", "hv.elf"),
+                        "config=%s %s" % (t["config"], t.get("hvargs", ""))] + mods,
+                       check=True, capture_output=True)
+        env["BOCHS_DIR"] = os.path.join(d, "bochs")
+        cmd = [os.path.join(root, "tools", "bochs.sh"), iso, "corei7_skylake_x",
+               str(t.get("megs", 512)), str(t.get("cpus", 2)), str(t.get("timeout", 600))]
+    else:
+        cmd = [os.path.join(root, "tools", "run.sh"), "--initrd", initrd, "--timeout",
+               str(t.get("timeout", 600)), "--cmdline", t.get("cmdline", "console=ttyS0"),
+               "--ram", t.get("ram", "256M"), kernel]
+    if t.get("type"):
+        out = run_typing(cmd, env, t["type"], os.path.join(d, "serial.txt"))
+        code = None
+    else:
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", env=env,
+                           timeout=t.get("timeout", 600) + 60)
+        out, code = p.stdout, p.returncode
+    log = os.path.join(d, "run", "e9.txt")
+    text = open(log, errors="replace").read() if os.path.exists(log) else out
+    errors = []
+    if "exit" in t and code is not None and code != t["exit"]:
+        errors.append("exit %s, want %d" % (code, t["exit"]))
+    return text, errors
+
+
+def marker(ram_kib):
+    """The KESTREL-LINUX line: our kernel's release, 1 CPU, MemTotal within the VM's RAM
+    (the kernel's own code, data and reserved pages come off it: at most 48 MiB here)."""
+    rx = re.compile(r".*KESTREL-LINUX release=(\S+) cpus=(\d+) memtotal_kb=(\d+)")
+
+    def check(lines):
+        for l in lines:
+            m = rx.fullmatch(l)
+            if m:
+                kb = int(m.group(3))
+                release = open(os.path.join(ROOT, "build", "linux", "release")).read().strip()
+                if m.group(1) != release:
+                    return "uname -r says %s, the fetched kernel is %s" % (m.group(1), release)
+                if m.group(2) != "1":
+                    return "Linux saw %s CPUs, want 1" % m.group(2)
+                if not ram_kib - 48 * 1024 <= kb <= ram_kib:
+                    return "MemTotal %d kB, want within 48 MiB below %d kB" % (kb, ram_kib)
+                return None
+        return "no KESTREL-LINUX line"
+    return check
+
+
+SHELL = r"\[linux\] "  # the hypervisor prefixes the guest's console lines with its VM name
+
+LINUX_TESTS = [
+    dict(name="linux-boot", kind="linux", ram="256M", exit=0,
+         cmdline="console=ttyS0",
+         expect=[r"vm \"user\": loaded \"kernel\" .*bzImage.*",
+                 r"\[user\] .*KESTREL-LINUX release=\S+ cpus=1 memtotal_kb=\d+",
+                 r"\[user\] .*KESTREL-WORK sha256=same sum=200010000",
+                 r"vm \"user\": stopped \(ACPI power-off \(S5\)\), status 0"],
+         checks=[marker(256 * 1024)], timeout=900),
+]
