@@ -103,6 +103,8 @@ void vm_fault(struct vm *vm, int status, const char *why)
 
 void vm_reboot(struct vm *vm, const char *why)
 {
+	if (vm->state != VM_RUNNING)
+		return; /* a second reset in the same access: the first one stands */
 	if (stop_for_restart(vm, 0, why))
 		pr_info("vm \"%s\": %s: restarting at TSC %lu\n", vm->cfg->name, why,
 			vm->vcpu_ops->now());

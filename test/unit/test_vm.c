@@ -169,6 +169,8 @@ static void test_reboot_stop_policy(void **state)
 	assert_string_equal(vm.stop_reason, "guest reset through port 0xCF9");
 	assert_false(vm_faulted(&vm));
 	assert_string_equal(fx_out, "[fx] x\n");
+	vm_reboot(&vm, "second"); /* already stopped: the first reason stands */
+	assert_string_equal(vm.stop_reason, "guest reset through port 0xCF9");
 
 	fx_setup(&vm, &cfg, 0);
 	cfg.policy = VM_POLICY_RESTART;
@@ -194,6 +196,11 @@ static void test_reboot_restart_policy(void **state)
 	assert_int_equal(vm.state, VM_RESTARTING);
 	assert_int_equal(vm.exit_status, 0);
 	assert_false(vm_faulted(&vm));
+	assert_string_equal(fx_out, "vm \"fx\": guest reset through port 0xCF9: restarting at TSC "
+				    "4242\n");
+	vm_reboot(&vm, "twice"); /* restarting already: nothing changes, nothing printed */
+	assert_int_equal(vm.state, VM_RESTARTING);
+	assert_string_equal(vm.stop_reason, "guest reset through port 0xCF9");
 	assert_string_equal(fx_out, "vm \"fx\": guest reset through port 0xCF9: restarting at TSC "
 				    "4242\n");
 	vm.restarts = 2; /* hv/ counts each restart it performs */
