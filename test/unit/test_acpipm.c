@@ -1,9 +1,9 @@
 /*
- * Unit tests for devices/acpipm.c and devices/reset.c: the PM timer's rate and 24-bit
- * wrap (expected values computed here from the spec's definition, floor(elapsed *
- * 3579545 / tsc_hz) mod 2^24, in 128-bit arithmetic), TMR_STS, write-1-to-clear, the
- * SCI level, S5 and the other sleep types, access widths; port 0xCF9 and the 8042's
- * reset command; reboot per policy.
+ * Unit tests for devices/acpipm.c and devices/reset.c, alone and wired into the PC
+ * platform: the PM timer's rate and 24-bit wrap (expected values computed here from
+ * the spec's definition, floor(elapsed * 3579545 / tsc_hz) mod 2^24, in 128-bit
+ * arithmetic), TMR_STS, write-1-to-clear, the SCI level, S5 and the other sleep
+ * types, access widths; port 0xCF9 and the 8042's reset command; reboot per policy.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include "devices/acpipm.h"
+#include "devices/devices.h"
+#include "devices/pc.h"
 #include "devices/reset.h"
 #include "test/unit/vm_fixture.h"
 
@@ -399,6 +401,116 @@ static void test_8042(void **state)
 	assert_string_equal(vm.stop_reason, "guest reset through the 8042");
 }
 
+/* ---- through the PC platform ---- */
+
+static struct pc *pc_vm(enum vm_policy policy)
+{
+	fx_setup(&vm, &cfg, 0);
+	cfg.policy = policy;
+	cfg.platform = VM_PLATFORM_PC;
+	vm.tsc_hz = HZ_2_9G;
+	hz = HZ_2_9G;
+	assert_int_equal(dev_attach_platform(&vm), 0);
+	assert_ptr_equal(vm.devs[0].model, &pc_model);
+	return vm.devs[0].state;
+}
+
+static uint64_t bus_rd(uint16_t port, unsigned width)
+{
+	uint64_t v = 0xdead;
+
+	assert_int_equal(iobus_read(&vm.bus, IOBUS_PIO, port, width, &v), 0);
+	return v;
+}
+
+static void bus_wr(uint16_t port, unsigned width, uint64_t v)
+{
+	assert_int_equal(iobus_write(&vm.bus, IOBUS_PIO, port, width, v), 0);
+}
+
+/* A clock that moves on at every reading: each one 0.1 s after the one before. */
+static unsigned readings;
+static uint64_t moving_clock(void)
+{
+	readings++;
+	return fx_now += HZ_2_9G / 10;
+}
+static const struct vcpu_ops moving_ops = {.kick = fx_kick, .rip = fx_rip, .now = moving_clock};
+
+static void test_pc_ports(void **state)
+{
+	struct pc *pc = pc_vm(VM_POLICY_STOP);
+	uint64_t t0 = fx_now; /* the timer's base: the platform's reset */
+
+	fx_now = t0 + HZ_2_9G; /* one second later, read whole */
+	assert_int_equal(bus_rd(TMR, 4), 3579545);
+	assert_int_equal(bus_rd(CNT, 2), ACPIPM_SCI_EN);
+	assert_int_equal(bus_rd(0x606, 2), 0xffff);
+	assert_int_equal(bus_rd(RESET_PORT_KBC_CMD, 1), 0);
+	assert_int_equal(bus_rd(RESET_PORT_KBC_DATA, 1), 0);
+	assert_int_equal(bus_rd(RESET_PORT_RCR, 1), 0);
+	/* A PM timer read is one reading of the clock, never torn across its bytes. */
+	vm.vcpu_ops = &moving_ops;
+	readings = 0;
+	assert_int_equal(bus_rd(TMR, 4), 3579545 + 357954);
+	assert_int_equal(readings, 1);
+	vm.vcpu_ops = &fx_ops;
+	fx_now = t0 + HZ_2_9G;
+	assert_int_equal(iobus_read(&vm.bus, IOBUS_PIO, 0x60c, 1, &(uint64_t){0}), IOBUS_NONE);
+	assert_int_equal(iobus_read(&vm.bus, IOBUS_PIO, 0xcf8, 4, &(uint64_t){0}), IOBUS_NONE);
+	/* The SCI is ISA IRQ 9: the router's GSI 9, the slave PIC's IR1 (level, per ELCR). */
+	bus_wr(0x4d1, 1, BIT(1));
+	bus_wr(EN, 2, ACPIPM_PWRBTN_EN);
+	acpipm_power_button(&pc->acpipm, fx_now);
+	assert_true(vm.router.level & BIT(PC_IRQ_SCI));
+	assert_int_equal(bus_rd(0xa0, 1) & BIT(1), BIT(1));
+	bus_wr(STS, 2, ACPIPM_PWRBTN_STS);
+	assert_false(vm.router.level & BIT(PC_IRQ_SCI));
+	assert_int_equal(bus_rd(0xa0, 1) & BIT(1), 0);
+	/* TMR_EN: the platform's device time includes the PM timer's next toggle. */
+	bus_wr(EN, 2, ACPIPM_TMR_EN);
+	assert_int_equal(acpipm_next_event(&pc->acpipm), t0 + tsc_of(1 << 23));
+	assert_true(vm.timer.next_event(vm.timer.ctx) <= t0 + tsc_of(1 << 23));
+	vm.timer.advance(vm.timer.ctx, t0 + tsc_of(1 << 23) - 1);
+	assert_false(vm.router.level & BIT(PC_IRQ_SCI));
+	vm.timer.advance(vm.timer.ctx, t0 + tsc_of(1 << 23));
+	assert_true(vm.router.level & BIT(PC_IRQ_SCI));
+	/* S5 through the bus: the VM stops with 0. */
+	bus_wr(CNT, 2, ACPIPM_SCI_EN | ACPIPM_SLP_TYP_S5 << ACPIPM_SLP_TYP_SHIFT | ACPIPM_SLP_EN);
+	assert_int_equal(vm.state, VM_STOPPED);
+	assert_int_equal(vm.exit_status, 0);
+	assert_string_equal(vm.stop_reason, "ACPI power-off (S5)");
+}
+
+/* A reset through the bus restarts a VM_POLICY_RESTART VM; the restart resets both devices. */
+static void test_pc_reboot_and_reset(void **state)
+{
+	struct pc *pc = pc_vm(VM_POLICY_RESTART);
+
+	bus_wr(EN, 2, ACPIPM_PWRBTN_EN);
+	acpipm_power_button(&pc->acpipm, fx_now);
+	assert_true(vm.router.level & BIT(PC_IRQ_SCI));
+	bus_wr(RESET_PORT_RCR, 1, 0x02);
+	assert_int_equal(vm.state, VM_RUNNING);
+	bus_wr(RESET_PORT_RCR, 1, 0x06);
+	assert_int_equal(vm.state, VM_RESTARTING);
+	assert_string_equal(vm.stop_reason, "guest reset through port 0xCF9");
+	/* What hv/'s restart does with the devices. */
+	fx_now += 5 * HZ_2_9G;
+	dev_reset_all(&vm);
+	vm_reset_runtime(&vm);
+	vm.restarts++;
+	assert_int_equal(bus_rd(RESET_PORT_RCR, 1), 0);
+	assert_int_equal(bus_rd(STS, 4), 0);
+	assert_false(vm.router.level & BIT(PC_IRQ_SCI));
+	assert_int_equal(bus_rd(TMR, 4), 0); /* the timer starts again at the reset */
+	fx_now += HZ_2_9G;
+	assert_int_equal(bus_rd(TMR, 4), 3579545);
+	bus_wr(RESET_PORT_KBC_CMD, 1, 0xfe);
+	assert_int_equal(vm.state, VM_RESTARTING);
+	assert_string_equal(vm.stop_reason, "guest reset through the 8042");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +524,8 @@ int main(void)
 	    cmocka_unit_test(test_widths),
 	    cmocka_unit_test(test_cf9),
 	    cmocka_unit_test(test_8042),
+	    cmocka_unit_test(test_pc_ports),
+	    cmocka_unit_test(test_pc_reboot_and_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
