@@ -1,6 +1,7 @@
 /*
  * The PC platform's ISA side: the 8259A pair with ELCR, the 8254 PIT and port
- * 0x61, the MC146818 RTC, the 16550A COM1 and the IOAPIC, each on its ports or
+ * 0x61, the MC146818 RTC, the 16550A COM1, the IOAPIC, the ACPI PM registers and
+ * the reset ports (0xCF9, the 8042's 0x60/0x64), each on its ports or
  * page of the VM's bus; their IRQ lines routed through the VM's router to both
  * interrupt controllers; one timer source for all of them. Runs on the CPU of
  * the VM (a VM with one vCPU: that vCPU's CPU).
@@ -34,10 +35,14 @@ static const struct {
 	uint16_t base, size;
 	enum pc_port_dev dev;
 } pc_ports[] = {
-    {0x20, 2, PC_PIC}, {0xa0, 2, PC_PIC}, {0x4d0, 2, PC_PIC},	   {0x40, 4, PC_PIT},
-    {0x61, 1, PC_PIT}, {0x70, 2, PC_RTC}, {PORT_COM1, 8, PC_COM1},
+    {0x20, 2, PC_PIC},	  {0xa0, 2, PC_PIC},   {0x4d0, 2, PC_PIC},	{0x40, 4, PC_PIT},
+    {0x61, 1, PC_PIT},	  {0x70, 2, PC_RTC},   {PORT_COM1, 8, PC_COM1}, {0x600, 12, PC_ACPIPM},
+    {0xcf9, 1, PC_RESET}, {0x60, 1, PC_RESET}, {0x64, 1, PC_RESET},
 };
 static_assert(ARRAY_SIZE(pc_ports) == PC_PORT_RANGES, "one pc_port_range per claimed range");
+static_assert(ACPIPM_BASE == 0x600 && ACPIPM_SIZE == 12 && RESET_PORT_RCR == 0xcf9 &&
+		  RESET_PORT_KBC_DATA == 0x60 && RESET_PORT_KBC_CMD == 0x64,
+	      "the table claims the power and reset ports the headers (and the FADT) name");
 
 static uint8_t port_read(struct pc *pc, enum pc_port_dev dev, uint16_t port)
 {
@@ -45,6 +50,9 @@ static uint8_t port_read(struct pc *pc, enum pc_port_dev dev, uint16_t port)
 
 	pc_wake(pc, 0, VCPU_WORK_TIMER); /* a polling exit: re-arm from the deadlines */
 	switch (dev) {
+	case PC_ACPIPM:
+	case PC_RESET:
+		break; /* not here: their ranges take accesses whole (whole_read) */
 	case PC_PIC:
 		pic_read(&pc->pic, port, &b);
 		break;
@@ -65,6 +73,9 @@ static uint8_t port_read(struct pc *pc, enum pc_port_dev dev, uint16_t port)
 static void port_write(struct pc *pc, enum pc_port_dev dev, uint16_t port, uint8_t b)
 {
 	switch (dev) {
+	case PC_ACPIPM:
+	case PC_RESET:
+		break; /* whole_write */
 	case PC_PIC:
 		pic_write(&pc->pic, port, b);
 		break;
@@ -103,6 +114,33 @@ static int range_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 }
 
 static const struct iobus_ops pc_port_ops = {.read = range_read, .write = range_write};
+
+/* PC_ACPIPM and PC_RESET: the access whole, at one instant. */
+static int whole_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
+{
+	const struct pc_port_range *r = dev;
+	struct pc *pc = r->pc;
+	uint16_t port = (uint16_t)(r->base + off);
+
+	pc_wake(pc, 0, VCPU_WORK_TIMER); /* a polling exit (the PM timer): re-arm */
+	if (r->dev == PC_ACPIPM)
+		return acpipm_read(&pc->acpipm, port, width, now(pc), val);
+	return reset_ctl_read(&pc->reset, port, width, val);
+}
+
+static int whole_write(void *dev, uint64_t off, unsigned width, uint64_t val)
+{
+	const struct pc_port_range *r = dev;
+	struct pc *pc = r->pc;
+	uint16_t port = (uint16_t)(r->base + off);
+
+	pc_wake(pc, 0, VCPU_WORK_TIMER); /* TMR_EN may have moved the next event */
+	if (r->dev == PC_ACPIPM)
+		return acpipm_write(&pc->acpipm, port, width, now(pc), val);
+	return reset_ctl_write(&pc->reset, port, width, val);
+}
+
+static const struct iobus_ops pc_whole_ops = {.read = whole_read, .write = whole_write};
 
 /* ---- the IOAPIC page ---- */
 
@@ -189,8 +227,10 @@ static int claim_ports(struct pc *pc)
 	int ret = 0;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(pc_ports) && !ret; i++) {
+		bool whole = pc_ports[i].dev == PC_ACPIPM || pc_ports[i].dev == PC_RESET;
+		const struct iobus_ops *ops = whole ? &pc_whole_ops : &pc_port_ops;
 		struct io_range r = {
-		    pc_ports[i].base, pc_ports[i].size, &pc_port_ops, &pc->ports[i], "pc", 0};
+		    pc_ports[i].base, pc_ports[i].size, ops, &pc->ports[i], "pc", 0};
 		pc->ports[i] = (struct pc_port_range){pc, pc_ports[i].base, pc_ports[i].dev};
 		ret = iobus_register(&pc->vm->bus, IOBUS_PIO, &r);
 	}
@@ -206,6 +246,7 @@ static uint64_t pc_next_event(void *ctx)
 
 	t = MIN(t, rtc_next_event(&pc->rtc));
 	t = MIN(t, uart_next_event(&pc->com1));
+	t = MIN(t, acpipm_next_event(&pc->acpipm));
 	for (unsigned i = 0; i < pc->vm->nr_vcpus; i++)
 		t = MIN(t, lapic_next_event(&pc->lapic[i]));
 	return t;
@@ -218,6 +259,7 @@ static void pc_advance(void *ctx, uint64_t t)
 	pit_advance(&pc->pit, t);
 	rtc_advance(&pc->rtc, t);
 	uart_advance(&pc->com1, t);
+	acpipm_advance(&pc->acpipm, t);
 	for (unsigned i = 0; i < pc->vm->nr_vcpus; i++)
 		lapic_advance(&pc->lapic[i], t);
 }
@@ -238,6 +280,8 @@ static int pc_attach(struct vm *vm, void *state, const struct vm_region *r)
 	uart_init(&pc->com1, vm->tsc_hz, com1_tx, pc, vm_irq_line(vm, PC_IRQ_COM1));
 	conin_set_sink(vm, &(struct conin_sink){com1_rx, com1_rx_room, pc});
 	ioapic_init(&pc->ioapic, 0, ioapic_deliver, pc);
+	acpipm_init(&pc->acpipm, vm, vm->tsc_hz, vm_irq_line(vm, PC_IRQ_SCI));
+	reset_ctl_init(&pc->reset, vm);
 	ret = claim_ports(pc);
 	if (!ret)
 		ret = iobus_register(&vm->bus, IOBUS_MMIO, &io);
@@ -260,6 +304,8 @@ static void pc_reset(void *state)
 	rtc_reset(&pc->rtc, t);
 	uart_reset(&pc->com1);
 	ioapic_reset(&pc->ioapic);
+	acpipm_reset(&pc->acpipm, t);
+	reset_ctl_power_on(&pc->reset);
 	pc_apic_reset(pc);
 }
 

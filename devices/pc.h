@@ -3,15 +3,18 @@
  * on a PC. ISA lines go to both the 8259A pair and the IOAPIC (ISA IRQ 0 on
  * IOAPIC pin 2, the usual interrupt source override); the PIC's INT feeds the
  * local APIC's LINT0; the IOAPIC's messages and the APICs' IPIs reach the VM's
- * local APICs only. devices/pc.c builds it, devices/pc_apic.c is the APIC side.
+ * local APICs only; the ACPI PM registers' SCI is ISA IRQ 9. devices/pc.c builds
+ * it, devices/pc_apic.c is the APIC side.
  */
 #ifndef DEVICES_PC_H
 #define DEVICES_PC_H
 
+#include "devices/acpipm.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
+#include "devices/reset.h"
 #include "devices/rtc.h"
 #include "devices/uart16550.h"
 #include "vm/vm.h"
@@ -24,12 +27,17 @@
 #define PC_IRQ_PIT  0
 #define PC_IRQ_COM1 4
 #define PC_IRQ_RTC  8
+#define PC_IRQ_SCI  9 /* level, active high (the MADT's override says so) */
 
-#define PC_PORT_RANGES 7
+#define PC_PORT_RANGES 11
 
 struct pc;
-/* The platform's port devices, one per claimed range. */
-enum pc_port_dev { PC_PIC, PC_PIT, PC_RTC, PC_COM1 };
+/*
+ * The platform's port devices, one per claimed range. The ISA ones take wider
+ * accesses byte by byte; PC_ACPIPM and PC_RESET take each access whole (a PM
+ * timer read is one reading).
+ */
+enum pc_port_dev { PC_PIC, PC_PIT, PC_RTC, PC_COM1, PC_ACPIPM, PC_RESET };
 
 /* One claimed port range: the bus gives offsets from its base, the handler wants ports. */
 struct pc_port_range {
@@ -53,6 +61,8 @@ struct pc {
 	struct rtc rtc;
 	struct uart com1;
 	struct ioapic ioapic;
+	struct acpipm acpipm;
+	struct reset_ctl reset;
 	struct lapic lapic[VM_MAX_VCPUS];
 	void *lapic_page[VM_MAX_VCPUS]; /* 4 KiB register pages, the hypervisor's */
 };

@@ -1,6 +1,6 @@
 /*
  * The VM model's own logic: vCPU set-up, the stop-or-restart decision on
- * fatal guest events, the heartbeat watchdog and the guest console's lines. Called by
+ * fatal guest events and guest resets, the heartbeat watchdog and the guest console's lines. Called by
  * the VMX backend from exit handlers and by hv/ between runs; never touches
  * hardware, so it builds and is tested on the host. (The pending-vector set is
  * inline in vm/vm.h: it is on the exit path.)
@@ -73,24 +73,41 @@ bool vm_faulted(const struct vm *vm)
 	       !(vm->cfg->flags & VM_FLAG_EXPECT_FAULT);
 }
 
-void vm_fault(struct vm *vm, int status, const char *why)
+/*
+ * Under VM_POLICY_RESTART and within max_restarts, mark @vm for restart (hv/
+ * restarts it) and return true; else false, printing why it gives up when the
+ * limit is what stops it. vm_stop has run either way.
+ */
+static bool stop_for_restart(struct vm *vm, int status, const char *why)
 {
 	unsigned limit = vm->cfg->max_restarts ? vm->cfg->max_restarts : DEFAULT_MAX_RESTARTS;
 
-	if (vm->cfg->policy != VM_POLICY_RESTART || vms_ending) {
-		vm_stop(vm, status, why);
-		return;
-	}
+	vm_stop(vm, status, why);
+	if (vm->cfg->policy != VM_POLICY_RESTART || vms_ending)
+		return false;
 	if (vm->restarts >= limit) {
 		pr_err("vm \"%s\": %s after %u restarts: giving up\n", vm->cfg->name, why,
 		       vm->restarts);
-		vm_stop(vm, status, why);
-		return;
+		return false;
 	}
-	pr_info("vm \"%s\": %s (status %d): restarting at TSC %lu\n", vm->cfg->name, why, status,
-		vm->vcpu_ops->now());
-	vm_stop(vm, status, why);
 	vm->state = VM_RESTARTING;
+	return true;
+}
+
+void vm_fault(struct vm *vm, int status, const char *why)
+{
+	if (stop_for_restart(vm, status, why))
+		pr_info("vm \"%s\": %s (status %d): restarting at TSC %lu\n", vm->cfg->name, why,
+			status, vm->vcpu_ops->now());
+}
+
+void vm_reboot(struct vm *vm, const char *why)
+{
+	if (vm->state != VM_RUNNING)
+		return; /* a second reset in the same access: the first one stands */
+	if (stop_for_restart(vm, 0, why))
+		pr_info("vm \"%s\": %s: restarting at TSC %lu\n", vm->cfg->name, why,
+			vm->vcpu_ops->now());
 }
 
 void vm_watchdog_kick(struct vm *vm, uint64_t now)

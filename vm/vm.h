@@ -180,6 +180,13 @@ void vm_reset_runtime(struct vm *vm);
 void vm_stop(struct vm *vm, int status, const char *why);
 /* A fatal guest event: stop, or mark for restart, per the VM's policy. */
 void vm_fault(struct vm *vm, int status, const char *why);
+/*
+ * The guest reset its platform (port 0xCF9, the 8042's reset line): restart
+ * under VM_POLICY_RESTART (within max_restarts, as a fault would), else stop.
+ * Never a fault: the status is 0, @why the reason. A VM no longer running
+ * (already stopped or restarting) is left as it is.
+ */
+void vm_reboot(struct vm *vm, const char *why);
 /* True when @vm stopped on a guest fault its configuration does not expect. */
 bool vm_faulted(const struct vm *vm);
 

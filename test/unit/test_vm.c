@@ -155,6 +155,81 @@ static void test_fault_policy(void **state)
 	assert_non_null(strstr(fx_out, "EPT violation after 2 restarts: giving up"));
 }
 
+/* A guest reset: stop with status 0 under VM_POLICY_STOP, never a fault. */
+static void test_reboot_stop_policy(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+
+	fx_setup(&vm, &cfg, 0);
+	vm_console_putc(&vm, 'x'); /* a partial guest line is flushed first */
+	vm_reboot(&vm, "guest reset through port 0xCF9");
+	assert_int_equal(vm.state, VM_STOPPED);
+	assert_int_equal(vm.exit_status, 0);
+	assert_string_equal(vm.stop_reason, "guest reset through port 0xCF9");
+	assert_false(vm_faulted(&vm));
+	assert_string_equal(fx_out, "[fx] x\n");
+	vm_reboot(&vm, "second"); /* already stopped: the first reason stands */
+	assert_string_equal(vm.stop_reason, "guest reset through port 0xCF9");
+
+	fx_setup(&vm, &cfg, 0);
+	cfg.policy = VM_POLICY_RESTART;
+	vms_ending = true; /* the run is ending: nothing restarts */
+	vm_reboot(&vm, "r");
+	vms_ending = false;
+	assert_int_equal(vm.state, VM_STOPPED);
+	assert_int_equal(vm.exit_status, 0);
+	assert_false(vm_faulted(&vm));
+}
+
+/* Under VM_POLICY_RESTART a reset restarts, up to max_restarts (default 64), then stops with 0. */
+static void test_reboot_restart_policy(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+
+	fx_setup(&vm, &cfg, 0);
+	cfg.policy = VM_POLICY_RESTART;
+	cfg.max_restarts = 3;
+	fx_now = 4242;
+	vm_reboot(&vm, "guest reset through port 0xCF9");
+	assert_int_equal(vm.state, VM_RESTARTING);
+	assert_int_equal(vm.exit_status, 0);
+	assert_false(vm_faulted(&vm));
+	assert_string_equal(fx_out, "vm \"fx\": guest reset through port 0xCF9: restarting at TSC "
+				    "4242\n");
+	vm_reboot(&vm, "twice"); /* restarting already: nothing changes, nothing printed */
+	assert_int_equal(vm.state, VM_RESTARTING);
+	assert_string_equal(vm.stop_reason, "guest reset through port 0xCF9");
+	assert_string_equal(fx_out, "vm \"fx\": guest reset through port 0xCF9: restarting at TSC "
+				    "4242\n");
+	vm.restarts = 2; /* hv/ counts each restart it performs */
+	vm_reset_runtime(&vm);
+	vm_reboot(&vm, "again");
+	assert_int_equal(vm.state, VM_RESTARTING);
+	vm.restarts = 3;
+	vm_reset_runtime(&vm);
+	fx_out_len = 0;
+	vm_reboot(&vm, "guest reset through the 8042");
+	assert_int_equal(vm.state, VM_STOPPED);
+	assert_int_equal(vm.exit_status, 0);
+	assert_string_equal(vm.stop_reason, "guest reset through the 8042");
+	assert_false(vm_faulted(&vm));
+	assert_string_equal(
+	    fx_out, "vm \"fx\": guest reset through the 8042 after 3 restarts: giving up\n");
+
+	fx_setup(&vm, &cfg, 0); /* max_restarts 0: the default, 64 */
+	cfg.policy = VM_POLICY_RESTART;
+	vm.restarts = 63;
+	vm_reboot(&vm, "r");
+	assert_int_equal(vm.state, VM_RESTARTING);
+	vm.restarts = 64;
+	vm_reset_runtime(&vm);
+	vm_reboot(&vm, "r");
+	assert_int_equal(vm.state, VM_STOPPED);
+	assert_int_equal(vm.exit_status, 0);
+}
+
 static void test_watchdog(void **state)
 {
 	struct vm vm;
@@ -262,6 +337,8 @@ int main(void)
 	    cmocka_unit_test(test_route_to_controller_input),
 	    cmocka_unit_test(test_route_to_vector_edges),
 	    cmocka_unit_test(test_fault_policy),
+	    cmocka_unit_test(test_reboot_stop_policy),
+	    cmocka_unit_test(test_reboot_restart_policy),
 	    cmocka_unit_test(test_watchdog),
 	    cmocka_unit_test(test_console_lines),
 	    cmocka_unit_test(test_console_escapes_guest_bytes),
