@@ -124,6 +124,18 @@ struct acpi_fadt {
 #define ACPI_FADT_TMR_VAL_EXT BIT(8)  /* the PM timer counts 32 bits, not 24 */
 #define ACPI_FADT_HW_REDUCED  BIT(20) /* no fixed hardware: no PM1 blocks, no PM timer */
 
+/* AML opcodes ("ACPI Machine Language (AML) Specification") the \_S5 scan and the builder use */
+#define AML_ZERO_OP	 0x00
+#define AML_ONE_OP	 0x01
+#define AML_NAME_OP	 0x08
+#define AML_BYTE_PREFIX	 0x0a
+#define AML_WORD_PREFIX	 0x0b
+#define AML_DWORD_PREFIX 0x0c
+#define AML_QWORD_PREFIX 0x0e
+#define AML_PACKAGE_OP	 0x12
+#define AML_ROOT_CHAR	 '\\'
+#define AML_PKGLEN_BYTES GENMASK(7, 6) /* of the lead byte: how many bytes follow */
+
 static_assert(sizeof(struct acpi_rsdp) == ACPI_RSDP_V2_LEN, "RSDP layout");
 static_assert(offsetof(struct acpi_rsdp, length) == ACPI_RSDP_V1_LEN, "RSDP 1.0 part");
 static_assert(sizeof(struct acpi_header) == ACPI_HEADER_LEN, "ACPI table header layout");
