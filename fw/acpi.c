@@ -150,6 +150,46 @@ static void madt_ioapic(struct acpi_ctx *c, const uint8_t *e)
 	out->ioapics[out->nr_ioapics++] = (struct acpi_ioapic){io.id, io.addr, io.gsi_base};
 }
 
+static void madt_iso(struct acpi_ctx *c, const uint8_t *e)
+{
+	struct acpi_info *out = c->out;
+	struct acpi_madt_iso o;
+
+	memcpy(&o, e, sizeof(o));
+	if (out->nr_isos == ACPI_MAX_ISOS) {
+		acpi_error(c, "MADT: more than %u interrupt source overrides; IRQ %u ignored",
+			   ACPI_MAX_ISOS, o.source);
+		return;
+	}
+	out->isos[out->nr_isos++] = (struct acpi_iso){o.bus, o.source, o.gsi, o.flags};
+}
+
+static void add_nmi(struct acpi_ctx *c, struct acpi_nmi n)
+{
+	struct acpi_info *out = c->out;
+
+	if (out->nr_nmis == ACPI_MAX_NMIS)
+		out->nr_nmis_dropped++;
+	else
+		out->nmis[out->nr_nmis++] = n;
+}
+
+static void madt_lapic_nmi(struct acpi_ctx *c, const uint8_t *e)
+{
+	struct acpi_madt_lapic_nmi n;
+
+	memcpy(&n, e, sizeof(n));
+	add_nmi(c, (struct acpi_nmi){n.uid, n.flags, n.lint, false});
+}
+
+static void madt_x2apic_nmi(struct acpi_ctx *c, const uint8_t *e)
+{
+	struct acpi_madt_x2apic_nmi n;
+
+	memcpy(&n, e, sizeof(n));
+	add_nmi(c, (struct acpi_nmi){n.uid, n.flags, n.lint, true});
+}
+
 static void madt_override(struct acpi_ctx *c, const uint8_t *e)
 {
 	struct acpi_madt_lapic_override o;
@@ -166,8 +206,11 @@ static const struct madt_desc {
 } madt_entries[] = {
     [ACPI_MADT_LAPIC] = {sizeof(struct acpi_madt_lapic), madt_lapic},
     [ACPI_MADT_IOAPIC] = {sizeof(struct acpi_madt_ioapic), madt_ioapic},
+    [ACPI_MADT_ISO] = {sizeof(struct acpi_madt_iso), madt_iso},
+    [ACPI_MADT_LAPIC_NMI] = {sizeof(struct acpi_madt_lapic_nmi), madt_lapic_nmi},
     [ACPI_MADT_LAPIC_OVERRIDE] = {sizeof(struct acpi_madt_lapic_override), madt_override},
     [ACPI_MADT_X2APIC] = {sizeof(struct acpi_madt_x2apic), madt_x2apic},
+    [ACPI_MADT_X2APIC_NMI] = {sizeof(struct acpi_madt_x2apic_nmi), madt_x2apic_nmi},
 };
 
 /* Walk the type/length entries; a length that cannot be followed ends the walk. */
@@ -249,8 +292,22 @@ static void parse_fadt(struct acpi_ctx *c, uint64_t pa)
 	memset(&f, 0, sizeof(f));
 	memcpy(&f, t, MIN(len, (uint32_t)sizeof(f)));
 	out->has_fadt = true;
+	out->fadt_revision = f.hdr.revision;
+	out->fadt_len = len;
 	out->fadt_flags = f.flags;
+	out->sci_int = f.sci_int;
+	out->smi_cmd = f.smi_cmd;
+	out->pm1_evt_len = f.pm1_evt_len;
+	out->pm1_cnt_len = f.pm1_cnt_len;
+	out->pm_tmr_len = f.pm_tmr_len;
+	out->iapc_boot_arch = f.iapc_boot_arch;
+	out->century = f.century;
+	out->reset_reg = f.reset_reg;
+	out->reset_value = f.reset_value;
+	out->facs_addr = f.x_firmware_ctrl ? f.x_firmware_ctrl : f.firmware_ctrl;
 	out->dsdt_addr = f.x_dsdt ? f.x_dsdt : f.dsdt;
+	out->pm1a_evt = fadt_port(c, "PM1a_EVT_BLK", f.pm1a_evt_blk, f.x_pm1a_evt_blk);
+	out->pm1b_evt = fadt_port(c, "PM1b_EVT_BLK", f.pm1b_evt_blk, f.x_pm1b_evt_blk);
 	out->pm1a_cnt = fadt_port(c, "PM1a_CNT_BLK", f.pm1a_cnt_blk, f.x_pm1a_cnt_blk);
 	out->pm1b_cnt = fadt_port(c, "PM1b_CNT_BLK", f.pm1b_cnt_blk, f.x_pm1b_cnt_blk);
 	out->pm_tmr = fadt_port(c, "PM_TMR_BLK", f.pm_tmr_blk, f.x_pm_tmr_blk);
