@@ -1,7 +1,9 @@
 /*
- * ACPI tables the hypervisor needs: RSDP -> RSDT/XSDT -> MADT (CPUs, IOAPICs) and FADT
- * (PM1 control blocks, PM timer, \_S5 sleep type from the DSDT/SSDT AML). Every byte is
- * read through the caller's map callback. Called once by boot/main.c; host-built for tests.
+ * ACPI tables: their wire format (shared with fw/acpi_build.c, which writes a VM's), and
+ * the parser of the host's: RSDP -> RSDT/XSDT -> MADT (CPUs, IOAPICs, overrides, NMIs) and
+ * FADT (PM1 blocks, PM timer, SCI, reset register, \_S5 sleep type from the DSDT/SSDT AML).
+ * Every byte is read through the caller's map callback. Called once by hv/main.c (and
+ * by the tests of the builder); host-built for tests.
  */
 #ifndef FW_ACPI_H
 #define FW_ACPI_H
