@@ -150,6 +150,46 @@ static void madt_ioapic(struct acpi_ctx *c, const uint8_t *e)
 	out->ioapics[out->nr_ioapics++] = (struct acpi_ioapic){io.id, io.addr, io.gsi_base};
 }
 
+static void madt_iso(struct acpi_ctx *c, const uint8_t *e)
+{
+	struct acpi_info *out = c->out;
+	struct acpi_madt_iso o;
+
+	memcpy(&o, e, sizeof(o));
+	if (out->nr_isos == ACPI_MAX_ISOS) {
+		acpi_error(c, "MADT: more than %u interrupt source overrides; IRQ %u ignored",
+			   ACPI_MAX_ISOS, o.source);
+		return;
+	}
+	out->isos[out->nr_isos++] = (struct acpi_iso){o.bus, o.source, o.gsi, o.flags};
+}
+
+static void add_nmi(struct acpi_ctx *c, struct acpi_nmi n)
+{
+	struct acpi_info *out = c->out;
+
+	if (out->nr_nmis == ACPI_MAX_NMIS)
+		out->nr_nmis_dropped++;
+	else
+		out->nmis[out->nr_nmis++] = n;
+}
+
+static void madt_lapic_nmi(struct acpi_ctx *c, const uint8_t *e)
+{
+	struct acpi_madt_lapic_nmi n;
+
+	memcpy(&n, e, sizeof(n));
+	add_nmi(c, (struct acpi_nmi){n.uid, n.flags, n.lint, false});
+}
+
+static void madt_x2apic_nmi(struct acpi_ctx *c, const uint8_t *e)
+{
+	struct acpi_madt_x2apic_nmi n;
+
+	memcpy(&n, e, sizeof(n));
+	add_nmi(c, (struct acpi_nmi){n.uid, n.flags, n.lint, true});
+}
+
 static void madt_override(struct acpi_ctx *c, const uint8_t *e)
 {
 	struct acpi_madt_lapic_override o;
@@ -166,8 +206,11 @@ static const struct madt_desc {
 } madt_entries[] = {
     [ACPI_MADT_LAPIC] = {sizeof(struct acpi_madt_lapic), madt_lapic},
     [ACPI_MADT_IOAPIC] = {sizeof(struct acpi_madt_ioapic), madt_ioapic},
+    [ACPI_MADT_ISO] = {sizeof(struct acpi_madt_iso), madt_iso},
+    [ACPI_MADT_LAPIC_NMI] = {sizeof(struct acpi_madt_lapic_nmi), madt_lapic_nmi},
     [ACPI_MADT_LAPIC_OVERRIDE] = {sizeof(struct acpi_madt_lapic_override), madt_override},
     [ACPI_MADT_X2APIC] = {sizeof(struct acpi_madt_x2apic), madt_x2apic},
+    [ACPI_MADT_X2APIC_NMI] = {sizeof(struct acpi_madt_x2apic_nmi), madt_x2apic_nmi},
 };
 
 /* Walk the type/length entries; a length that cannot be followed ends the walk. */
@@ -249,8 +292,22 @@ static void parse_fadt(struct acpi_ctx *c, uint64_t pa)
 	memset(&f, 0, sizeof(f));
 	memcpy(&f, t, MIN(len, (uint32_t)sizeof(f)));
 	out->has_fadt = true;
+	out->fadt_revision = f.hdr.revision;
+	out->fadt_len = len;
 	out->fadt_flags = f.flags;
+	out->sci_int = f.sci_int;
+	out->smi_cmd = f.smi_cmd;
+	out->pm1_evt_len = f.pm1_evt_len;
+	out->pm1_cnt_len = f.pm1_cnt_len;
+	out->pm_tmr_len = f.pm_tmr_len;
+	out->iapc_boot_arch = f.iapc_boot_arch;
+	out->century = f.century;
+	out->reset_reg = f.reset_reg;
+	out->reset_value = f.reset_value;
+	out->facs_addr = f.x_firmware_ctrl ? f.x_firmware_ctrl : f.firmware_ctrl;
 	out->dsdt_addr = f.x_dsdt ? f.x_dsdt : f.dsdt;
+	out->pm1a_evt = fadt_port(c, "PM1a_EVT_BLK", f.pm1a_evt_blk, f.x_pm1a_evt_blk);
+	out->pm1b_evt = fadt_port(c, "PM1b_EVT_BLK", f.pm1b_evt_blk, f.x_pm1b_evt_blk);
 	out->pm1a_cnt = fadt_port(c, "PM1a_CNT_BLK", f.pm1a_cnt_blk, f.x_pm1a_cnt_blk);
 	out->pm1b_cnt = fadt_port(c, "PM1b_CNT_BLK", f.pm1b_cnt_blk, f.x_pm1b_cnt_blk);
 	out->pm_tmr = fadt_port(c, "PM_TMR_BLK", f.pm_tmr_blk, f.x_pm_tmr_blk);
@@ -263,105 +320,7 @@ static void note_ssdt(struct acpi_ctx *c, uint64_t pa)
 		c->ssdts[c->nr_ssdts++] = pa;
 }
 
-/* ---- \_S5 in the AML (ACPI Specification, "ACPI Machine Language (AML) Specification") ---- */
-
-#define AML_ZERO_OP	 0x00
-#define AML_ONE_OP	 0x01
-#define AML_NAME_OP	 0x08
-#define AML_BYTE_PREFIX	 0x0a
-#define AML_WORD_PREFIX	 0x0b
-#define AML_DWORD_PREFIX 0x0c
-#define AML_QWORD_PREFIX 0x0e
-#define AML_PACKAGE_OP	 0x12
-#define AML_ROOT_CHAR	 '\\'
-#define AML_PKGLEN_BYTES GENMASK(7, 6) /* of the lead byte: how many bytes follow */
-#define SLP_TYP_MAX	 7	       /* SLP_TYP is 3 bits of PM1x_CNT */
-
-/* One integer data object at aml[*i], ending before @end; false when it is none. */
-static bool aml_integer(const uint8_t *aml, size_t end, size_t *i, uint64_t *v)
-{
-	unsigned width;
-	uint8_t op;
-
-	if (*i >= end)
-		return false;
-	op = aml[(*i)++];
-	if (op == AML_ZERO_OP || op == AML_ONE_OP) {
-		*v = op;
-		return true;
-	}
-	width = op == AML_BYTE_PREFIX	 ? 1
-		: op == AML_WORD_PREFIX	 ? 2
-		: op == AML_DWORD_PREFIX ? 4
-		: op == AML_QWORD_PREFIX ? 8
-					 : 0;
-	if (!width || end - *i < width)
-		return false;
-	*v = 0;
-	for (unsigned k = 0; k < width; k++)
-		*v |= (uint64_t)aml[*i + k] << (8 * k);
-	*i += width;
-	return true;
-}
-
-/*
- * PkgLength at aml[i]: the lead byte's bits 7:6 count the bytes that follow; the length
- * counts from the lead byte itself. The package's end, or 0 when it does not fit.
- */
-static size_t aml_pkg_end(const uint8_t *aml, size_t len, size_t *i)
-{
-	unsigned more = (unsigned)((aml[*i] & AML_PKGLEN_BYTES) >> 6);
-	size_t start = *i, pkglen;
-
-	if (len - start < more + 1)
-		return 0;
-	pkglen = more ? aml[start] & 0x0f : aml[start] & 0x3f;
-	for (unsigned k = 1; k <= more; k++)
-		pkglen |= (size_t)aml[start + k] << (4 + 8 * (k - 1));
-	*i = start + more + 1;
-	if (pkglen < more + 1 || pkglen > len - start)
-		return 0;
-	return start + pkglen;
-}
-
-/* "PackageOp PkgLength NumElements a [b]" at aml[i]; b defaults to a. */
-static int s5_package(const uint8_t *aml, size_t len, size_t i, uint8_t *typ_a, uint8_t *typ_b)
-{
-	uint64_t a, b;
-	size_t end;
-	uint8_t nelem;
-
-	if (len - i < 2 || aml[i] != AML_PACKAGE_OP)
-		return -ENOENT;
-	i++;
-	end = aml_pkg_end(aml, len, &i);
-	if (!end || i >= end)
-		return -ENOENT;
-	nelem = aml[i++];
-	if (nelem < 1 || !aml_integer(aml, end, &i, &a))
-		return -ENOENT;
-	b = a;
-	if (nelem >= 2 && !aml_integer(aml, end, &i, &b))
-		return -ENOENT;
-	if (a > SLP_TYP_MAX || b > SLP_TYP_MAX)
-		return -ENOENT;
-	*typ_a = (uint8_t)a;
-	*typ_b = (uint8_t)b;
-	return 0;
-}
-
-int acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *typ_a, uint8_t *typ_b)
-{
-	for (size_t i = 0; len >= 4 && i <= len - 4; i++) {
-		bool named = (i >= 1 && aml[i - 1] == AML_NAME_OP) ||
-			     (i >= 2 && aml[i - 2] == AML_NAME_OP && aml[i - 1] == AML_ROOT_CHAR);
-
-		if (named && memcmp(aml + i, "_S5_", 4) == 0 &&
-		    !s5_package(aml, len, i + 4, typ_a, typ_b))
-			return 0;
-	}
-	return -ENOENT;
-}
+/* ---- \_S5 (fw/acpi_aml.c scans the AML) ---- */
 
 static bool scan_s5(struct acpi_ctx *c, uint64_t pa, const char *sig)
 {

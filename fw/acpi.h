@@ -1,7 +1,9 @@
 /*
- * ACPI tables the hypervisor needs: RSDP -> RSDT/XSDT -> MADT (CPUs, IOAPICs) and FADT
- * (PM1 control blocks, PM timer, \_S5 sleep type from the DSDT/SSDT AML). Every byte is
- * read through the caller's map callback. Called once by boot/main.c; host-built for tests.
+ * ACPI tables: their wire format (shared with fw/acpi_build.c, which writes a VM's), and
+ * the parser of the host's: RSDP -> RSDT/XSDT -> MADT (CPUs, IOAPICs, overrides, NMIs) and
+ * FADT (PM1 blocks, PM timer, SCI, reset register, \_S5 sleep type from the DSDT/SSDT AML).
+ * Every byte is read through the caller's map callback. Called once by hv/main.c (and
+ * by the tests of the builder); host-built for tests.
  */
 #ifndef FW_ACPI_H
 #define FW_ACPI_H
@@ -49,6 +51,9 @@ struct acpi_gas {
 } __packed;
 #define ACPI_GAS_MEMORY 0
 #define ACPI_GAS_IO	1
+#define ACPI_GAS_BYTE	1 /* access sizes (ACPI 4.0+; 0: undefined, legacy) */
+#define ACPI_GAS_WORD	2
+#define ACPI_GAS_DWORD	3
 
 /* "Multiple APIC Description Table (MADT)": this header, then type/length entries. */
 struct acpi_madt {
@@ -62,8 +67,10 @@ enum acpi_madt_type {
 	ACPI_MADT_LAPIC = 0,
 	ACPI_MADT_IOAPIC = 1,
 	ACPI_MADT_ISO = 2,
+	ACPI_MADT_LAPIC_NMI = 4,
 	ACPI_MADT_LAPIC_OVERRIDE = 5,
 	ACPI_MADT_X2APIC = 9,
+	ACPI_MADT_X2APIC_NMI = 10,
 };
 
 struct acpi_madt_lapic {
@@ -81,6 +88,41 @@ struct acpi_madt_ioapic {
 	uint32_t gsi_base;
 } __packed;
 
+/* "Interrupt Source Override Structure": ISA IRQ @source arrives on @gsi. */
+struct acpi_madt_iso {
+	uint8_t type, length;
+	uint8_t bus, source; /* bus 0: ISA */
+	uint32_t gsi;
+	uint16_t flags; /* ACPI_MPS_* */
+} __packed;
+
+/* "MPS INTI Flags" of overrides and NMI structures: polarity in 1:0, trigger mode in 3:2 */
+#define ACPI_MPS_POLARITY    GENMASK(1, 0)
+#define ACPI_MPS_ACTIVE_HIGH 0x1
+#define ACPI_MPS_ACTIVE_LOW  0x3
+#define ACPI_MPS_TRIGGER     GENMASK(3, 2)
+#define ACPI_MPS_EDGE	     0x4
+#define ACPI_MPS_LEVEL	     0xc /* 0 in both fields: conforms to the bus (ISA: edge, high) */
+
+/* "Local APIC NMI Structure": NMI on LINT@lint of processor @uid (0xff: all of them). */
+struct acpi_madt_lapic_nmi {
+	uint8_t type, length;
+	uint8_t uid;
+	uint16_t flags; /* ACPI_MPS_* */
+	uint8_t lint;
+} __packed;
+#define ACPI_NMI_ALL_CPUS 0xff
+
+/* "Local x2APIC NMI Structure": the same for 32-bit UIDs (0xffffffff: all processors). */
+struct acpi_madt_x2apic_nmi {
+	uint8_t type, length;
+	uint16_t flags; /* ACPI_MPS_* */
+	uint32_t uid;
+	uint8_t lint;
+	uint8_t reserved[3];
+} __packed;
+#define ACPI_X2APIC_NMI_ALL_CPUS 0xffffffffu
+
 struct acpi_madt_lapic_override {
 	uint8_t type, length;
 	uint16_t reserved;
@@ -95,7 +137,7 @@ struct acpi_madt_x2apic {
 	uint32_t uid;
 } __packed;
 
-/* "Fixed ACPI Description Table (FADT)", up to the ACPI 2.0 fields we read. */
+/* "Fixed ACPI Description Table (FADT)", the ACPI 6.x layout (FADT revision 6). */
 struct acpi_fadt {
 	struct acpi_header hdr;
 	uint32_t firmware_ctrl, dsdt;
@@ -119,10 +161,52 @@ struct acpi_fadt {
 	uint64_t x_firmware_ctrl, x_dsdt;
 	struct acpi_gas x_pm1a_evt_blk, x_pm1b_evt_blk, x_pm1a_cnt_blk, x_pm1b_cnt_blk;
 	struct acpi_gas x_pm2_cnt_blk, x_pm_tmr_blk, x_gpe0_blk, x_gpe1_blk;
+	struct acpi_gas sleep_control_reg, sleep_status_reg; /* ACPI 5.0: hardware-reduced only */
+	uint64_t hypervisor_id;				     /* ACPI 6.0 */
 } __packed;
-#define ACPI_FADT_V1_LEN      116     /* ACPI 1.0: up to and including flags */
-#define ACPI_FADT_TMR_VAL_EXT BIT(8)  /* the PM timer counts 32 bits, not 24 */
-#define ACPI_FADT_HW_REDUCED  BIT(20) /* no fixed hardware: no PM1 blocks, no PM timer */
+#define ACPI_FADT_V1_LEN 116 /* ACPI 1.0: up to and including flags */
+#define ACPI_FADT_V6_LEN 276 /* ACPI 6.0 and later */
+/* Fixed feature flags */
+#define ACPI_FADT_WBINVD	BIT(0)	/* WBINVD flushes all caches and keeps memory coherent */
+#define ACPI_FADT_PROC_C1	BIT(2)	/* C1 (HLT) works on every processor */
+#define ACPI_FADT_PWR_BUTTON	BIT(4)	/* set: no fixed-hardware power button */
+#define ACPI_FADT_SLP_BUTTON	BIT(5)	/* set: no fixed-hardware sleep button */
+#define ACPI_FADT_FIX_RTC	BIT(6)	/* set: no RTC wake status in fixed hardware */
+#define ACPI_FADT_TMR_VAL_EXT	BIT(8)	/* the PM timer counts 32 bits, not 24 */
+#define ACPI_FADT_RESET_REG_SUP BIT(10) /* RESET_REG and RESET_VALUE reset the system */
+#define ACPI_FADT_HW_REDUCED	BIT(20) /* no fixed hardware: no PM1 blocks, no PM timer */
+/* IA-PC boot architecture flags (IAPC_BOOT_ARCH) */
+#define ACPI_BOOT_LEGACY_DEVICES BIT(0) /* ISA devices the ACPI namespace does not list */
+#define ACPI_BOOT_8042		 BIT(1) /* an 8042 keyboard controller is present */
+#define ACPI_BOOT_NO_VGA	 BIT(2) /* do not probe VGA */
+#define ACPI_BOOT_NO_MSI	 BIT(3) /* do not enable MSI */
+#define ACPI_BOOT_NO_ASPM	 BIT(4) /* do not enable PCIe ASPM */
+#define ACPI_BOOT_NO_CMOS_RTC	 BIT(5) /* no CMOS RTC at ports 0x70/0x71 */
+
+/* "Firmware ACPI Control Structure (FACS)": no checksum; 64-byte aligned. */
+struct acpi_facs {
+	char signature[4];
+	uint32_t length;
+	uint32_t hw_signature, waking_vector, global_lock, flags;
+	uint64_t x_waking_vector;
+	uint8_t version;
+	uint8_t reserved[3];
+	uint32_t ospm_flags;
+	uint8_t reserved1[24];
+} __packed;
+#define ACPI_FACS_LEN 64
+
+/* AML opcodes ("ACPI Machine Language (AML) Specification") the \_S5 scan and the builder use */
+#define AML_ZERO_OP	 0x00
+#define AML_ONE_OP	 0x01
+#define AML_NAME_OP	 0x08
+#define AML_BYTE_PREFIX	 0x0a
+#define AML_WORD_PREFIX	 0x0b
+#define AML_DWORD_PREFIX 0x0c
+#define AML_QWORD_PREFIX 0x0e
+#define AML_PACKAGE_OP	 0x12
+#define AML_ROOT_CHAR	 '\\'
+#define AML_PKGLEN_BYTES GENMASK(7, 6) /* of the lead byte: how many bytes follow */
 
 static_assert(sizeof(struct acpi_rsdp) == ACPI_RSDP_V2_LEN, "RSDP layout");
 static_assert(offsetof(struct acpi_rsdp, length) == ACPI_RSDP_V1_LEN, "RSDP 1.0 part");
@@ -141,12 +225,25 @@ static_assert(offsetof(struct acpi_fadt, flags) == 112, "FADT flags");
 static_assert(offsetof(struct acpi_fadt, x_dsdt) == 140, "FADT X_DSDT");
 static_assert(offsetof(struct acpi_fadt, x_pm1a_cnt_blk) == 172, "FADT X_PM1a_CNT_BLK");
 static_assert(offsetof(struct acpi_fadt, x_pm_tmr_blk) == 208, "FADT X_PM_TMR_BLK");
-static_assert(sizeof(struct acpi_fadt) == 244, "FADT up to X_GPE1_BLK");
+static_assert(offsetof(struct acpi_fadt, iapc_boot_arch) == 109, "FADT IAPC_BOOT_ARCH");
+static_assert(offsetof(struct acpi_fadt, reset_reg) == 116, "FADT RESET_REG");
+static_assert(offsetof(struct acpi_fadt, minor_version) == 131, "FADT minor version");
+static_assert(offsetof(struct acpi_fadt, x_firmware_ctrl) == 132, "FADT X_FIRMWARE_CTRL");
+static_assert(offsetof(struct acpi_fadt, x_pm1a_evt_blk) == 148, "FADT X_PM1a_EVT_BLK");
+static_assert(offsetof(struct acpi_fadt, sleep_control_reg) == 244, "FADT SLEEP_CONTROL_REG");
+static_assert(offsetof(struct acpi_fadt, hypervisor_id) == 268, "FADT hypervisor vendor");
+static_assert(sizeof(struct acpi_fadt) == ACPI_FADT_V6_LEN, "FADT, ACPI 6.x");
+static_assert(sizeof(struct acpi_madt_iso) == 10, "MADT interrupt source override");
+static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "MADT local APIC NMI");
+static_assert(sizeof(struct acpi_madt_x2apic_nmi) == 12, "MADT local x2APIC NMI");
+static_assert(sizeof(struct acpi_facs) == ACPI_FACS_LEN, "FACS layout");
 
 /* ---- parsed form ---- */
 
 #define ACPI_MAX_CPUS	 64
 #define ACPI_MAX_IOAPICS 8
+#define ACPI_MAX_ISOS	 16
+#define ACPI_MAX_NMIS	 8
 #define ACPI_MAX_SSDTS	 8
 #define ACPI_MAX_ERRORS	 8
 #define ACPI_ERROR_LEN	 112
@@ -162,6 +259,21 @@ struct acpi_ioapic {
 	uint8_t id;
 	uint32_t addr;
 	uint32_t gsi_base;
+};
+
+/* An interrupt source override: IRQ @source of @bus (0: ISA) is @gsi. */
+struct acpi_iso {
+	uint8_t bus, source;
+	uint32_t gsi;
+	uint16_t flags; /* ACPI_MPS_* */
+};
+
+/* A local APIC NMI connection, from a type-4 or a type-10 (x2APIC) entry. */
+struct acpi_nmi {
+	uint32_t uid;	/* ACPI_NMI_ALL_CPUS / ACPI_X2APIC_NMI_ALL_CPUS: every processor */
+	uint16_t flags; /* ACPI_MPS_* */
+	uint8_t lint;	/* 0 or 1 */
+	bool x2apic;
 };
 
 /*
@@ -184,12 +296,29 @@ struct acpi_info {
 	unsigned nr_cpus_dropped;  /* enabled, but past ACPI_MAX_CPUS or duplicate APIC IDs */
 	unsigned nr_ioapics;
 	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
+	unsigned nr_isos;
+	struct acpi_iso isos[ACPI_MAX_ISOS];
+	unsigned nr_nmis;
+	struct acpi_nmi nmis[ACPI_MAX_NMIS];
+	unsigned nr_nmis_dropped; /* past ACPI_MAX_NMIS (servers list one per CPU): no error */
 
 	bool has_fadt;
+	uint8_t fadt_revision;
+	uint32_t fadt_len;
 	uint32_t fadt_flags;
-	uint16_t pm1a_cnt, pm1b_cnt; /* PM1 control blocks (X_ fields win when set) */
-	uint16_t pm_tmr;	     /* PM timer port, 3.579545 MHz */
-	uint8_t pm_tmr_bits;	     /* 24 or 32 */
+	uint16_t sci_int;		  /* ISA IRQ (or GSI) of the SCI */
+	uint32_t smi_cmd;		  /* 0: the hardware is in ACPI mode already */
+	uint16_t pm1a_evt, pm1b_evt;	  /* PM1 event blocks (X_ fields win when set) */
+	uint16_t pm1a_cnt, pm1b_cnt;	  /* PM1 control blocks (X_ fields win when set) */
+	uint16_t pm_tmr;		  /* PM timer port, 3.579545 MHz */
+	uint8_t pm_tmr_bits;		  /* 24 or 32 */
+	uint8_t pm1_evt_len, pm1_cnt_len; /* bytes of each PM1 event / control block */
+	uint8_t pm_tmr_len;
+	uint16_t iapc_boot_arch;   /* ACPI_BOOT_* */
+	uint8_t century;	   /* CMOS index of the RTC's century byte (0: none) */
+	struct acpi_gas reset_reg; /* meaningful when fadt_flags has ACPI_FADT_RESET_REG_SUP */
+	uint8_t reset_value;
+	uint64_t facs_addr; /* X_FIRMWARE_CTRL when set, else FIRMWARE_CTRL */
 	uint64_t dsdt_addr;
 
 	bool has_s5;		    /* a \_S5 package was found in the DSDT or an SSDT */

@@ -42,6 +42,8 @@ static const void *fuzz_map(uint64_t pa, size_t len, void *ctx)
 static void check_info(const struct acpi_info *a, int ret)
 {
 	CHECK(a->nr_cpus <= ACPI_MAX_CPUS && a->nr_ioapics <= ACPI_MAX_IOAPICS);
+	CHECK(a->nr_isos <= ACPI_MAX_ISOS && a->nr_nmis <= ACPI_MAX_NMIS);
+	CHECK(a->nr_nmis_dropped == 0 || a->nr_nmis == ACPI_MAX_NMIS);
 	CHECK(a->nr_errors <= ACPI_MAX_ERRORS);
 	CHECK(a->nr_errors_dropped == 0 || a->nr_errors == ACPI_MAX_ERRORS);
 	for (unsigned i = 0; i < a->nr_errors; i++)
@@ -63,7 +65,10 @@ static void check_info(const struct acpi_info *a, int ret)
 		CHECK(a->root_addr >= MEM_BASE);
 	}
 	CHECK(!a->has_fadt || a->pm_tmr_bits == 24 || a->pm_tmr_bits == 32);
-	CHECK(a->has_madt || (a->nr_cpus == 0 && a->nr_ioapics == 0));
+	CHECK(a->has_madt ||
+	      (a->nr_cpus == 0 && a->nr_ioapics == 0 && a->nr_isos == 0 && a->nr_nmis == 0));
+	CHECK(a->has_fadt || (a->fadt_len == 0 && a->facs_addr == 0 && a->pm1a_evt == 0));
+	CHECK(!a->has_fadt || (a->fadt_len >= ACPI_FADT_V1_LEN && a->fadt_len <= ACPI_TABLE_MAX));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -221,11 +221,19 @@ static inline void madt_std(struct tbl *t)
 
 struct fadt_opts {
 	uint32_t len; /* 0: 244 */
-	uint32_t dsdt;
-	uint64_t x_dsdt;
-	uint32_t pm1a_cnt, pm1b_cnt, pm_tmr, flags;
+	uint32_t firmware_ctrl, dsdt;
+	uint64_t x_firmware_ctrl, x_dsdt;
+	uint16_t sci_int;
+	uint32_t smi_cmd;
+	uint32_t pm1a_evt, pm1a_cnt, pm1b_cnt, pm_tmr, flags;
+	uint8_t pm1_evt_len, pm_tmr_len; /* PM1_CNT_LEN is always 2 */
+	uint8_t century;
+	uint16_t boot_arch;
+	uint8_t reset_space, reset_value;
+	uint64_t reset_addr;
 	uint8_t x_pm1a_space;
 	uint64_t x_pm1a_cnt;
+	uint64_t x_pm1a_evt; /* in system I/O */
 };
 
 static inline void gas(struct tbl *t, uint8_t space, uint64_t addr)
@@ -237,31 +245,48 @@ static inline void gas(struct tbl *t, uint8_t space, uint64_t addr)
 	put64(t, addr);
 }
 
+static inline void pad_to(struct tbl *t, size_t off)
+{
+	assert_true(t->n <= off);
+	while (t->n < off)
+		put8(t, 0);
+}
+
+/* Each field at its offset in the ACPI specification's FADT table. */
 static inline void fadt_build(struct tbl *t, const struct fadt_opts *o)
 {
 	tbl_begin(t, "FACP");
-	put32(t, 0);	   /* FIRMWARE_CTRL */
-	put32(t, o->dsdt); /* 40 */
-	while (t->n < 64)
-		put8(t, 0);
+	put32(t, o->firmware_ctrl); /* 36 */
+	put32(t, o->dsdt);	    /* 40 */
+	pad_to(t, 46);
+	put16(t, o->sci_int); /* 46 */
+	put32(t, o->smi_cmd); /* 48 */
+	pad_to(t, 56);
+	put32(t, o->pm1a_evt); /* 56 */
+	pad_to(t, 64);
 	put32(t, o->pm1a_cnt); /* 64 */
 	put32(t, o->pm1b_cnt);
 	put32(t, 0);
 	put32(t, o->pm_tmr); /* 76 */
-	while (t->n < 89)
-		put8(t, 0);
-	put8(t, 2); /* PM1_CNT_LEN */
-	while (t->n < 112)
-		put8(t, 0);
-	put32(t, o->flags); /* 112 */
-	while (t->n < 140)
-		put8(t, 0);
-	put64(t, o->x_dsdt); /* 140 */
-	while (t->n < 172)
-		put8(t, 0);
+	pad_to(t, 88);
+	put8(t, o->pm1_evt_len); /* 88 */
+	put8(t, 2);		 /* PM1_CNT_LEN */
+	put8(t, 0);
+	put8(t, o->pm_tmr_len); /* 91 */
+	pad_to(t, 108);
+	put8(t, o->century);	/* 108 */
+	put16(t, o->boot_arch); /* 109 */
+	pad_to(t, 112);
+	put32(t, o->flags);		       /* 112 */
+	gas(t, o->reset_space, o->reset_addr); /* 116 */
+	put8(t, o->reset_value);	       /* 128 */
+	pad_to(t, 132);
+	put64(t, o->x_firmware_ctrl); /* 132 */
+	put64(t, o->x_dsdt);	      /* 140 */
+	gas(t, 1, o->x_pm1a_evt);     /* 148 */
+	pad_to(t, 172);
 	gas(t, o->x_pm1a_space, o->x_pm1a_cnt); /* 172 */
-	while (t->n < 244)
-		put8(t, 0);
+	pad_to(t, 244);
 	t->n = o->len ? o->len : 244;
 }
 
@@ -374,6 +399,12 @@ static inline void check_pc(const struct acpi_info *a)
 	assert_int_equal(a->nr_ioapics, 1);
 	assert_int_equal(a->ioapics[0].id, 2);
 	assert_int_equal(a->ioapics[0].addr, 0xfec00000);
+	assert_int_equal(a->nr_isos, 1);
+	assert_int_equal(a->isos[0].bus, 0);
+	assert_int_equal(a->isos[0].source, 0);
+	assert_int_equal(a->isos[0].gsi, 2);
+	assert_int_equal(a->isos[0].flags, 0);
+	assert_int_equal(a->nr_nmis, 0);
 	assert_true(a->has_fadt);
 	assert_int_equal(a->pm1a_cnt, 0xb004);
 	assert_int_equal(a->pm1b_cnt, 0);
