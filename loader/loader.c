@@ -471,6 +471,10 @@ int loader_load_image(const struct memslots *ms, enum boot_proto proto, const vo
 		ret = mb1_plan(&p);
 	else if (proto == BOOT_MULTIBOOT2)
 		ret = mb2_plan(&p);
+	else if (proto == BOOT_LINUX)
+		ret =
+		    plan_fail(&p, -ENOTSUP,
+			      "a Linux bzImage: loaded by linux_load(), not as a Multiboot kernel");
 	else
 		ret = plan_fail(&p, -EINVAL, "unknown boot protocol %u", (unsigned)proto);
 	if (ret)

@@ -45,7 +45,8 @@ enum boot_proto loader_detect_proto(const void *image, size_t size);
  * Load the image per the Multiboot header of protocol @proto (BOOT_AUTO: the one
  * loader_detect_proto finds): through the header's address fields when present,
  * else as ELF; the entry address tag overrides e_entry. Returns as
- * loader_load_elf(), plus -ENOENT when the image has no such header.
+ * loader_load_elf(), plus -ENOENT when the image has no such header, -ENOTSUP for
+ * BOOT_LINUX (a bzImage goes through linux_load(), loader/linux.h).
  */
 int loader_load_image(const struct memslots *ms, enum boot_proto proto, const void *image,
 		      size_t size, struct load_result *out, char *err, size_t errlen);
