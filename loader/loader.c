@@ -7,6 +7,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "loader/linux.h"
 
 /* ---- ELF layouts ("System V ABI", Object Files: ELF Header, Program Header) ---- */
 
@@ -451,6 +452,8 @@ enum boot_proto loader_detect_proto(const void *image, size_t size)
 		return BOOT_MULTIBOOT2;
 	if (loader_find_mb1_header(image, size, &h1) != -ENOENT)
 		return BOOT_MULTIBOOT1;
+	if (linux_is_bzimage(image, size))
+		return BOOT_LINUX;
 	return BOOT_AUTO;
 }
 
