@@ -343,9 +343,11 @@ static int f_proto(struct pctx *c, struct span v)
 		cur(c)->proto = BOOT_MULTIBOOT1;
 	else if (span_is(v, "multiboot2"))
 		cur(c)->proto = BOOT_MULTIBOOT2;
+	else if (span_is(v, "linux"))
+		cur(c)->proto = BOOT_LINUX;
 	else
 		return fail(c, -EINVAL,
-			    "unknown protocol " SPAN_FMT " (auto, multiboot, multiboot2)",
+			    "unknown protocol " SPAN_FMT " (auto, multiboot, multiboot2, linux)",
 			    SPAN_ARG(v));
 	return 0;
 }

@@ -34,6 +34,7 @@ struct vm_region {
 enum boot_proto {
 	BOOT_MULTIBOOT2, /* our guests: 32-bit entry, EAX magic, EBX info */
 	BOOT_MULTIBOOT1, /* unmodified multiboot v1 kernels */
+	BOOT_LINUX,	 /* a Linux bzImage, by the 32-bit boot protocol (loader/linux.h) */
 	BOOT_AUTO,	 /* the VM builder reads the image headers (vm= words) */
 };
 

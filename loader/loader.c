@@ -7,6 +7,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "loader/linux.h"
 
 /* ---- ELF layouts ("System V ABI", Object Files: ELF Header, Program Header) ---- */
 
@@ -451,6 +452,8 @@ enum boot_proto loader_detect_proto(const void *image, size_t size)
 		return BOOT_MULTIBOOT2;
 	if (loader_find_mb1_header(image, size, &h1) != -ENOENT)
 		return BOOT_MULTIBOOT1;
+	if (linux_is_bzimage(image, size))
+		return BOOT_LINUX;
 	return BOOT_AUTO;
 }
 
@@ -471,6 +474,10 @@ int loader_load_image(const struct memslots *ms, enum boot_proto proto, const vo
 		ret = mb1_plan(&p);
 	else if (proto == BOOT_MULTIBOOT2)
 		ret = mb2_plan(&p);
+	else if (proto == BOOT_LINUX)
+		ret =
+		    plan_fail(&p, -ENOTSUP,
+			      "a Linux bzImage: loaded by linux_load(), not as a Multiboot kernel");
 	else
 		ret = plan_fail(&p, -EINVAL, "unknown boot protocol %u", (unsigned)proto);
 	if (ret)

@@ -37,7 +37,10 @@ int loader_load_elf(const struct memslots *ms, const void *image, size_t size,
 /*
  * The protocol an image asks for: BOOT_MULTIBOOT2 when it has a Multiboot2
  * header (even a malformed one: loading it then says what is wrong), else
- * BOOT_MULTIBOOT1 for a Multiboot header, else BOOT_AUTO (none found).
+ * BOOT_MULTIBOOT1 for a Multiboot header, else BOOT_LINUX for a bzImage's setup
+ * header (boot flag and "HdrS"), else BOOT_AUTO (none found). A Multiboot header
+ * wins over a bzImage's: its author asked for that protocol, and an image that
+ * booted before bzImages were detected boots the same way.
  */
 enum boot_proto loader_detect_proto(const void *image, size_t size);
 
@@ -45,7 +48,8 @@ enum boot_proto loader_detect_proto(const void *image, size_t size);
  * Load the image per the Multiboot header of protocol @proto (BOOT_AUTO: the one
  * loader_detect_proto finds): through the header's address fields when present,
  * else as ELF; the entry address tag overrides e_entry. Returns as
- * loader_load_elf(), plus -ENOENT when the image has no such header.
+ * loader_load_elf(), plus -ENOENT when the image has no such header, -ENOTSUP for
+ * BOOT_LINUX (a bzImage goes through linux_load(), loader/linux.h).
  */
 int loader_load_image(const struct memslots *ms, enum boot_proto proto, const void *image,
 		      size_t size, struct load_result *out, char *err, size_t errlen);

@@ -79,7 +79,7 @@ static void check_store(const struct cmdvm_store *st, int n)
 
 /* ---- write the configuration back out as vm= words ---- */
 
-static const char *const protos[] = {"multiboot2", "multiboot", "auto"};
+static const char *const protos[] = {"multiboot2", "multiboot", "linux", "auto"};
 static const char *const policies[] = {"stop", "restart"};
 static const char *const flags[] = {"", "privileged", "background", "privileged+background"};
 

@@ -105,7 +105,7 @@ static void build_vm(struct rd *r, struct world *w, unsigned vi)
 
 	vm->name = PICK(r, vm_names);
 	vm->cpu = u8(r) % 6;
-	vm->proto = (enum boot_proto)(u8(r) % 4);
+	vm->proto = (enum boot_proto)(u8(r) % 5);
 	vm->policy = (enum vm_policy)(u8(r) % 3);
 	vm->flags = u8(r) % 16;
 	vm->image = PICK(r, images);

@@ -139,6 +139,8 @@ static void test_protocols_and_policies(void **state)
 	assert_int_equal(parse("vm=a,image=k,proto=multiboot2,policy=stop"), 1);
 	assert_int_equal(st.vms[0].proto, BOOT_MULTIBOOT2);
 	assert_int_equal(st.vms[0].policy, VM_POLICY_STOP);
+	assert_int_equal(parse("vm=a,image=k,proto=linux"), 1);
+	assert_int_equal(st.vms[0].proto, BOOT_LINUX);
 	assert_int_equal(parse("vm=a,image=k,proto=auto,flags=background"), 1);
 	assert_int_equal(st.vms[0].proto, BOOT_AUTO);
 	assert_int_equal(st.vms[0].flags, VM_FLAG_BACKGROUND);
@@ -421,7 +423,7 @@ static const struct row rows[] = {
     {"restarts-overflow", "vm=a,restarts=99999999999999999999", -EINVAL,
      F("a", "restarts=99999999999999999999") "number \"99999999999999999999\" too large"},
     {"proto-unknown", "vm=a,proto=elf", -EINVAL,
-     F("a", "proto=elf") "unknown protocol \"elf\" (auto, multiboot, multiboot2)"},
+     F("a", "proto=elf") "unknown protocol \"elf\" (auto, multiboot, multiboot2, linux)"},
     {"policy-unknown", "vm=a,policy=reboot", -EINVAL,
      F("a", "policy=reboot") "unknown policy \"reboot\" (stop, restart)"},
     {"flag-unknown", "vm=a,flags=privileged+loud", -EINVAL,
