@@ -16,7 +16,13 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "loader/bootinfo.h"
+#include "loader/linux.h"
 #include "loader/loader.h"
+#include "devices/acpipm.h"
+#include "devices/pc.h"
+#include "devices/reset.h"
+#include "devices/rtc.h"
+#include "fw/acpi_build.h"
 #include "vmx/caps.h"
 #include "vmx/vcpu.h"
 
@@ -205,6 +211,110 @@ static int load_modules(struct vm *vm, gpa_t after, struct guest_module *mods)
 	return 0;
 }
 
+/* ---- Linux: ACPI tables and the 32-bit boot protocol ---- */
+
+#define ACPI_TABLES_GPA 0xe0000ULL /* in the BIOS area a PC's e820 reserves */
+
+/*
+ * The PC platform's ACPI tables (fw/acpi_build.c) at ACPI_TABLES_GPA, reported to the
+ * loader as ACPI NVS: the FACS is among them, and its memory must never become RAM (so not
+ * type 3, which the OS may reclaim). VM builds run one at a time (create_all waits for each), so one
+ * buffer serves them all.
+ */
+static int build_acpi(struct vm *vm, struct linux_boot *lb)
+{
+	static uint8_t buf[ACPI_BUILD_MAX];
+	uint32_t ids[VM_MAX_VCPUS];
+	struct acpi_build_cfg c = {
+	    .nr_cpus = vm->nr_vcpus,
+	    .apic_ids = ids,
+	    .ioapic_id = 0,
+	    .ioapic_addr = PC_IOAPIC_BASE,
+	    .lapic_addr = PC_LAPIC_BASE,
+	    .pm1a_evt = ACPIPM_EVT_BLK,
+	    .pm1a_cnt = ACPIPM_CNT_BLK,
+	    .pm_tmr = ACPIPM_TMR_BLK,
+	    .sci_irq = PC_IRQ_SCI,
+	    .reset_port = RESET_PORT_RCR,
+	    .reset_value = 0x06, /* full reset (bits 2 and 1) */
+	    .rtc_century = RTC_CENTURY,
+	    .oem_id = "KESTRL",
+	};
+	char err[LOADER_ERR_LEN];
+	long n;
+
+	if (vm->cfg->platform != VM_PLATFORM_PC)
+		return 0;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		ids[i] = i; /* the APIC ID CPUID reports (vmx/exit_insn.c) */
+	if (acpi_build_check(&c, ACPI_TABLES_GPA, sizeof(buf), err, sizeof(err))) {
+		pr_err("vm \"%s\": ACPI tables: %s\n", vm->cfg->name, err);
+		return -EINVAL;
+	}
+	n = acpi_build(&c, ACPI_TABLES_GPA, buf, sizeof(buf), &lb->rsdp);
+	if (n < 0 || gmem_write(&vm->slots, gpa(ACPI_TABLES_GPA), buf, (size_t)n)) {
+		pr_err("vm \"%s\": no RAM for the ACPI tables at 0x%llx (a Linux VM needs RAM "
+		       "below 1 MiB)\n",
+		       vm->cfg->name, ACPI_TABLES_GPA);
+		return -EFAULT;
+	}
+	lb->reserved[lb->nr_reserved++] =
+	    (struct linux_range){ACPI_TABLES_GPA, ALIGN_UP((uint64_t)n, PAGE_SIZE), E820_NVS};
+	pr_debug("vm \"%s\": ACPI tables at 0x%llx, %ld bytes, RSDP at 0x%lx\n", vm->cfg->name,
+		 ACPI_TABLES_GPA, n, lb->rsdp);
+	return 0;
+}
+
+/* A bzImage: the first boot module of the configuration is its initrd. */
+static int load_linux(struct vm *vm, const struct mb2_module *m, const char *cmdline)
+{
+	struct linux_boot lb = {
+	    .image = (const void *)m->start, .size = m->end - m->start, .cmdline = cmdline};
+	const struct vm_config *cfg = vm->cfg;
+	char err[LOADER_ERR_LEN];
+	int ret;
+
+	if (cfg->nr_modules > 1) {
+		pr_err("vm \"%s\": a Linux kernel takes one boot module, its initrd (%u given)\n",
+		       cfg->name, cfg->nr_modules);
+		return -EINVAL;
+	}
+	if (cfg->nr_modules) {
+		const struct mb2_module *rd = find_module(vm->boot_info, cfg->modules[0]);
+		if (!rd) {
+			pr_err("vm \"%s\": initrd module \"%s\" not found\n", cfg->name,
+			       cfg->modules[0]);
+			return -ENOENT;
+		}
+		lb.initrd = (const void *)rd->start;
+		lb.initrd_size = rd->end - rd->start;
+	}
+	ret = build_acpi(vm, &lb);
+	if (ret)
+		return ret;
+	ret = linux_load(&vm->slots, cfg, &lb, err, sizeof(err));
+	if (ret) {
+		pr_err("vm \"%s\": guest image \"%s\": %s\n", cfg->name, cfg->image, err);
+		return ret;
+	}
+	pr_info("vm \"%s\": loaded \"%s\" (bzImage, boot protocol %u.%02u) [0x%lx..0x%lx) entry "
+		"0x%lx, initrd %lu bytes at 0x%lx, zero page 0x%lx (%u e820 entries), cmdline "
+		"\"%s\"\n",
+		cfg->name, cfg->image, lb.version >> 8, lb.version & 0xff, lb.kernel_lo,
+		lb.kernel_end, lb.entry, (uint64_t)lb.initrd_size, lb.initrd_gpa, lb.zero_page,
+		lb.nr_e820, cmdline);
+	if (lb.rsdp_dropped)
+		pr_info("vm \"%s\": boot protocol older than 2.14: no acpi_rsdp_addr\n", cfg->name);
+	return vcpu_setup(&vm->vcpus[0], &(struct vcpu_boot){
+					     .entry = lb.entry,
+					     .cs = LINUX_BOOT_CS,
+					     .ds = LINUX_BOOT_DS,
+					     .gdt_base = lb.gdt_base,
+					     .gdt_limit = lb.gdt_limit,
+					     .rsi = lb.zero_page,
+					 });
+}
+
 int vm_load_guest(struct vm *vm)
 {
 	struct guest_module mods[VALIDATE_MAX_GUEST_MODULES];
@@ -221,14 +331,18 @@ int vm_load_guest(struct vm *vm)
 		pr_err("vm \"%s\": guest image module \"%s\" not found\n", cfg.name, cfg.image);
 		return -ENOENT;
 	}
+	ksnprintf(cmdline, sizeof(cmdline), "%s%s%s", cfg.cmdline ? cfg.cmdline : "",
+		  cfg.cmdline && cfg.cmdline[0] && extra[0] ? " " : "", extra);
+	if (cfg.proto == BOOT_LINUX ||
+	    (cfg.proto == BOOT_AUTO &&
+	     loader_detect_proto((const void *)m->start, m->end - m->start) == BOOT_LINUX))
+		return load_linux(vm, m, cmdline);
 	ret = loader_load_image(&vm->slots, cfg.proto, (const void *)m->start, m->end - m->start,
 				&lr, err, sizeof(err));
 	if (ret) {
 		pr_err("vm \"%s\": guest image \"%s\": %s\n", cfg.name, cfg.image, err);
 		return ret;
 	}
-	ksnprintf(cmdline, sizeof(cmdline), "%s%s%s", cfg.cmdline ? cfg.cmdline : "",
-		  cfg.cmdline && cfg.cmdline[0] && extra[0] ? " " : "", extra);
 	cfg.cmdline = cmdline;
 	ret = load_modules(vm, lr.end, mods);
 	if (ret)
