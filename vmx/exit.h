@@ -61,6 +61,10 @@ void handle_ept_violation(struct vcpu *v);
 void handle_hlt(struct vcpu *v);
 void handle_interrupt_window(struct vcpu *v);
 void handle_nmi_window(struct vcpu *v);
+/* vmx/msr.c: the virtual CPU's own MSRs (RDMSR: true when answered; WRMSR: 1 done, 0 not
+ * ours, -1 #GP). */
+bool vcpu_msr_read(const struct vcpu *v, uint32_t msr, uint64_t *val);
+int vcpu_msr_write(const struct vcpu *v, uint32_t msr, uint64_t val);
 /* Put back an event whose delivery the exit interrupted (IDT-vectoring information). */
 void vmx_redeliver(void);
 void handle_preemption_timer(struct vcpu *v);

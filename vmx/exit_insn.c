@@ -58,6 +58,8 @@ static const struct cpuid_hide cpuid_hidden[] = {
      BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | BIT(30) | BIT(31),
      "AVX2 and AVX-512: need XSAVE"},
     {7, 0, 2, BIT(3) | BIT(4), "PKU/OSPKE: PKRU is XSAVE state"},
+    {6, 0, 2, BIT(0) | BIT(3), "APERF/MPERF, energy-performance bias: no such MSRs"},
+    {6, 0, 0, ~0u, "thermal and power management: no such MSRs"},
     {7, 0, 3, BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31),
      "IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, SSBD: their MSRs are not given"},
 };
@@ -340,8 +342,9 @@ void handle_io(struct vcpu *v)
 void handle_rdmsr(struct vcpu *v)
 {
 	uint64_t val = 0;
+	uint32_t msr = (uint32_t)v->regs[RCX];
 
-	if (iobus_read(&v->vm->bus, IOBUS_MSR, (uint32_t)v->regs[RCX], 8, &val)) {
+	if (!vcpu_msr_read(v, msr, &val) && iobus_read(&v->vm->bus, IOBUS_MSR, msr, 8, &val)) {
 		pr_debug("vm \"%s\": RDMSR 0x%lx refused (#GP)\n", v->vm->cfg->name, v->regs[RCX]);
 		vcpu_inject_exception(VECTOR_GP, true, 0);
 		return;
@@ -354,8 +357,10 @@ void handle_rdmsr(struct vcpu *v)
 void handle_wrmsr(struct vcpu *v)
 {
 	uint64_t val = (v->regs[RDX] << 32) | (uint32_t)v->regs[RAX];
+	uint32_t msr = (uint32_t)v->regs[RCX];
+	int own = vcpu_msr_write(v, msr, val);
 
-	if (iobus_write(&v->vm->bus, IOBUS_MSR, (uint32_t)v->regs[RCX], 8, val)) {
+	if (own < 0 || (!own && iobus_write(&v->vm->bus, IOBUS_MSR, msr, 8, val))) {
 		pr_debug("vm \"%s\": WRMSR 0x%lx refused (#GP)\n", v->vm->cfg->name, v->regs[RCX]);
 		vcpu_inject_exception(VECTOR_GP, true, 0);
 		return;
