@@ -102,7 +102,7 @@ LINUX_TESTS = [
          cmdline="console=ttyS0",
          expect=[r"vm \"user\": loaded \"kernel\" .*bzImage.*",
                  r"\[user\] .*KESTREL-LINUX release=\S+ cpus=1 memtotal_kb=\d+",
-                 r"\[user\] .*KESTREL-WORK sha256=same sum=200010000",
+                 r"\[user\] .*KESTREL-WORK sha256=same sum=2001000",
                  r"vm \"user\": stopped \(ACPI power-off \(S5\)\), status 0"],
          checks=[marker(256 * 1024)], timeout=900),
 ]
