@@ -452,7 +452,14 @@ enum boot_proto loader_detect_proto(const void *image, size_t size)
 		return BOOT_MULTIBOOT2;
 	if (loader_find_mb1_header(image, size, &h1) != -ENOENT)
 		return BOOT_MULTIBOOT1;
-	if (linux_is_bzimage(image, size))
+	/*
+	 * The boot-sector signature alone is enough: an image that has it and no Multiboot
+	 * header is a PC boot image, and the Linux loader then names what is wrong with its
+	 * setup header (a damaged "HdrS", say) rather than the ELF loader saying "not ELF".
+	 */
+	if (linux_is_bzimage(image, size) ||
+	    (size >= 0x200 && ((const uint8_t *)image)[0x1fe] == 0x55 &&
+	     ((const uint8_t *)image)[0x1ff] == 0xaa))
 		return BOOT_LINUX;
 	return BOOT_AUTO;
 }

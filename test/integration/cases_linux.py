@@ -40,8 +40,16 @@ def run_linux(t, d, root):
         kernel, busybox, release = fetch(root)
     except (subprocess.CalledProcessError, OSError) as e:
         return "", ["cannot fetch Debian's kernel and busybox: %s" % e]
-    t["release"] = release
     initrd = initramfs(root, d, busybox)
+    if t.get("patch"):
+        bad = os.path.join(d, "vmlinuz")
+        with open(kernel, "rb") as f, open(bad, "wb") as g:
+            g.write(t["patch"](f.read()))
+        kernel = bad
+    if t.get("initrd_mib"):
+        initrd = os.path.join(d, "huge-initrd")
+        with open(initrd, "wb") as g:
+            g.write(os.urandom(t["initrd_mib"] << 20))
     env = dict(os.environ, RUN_DIR=os.path.join(d, "run"))
     if t.get("config"):
         iso = os.path.join(d, "image.iso")
@@ -97,6 +105,26 @@ def marker(ram_kib):
 
 SHELL = r"\[linux\] "  # the hypervisor prefixes the guest's console lines with its VM name
 
+def bad_image(name, patch, expect, ram="256M", initrd_mib=0):
+    """tools/run.sh on a damaged copy of the kernel (or a huge initrd): refused by name."""
+    return dict(name=name, kind="linux", ram=ram, exit=2, patch=patch, initrd_mib=initrd_mib,
+                expect=[r"vm \"user\": guest image \"kernel\": bzImage: " + expect,
+                        r"vm \"user\": not started"],
+                forbid=[r"\[user\] .*", r"vm \"user\": loaded .*"], status=1, timeout=120)
+
+
+def truncate(img):
+    return img[:len(img) // 2]
+
+
+def bad_magic(img):
+    return img[:0x202] + b"HdrX" + img[0x206:]
+
+
+def old_protocol(img):
+    return img[:0x206] + bytes([0x04, 0x02]) + img[0x208:]
+
+
 LINUX_TESTS = [
     dict(name="linux-boot", kind="linux", ram="256M", exit=0,
          cmdline="console=ttyS0",
@@ -105,4 +133,34 @@ LINUX_TESTS = [
                  r"\[user\] .*KESTREL-WORK sha256=same sum=2001000",
                  r"vm \"user\": stopped \(ACPI power-off \(S5\)\), status 0"],
          checks=[marker(256 * 1024)], timeout=900),
+    # A shell you can type into: the host types on COM1, the VM with the console gets it.
+    dict(name="linux-shell", kind="linux", ram="256M", cmdline="console=ttyS0 shell=1",
+         type=[(r"KESTREL-SHELL ready", b"echo typed-$((6*7))\r"),
+               (r"^\[user\] typed-42$", b"exit\r")],
+         expect=[r"console: input goes to vm \"user\" .*",
+                 r"\[user\] KESTREL-SHELL ready",
+                 r"\[user\] typed-42",
+                 r"vm \"user\": stopped \(ACPI power-off \(S5\)\), status 0"],
+         timeout=900),
+    # Linux on CPU 0 next to the test guest on CPU 1 (config linux-pair): the board the
+    # guest writes in shared memory, read by busybox devmem from reserved e820 memory.
+    dict(name="linux-pair", kind="linux", config="linux-pair", cpus=2, megs=512,
+         expect=[r"vm \"linux\": loaded \"linux\" .*bzImage.*",
+                 r"\[linux\] .*BIOS-e820: \[mem 0x00000000c0000000-0x00000000c01fffff\] reserved",
+                 r"\[linux\] KESTREL-BOARD 0x4B455354 0x00000001 0x00000004 0x00000009 "
+                 r"0x00000010 0x00000019 0x00000024 0x00000031 0x00000040 0x00000051 0x00000064 "
+                 r"0x00000079 0x00000090 0x000000A9 0x000000C4 0x444F4E45",
+                 r"vm \"linux\": stopped \(ACPI power-off \(S5\)\), status 0",
+                 r"vm \"board\": stopped \(run ended\), status 0"],
+         timeout=1200),
+    bad_image("linux-bad-truncated", truncate,
+              r"protected-mode kernel truncated: syssize says 0x[0-9a-f]+ bytes, the image has "
+              r"0x[0-9a-f]+ after the setup"),
+    bad_image("linux-bad-magic", bad_magic, r"no \"HdrS\" signature at 0x202 \(not a bzImage\)"),
+    bad_image("linux-bad-protocol", old_protocol,
+              r"boot protocol 2\.04 is older than 2\.06, the oldest kestrel loads"),
+    bad_image("linux-bad-too-big", None,
+              r"kernel area \[0x100000, 0x[0-9a-f]+\) is not all guest RAM", ram="32M"),
+    bad_image("linux-bad-initrd", None, r"no room for an initrd of 0x5000000 bytes .*",
+              ram="96M", initrd_mib=80),
 ]

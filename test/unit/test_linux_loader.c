@@ -464,6 +464,8 @@ static void test_detect(void **state)
 	bz_build(&z);
 	z.b[0x205] = 'T';
 	assert_false(linux_is_bzimage(z.b, z.size));
+	/* the boot-sector signature alone still means "the Linux loader", which names the damage */
+	assert_int_equal(loader_detect_proto(z.b, z.size), BOOT_LINUX);
 	/* a Multiboot header wins over the bzImage's */
 	bz_build(&z);
 	bw(&z, 0x1000, 0x1BADB002u, 4);
