@@ -32,6 +32,49 @@ def bochs(cmdline, megs=256, cpus=1):
     return out
 
 
+def last_tick(log):
+    """Bochs's instruction count when it stopped: the prefix of its log's last line."""
+    lines = open(log, errors="replace").read().splitlines() if os.path.exists(log) else []
+    m = re.match(r"(\d+)", lines[-1]) if lines else None
+    return int(m.group(1)) if m else None
+
+
+def linux_boot():
+    """Debian's kernel to its marker and ACPI power-off, under kestrel and on bare Bochs."""
+    d = os.path.join(B, "bench", "linux")
+    os.makedirs(d, exist_ok=True)
+    kernel, busybox = subprocess.run([os.path.join(ROOT, "tools", "fetch-linux.sh")],
+                                     capture_output=True, text=True, check=True).stdout.split()
+    initrd = os.path.join(d, "initrd.gz")
+    subprocess.run([os.path.join(ROOT, "tools", "mkinitramfs.py"), initrd, busybox,
+                    os.path.join(ROOT, "test", "integration", "linux", "init.sh")], check=True)
+    # bare: GRUB boots the kernel itself, same command line, 256 MiB machine
+    iso_dir = os.path.join(d, "iso")
+    os.makedirs(os.path.join(iso_dir, "boot", "grub"), exist_ok=True)
+    for src, name in ((kernel, "vmlinuz"), (initrd, "initrd.gz")):
+        subprocess.run(["cp", src, os.path.join(iso_dir, "boot", name)], check=True)
+    with open(os.path.join(iso_dir, "boot", "grub", "grub.cfg"), "w") as f:
+        f.write("set timeout=0\nmenuentry linux {\n  linux /boot/vmlinuz console=ttyS0\n"
+                "  initrd /boot/initrd.gz\n}\n")
+    iso = os.path.join(d, "bare.iso")
+    subprocess.run(["grub-mkrescue", "-o", iso, iso_dir], check=True, capture_output=True)
+    bare_dir = os.path.join(d, "bare")
+    subprocess.run([os.path.join(ROOT, "tools", "bochs.sh"), iso, "corei7_skylake_x", "256", "1",
+                    "900"], env=dict(os.environ, BOCHS_DIR=bare_dir), capture_output=True)
+    bare_serial = open(os.path.join(bare_dir, "serial.txt"), errors="replace").read()
+    bare = last_tick(os.path.join(bare_dir, "bochs.log")) if "KESTREL-LINUX" in bare_serial else None
+    # kestrel: the same kernel and initramfs as a 256 MiB VM (tools/run.sh)
+    run_dir = os.path.join(d, "kestrel")
+    subprocess.run([os.path.join(ROOT, "tools", "run.sh"), "--initrd", initrd, "--timeout", "900",
+                    "--cmdline", "console=ttyS0", kernel],
+                   env=dict(os.environ, RUN_DIR=run_dir), capture_output=True)
+    log = open(os.path.join(run_dir, "e9.txt"), errors="replace").read()
+    ok = "KESTREL-LINUX" in log and "ACPI power-off" in log
+    kes = last_tick(os.path.join(run_dir, "bochs", "bochs.log")) if ok else None
+    exits = re.search(r'vm "user": exits (.*)', log)
+    return bare, kes, exits.group(1) if exits else None
+
+
 def figures(text):
     got = {}
     for line in text.splitlines():
@@ -90,6 +133,13 @@ def main():
                       ("pit_port_read", "PIT port read (in 0x40, per read)"),
                       ("rtc_port_read", "RTC port read (in 0x71, per read)")]:
         row(name, f.get(key))
+    print()
+    print("## Linux: power-on -> marker -> ACPI power-off (Bochs instructions, same kernel and initramfs)")
+    bare, kes, exits = linux_boot()
+    row("bare Bochs (GRUB boots Linux)", bare)
+    row("under kestrel (GRUB boots kestrel, kestrel boots Linux)", kes,
+        "%.2fx bare" % (kes / bare) if bare and kes else "")
+    print("exits during the boot: %s" % (exits or "n/a"))
     print()
     print("## Partitioning (Bochs)")
     out = bochs("config=secret")
