@@ -171,20 +171,17 @@ static int check_magic(struct lx *x)
 	x->h.version = rd16(b + AT(version));
 	if (x->h.version < LINUX_MIN_PROTO)
 		return fail(x, -ENOTSUP,
-			    "boot protocol %u.%02u is older than 2.06, the oldest "
-			    "kestrel loads",
+			    "boot protocol %u.%02u is older than 2.06, the oldest kestrel loads",
 			    x->h.version >> 8, x->h.version & 0xFF);
 	end = AT(header) + b[AT(jump) + 1]; /* jump is EB xx, xx counted from 0x202 */
 	if (end > x->size)
 		return fail(x, -EINVAL,
-			    "setup header ends at 0x%x, past the end of the image "
-			    "(%zu bytes)",
-			    end, x->size);
+			    "setup header ends at 0x%x, past the end of the image (%zu bytes)", end,
+			    x->size);
 	if (end < hdr_need(x->h.version))
 		return fail(x, -EINVAL,
-			    "setup header ends at 0x%x, short of 0x%x for protocol "
-			    "%u.%02u",
-			    end, hdr_need(x->h.version), x->h.version >> 8, x->h.version & 0xFF);
+			    "setup header ends at 0x%x, short of 0x%x for protocol %u.%02u", end,
+			    hdr_need(x->h.version), x->h.version >> 8, x->h.version & 0xFF);
 	x->hdr_len = MIN(end, (unsigned)HDR_MAX_END) - HDR_START;
 	memcpy(&x->h, b + HDR_START, x->hdr_len);
 	return 0;
@@ -203,32 +200,31 @@ static int check_kernel(struct lx *x)
 	uint32_t a = h->kernel_alignment;
 
 	if (!(h->loadflags & LOADED_HIGH))
-		return fail(x, -ENOTSUP,
-			    "loadflags 0x%02x lack LOADED_HIGH: a zImage, which "
-			    "kestrel does not load",
-			    h->loadflags);
+		return fail(
+		    x, -ENOTSUP,
+		    "loadflags 0x%02x lack LOADED_HIGH: a zImage, which kestrel does not load",
+		    h->loadflags);
 	x->kofs = (uint64_t)(sects + 1) * 512;
 	if (x->kofs > x->size)
 		return fail(x, -EINVAL,
-			    "setup of %u sectors runs past the end of the image (%zu "
-			    "bytes)",
-			    sects, x->size);
+			    "setup of %u sectors runs past the end of the image (%zu bytes)", sects,
+			    x->size);
 	x->kbytes = (uint64_t)h->syssize * 16;
 	if (!x->kbytes)
 		return fail(x, -EINVAL, "syssize is 0: no protected-mode kernel");
 	if (x->kbytes > x->size - x->kofs)
 		return fail(x, -EINVAL,
-			    "protected-mode kernel truncated: syssize says 0x%llx "
-			    "bytes, the image has 0x%llx after the setup",
+			    "protected-mode kernel truncated: syssize says 0x%llx bytes, the image "
+			    "has 0x%llx after the setup",
 			    (ull)x->kbytes, (ull)(x->size - x->kofs));
 	if (relocatable(x) && (!a || (a & (a - 1))))
 		return fail(x, -EINVAL, "kernel_alignment 0x%x is not a power of two", a);
 	x->init_size = h->version >= PROTO_2_10 ? h->init_size : x->kbytes;
 	if (x->init_size < x->kbytes)
-		return fail(x, -EINVAL,
-			    "init_size 0x%llx is smaller than the protected-mode "
-			    "kernel (0x%llx bytes)",
-			    (ull)x->init_size, (ull)x->kbytes);
+		return fail(
+		    x, -EINVAL,
+		    "init_size 0x%llx is smaller than the protected-mode kernel (0x%llx bytes)",
+		    (ull)x->init_size, (ull)x->kbytes);
 	return 0;
 }
 
@@ -238,14 +234,13 @@ static int check_cmdline(struct lx *x)
 
 	x->cmdlen = strlen(s);
 	if (x->cmdlen > x->h.cmdline_size)
-		return fail(x, -E2BIG,
-			    "command line of %zu characters is longer than the "
-			    "kernel's cmdline_size %u",
-			    x->cmdlen, x->h.cmdline_size);
+		return fail(
+		    x, -E2BIG,
+		    "command line of %zu characters is longer than the kernel's cmdline_size %u",
+		    x->cmdlen, x->h.cmdline_size);
 	if (x->cmdlen >= LINUX_LOW_END - LINUX_CMDLINE_GPA)
 		return fail(x, -E2BIG,
-			    "command line of %zu characters does not fit in "
-			    "[0x%llx, 0x%llx)",
+			    "command line of %zu characters does not fit in [0x%llx, 0x%llx)",
 			    x->cmdlen, (ull)LINUX_CMDLINE_GPA, (ull)LINUX_LOW_END);
 	return 0;
 }
@@ -272,9 +267,8 @@ static int check_reserved(struct lx *x)
 
 		if (!r->size || wraps(r->gpa, r->size))
 			return fail(x, -EINVAL,
-				    "reserved range %u [0x%llx+0x%llx) is empty or "
-				    "wraps",
-				    i, (ull)r->gpa, (ull)r->size);
+				    "reserved range %u [0x%llx+0x%llx) is empty or wraps", i,
+				    (ull)r->gpa, (ull)r->size);
 		if (r->type < E820_RESERVED || r->type > E820_UNUSABLE)
 			return fail(x, -EINVAL, "reserved range %u has e820 type %u (2..5 allowed)",
 				    i, r->type);
@@ -328,18 +322,17 @@ static int place_kernel(struct lx *x)
 	x->load = relocatable(x) ? LINUX_LOAD_GPA : h->code32_start;
 	if (x->load < LINUX_LOAD_GPA)
 		return fail(x, -ENOTSUP,
-			    "non-relocatable kernel at code32_start 0x%llx, below "
-			    "1 MiB",
+			    "non-relocatable kernel at code32_start 0x%llx, below 1 MiB",
 			    (ull)x->load);
 	if (relocatable(x))
 		x->runtime = MAX(ALIGN_UP(x->load, h->kernel_alignment), pref);
 	else
 		x->runtime = pref ? pref : x->load;
 	if (x->runtime >= BIT(32))
-		return fail(x, -EFAULT,
-			    "runtime start 0x%llx is above 4 GiB (the 32-bit entry "
-			    "runs with paging off)",
-			    (ull)x->runtime);
+		return fail(
+		    x, -EFAULT,
+		    "runtime start 0x%llx is above 4 GiB (the 32-bit entry runs with paging off)",
+		    (ull)x->runtime);
 	x->klo = MIN(x->load, x->runtime);
 	x->kend = MAX(x->load + MAX(x->kbytes, x->init_size), x->runtime + x->init_size);
 	if (x->kend > BIT(32))
@@ -445,8 +438,7 @@ static int plan(struct lx *x)
 	x->nr_e820 = linux_e820_walk(x->cfg, x->lb->reserved, x->lb->nr_reserved, NULL, NULL);
 	if (x->nr_e820 > LINUX_E820_MAX)
 		return fail(x, -ENOSPC,
-			    "the memory map needs %u e820 entries, the zero page "
-			    "holds %u",
+			    "the memory map needs %u e820 entries, the zero page holds %u",
 			    x->nr_e820, LINUX_E820_MAX);
 	return 0;
 }
