@@ -12,7 +12,8 @@
 
 static_assert(IS_ALIGNED(VALIDATE_BOOT_GPA, PAGE_SIZE), "boot GPA is a page");
 
-#define VM_FLAGS_KNOWN (VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT)
+#define VM_FLAGS_KNOWN                                                                             \
+	(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT | VM_FLAG_CONSOLE)
 
 static const char *const kind_names[] = REGION_KIND_NAMES;
 static_assert(ARRAY_SIZE(kind_names) == REGION_KIND_COUNT, "a name per region kind");

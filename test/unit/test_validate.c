@@ -199,7 +199,7 @@ static const struct row rows[] = {
     {"cpu_shared", m_cpu_shared, -EBUSY, "vm \"linux\": cpu 0 already runs vm \"rt0\""},
     {"proto", m_proto, -EINVAL, "vm \"rt0\": unknown boot protocol 7"},
     {"policy", m_policy, -EINVAL, "vm \"rt0\": unknown restart policy 9"},
-    {"flags", m_flags, -EINVAL, "vm \"rt0\": unknown flags 0x18"},
+    {"flags", m_flags, -EINVAL, "vm \"rt0\": unknown flags 0x10"},
     {"image_null", m_image_null, -EINVAL, "vm \"rt0\": no guest image"},
     {"guest_module_missing", m_guest_module_missing, -ENOENT,
      "vm \"rt0\": guest module 1 \"nosuch\" is not a boot module"},
