@@ -30,11 +30,15 @@ RC
 echo c > "$dir/dbg"
 # Bochs's status leaves the pipeline through a file (POSIX sh has no pipefail); the output is
 # shown as it comes and kept in e9.txt.
+# BOCHS_TTY=1 (tools/run.sh at a terminal): Bochs stays in the terminal's foreground (COM1
+# in mode=term reads the keyboard) and port 0xE9 goes only to e9.txt (COM1 shows it all).
+fg='' show=/dev/stdout
+[ "${BOCHS_TTY:-0}" != 1 ] || fg=--foreground show=/dev/null
 {
-	timeout "$tmo" bochs -q -f "$dir/bochsrc" -rc "$dir/dbg" </dev/null 2>"$dir/stderr"
+	timeout $fg "$tmo" bochs -q -f "$dir/bochsrc" -rc "$dir/dbg" </dev/null 2>"$dir/stderr"
 	echo $? > "$dir/rc"
 } | grep -av --line-buffered -e '^Next at' -e '^(0)' -e '^<bochs' -e 'Bochs' -e 'Built from' \
-	-e 'Timestamp:' -e '^=\+$' -e '^\s*$' | tee "$dir/e9.txt"
+	-e 'Timestamp:' -e '^=\+$' -e '^\s*$' | tee "$dir/e9.txt" > "$show"
 status=$(cat "$dir/rc" 2>/dev/null || true)
 [ -n "${BOCHS_DIR:-}" ] || [ "${BOCHS_KEEP:-0}" = 1 ] || rm -rf "$dir"
 exit "${status:-125}"

@@ -151,16 +151,31 @@ printf '%s' "$tmo" | grep -Eq '^[1-9][0-9]*$' || usage "--timeout $tmo: want sec
 
 log=$work/e9.txt
 rm -f "$log"
+# At a terminal the keyboard is COM1's input: kestrel gives it to the VM with the console.
+tty=''
+[ "$user" = 0 ] || ! [ -t 0 ] || ! [ -t 1 ] || tty=$(tty)
 if [ -w /dev/kvm ] && grep -qw vmx /proc/cpuinfo; then
 	[ "$megs" -le 65536 ] || megs=65536
-	timeout "$tmo" qemu-system-x86_64 -accel kvm -cpu host -m "$megs" -smp "$cpus" \
-		-cdrom "$iso" -serial stdio -debugcon "file:$log" -display none -no-reboot \
-		-device isa-debug-exit,iobase=0xf4,iosize=4 </dev/null
+	if [ -n "$tty" ]; then
+		timeout --foreground "$tmo" qemu-system-x86_64 -accel kvm -cpu host -m "$megs" \
+			-smp "$cpus" -cdrom "$iso" -serial stdio -debugcon "file:$log" -display none \
+			-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4
+	else
+		timeout "$tmo" qemu-system-x86_64 -accel kvm -cpu host -m "$megs" -smp "$cpus" \
+			-cdrom "$iso" -serial stdio -debugcon "file:$log" -display none -no-reboot \
+			-device isa-debug-exit,iobase=0xf4,iosize=4 </dev/null
+	fi
 else
 	echo "run: no VT-x on this host; using Bochs (corei7_skylake_x, VT-x with EPT emulated)" >&2
 	[ "$megs" -le 2048 ] || megs=2048 # Bochs's limit; the hypervisor refuses what does not fit
 	rm -rf "$work/bochs"
-	BOCHS_DIR=$work/bochs "$here/bochs.sh" "$iso" corei7_skylake_x "$megs" "$cpus" "$tmo"
+	if [ -n "$tty" ]; then
+		echo "run: COM1 is this terminal: type to the guest (Ctrl-A ? lists the VMs)" >&2
+		BOCHS_DIR=$work/bochs BOCHS_TTY=1 BOCHS_COM1="mode=term, dev=$tty" \
+			"$here/bochs.sh" "$iso" corei7_skylake_x "$megs" "$cpus" "$tmo"
+	else
+		BOCHS_DIR=$work/bochs "$here/bochs.sh" "$iso" corei7_skylake_x "$megs" "$cpus" "$tmo"
+	fi
 	cp "$work/bochs/e9.txt" "$log" 2>/dev/null
 fi
 [ -f "$log" ] || : > "$log"

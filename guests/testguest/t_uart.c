@@ -114,6 +114,18 @@ static bool wait_for(volatile unsigned *v, unsigned want, uint64_t us)
 	return READ_ONCE(*v) >= want;
 }
 
+/* Read IIR until it says @id (noting every kind seen), or RX_US pass. */
+static void poll_iir(uint8_t id)
+{
+	uint64_t end = rdtsc_ordered() + pc_us_to_tsc(RX_US);
+	uint8_t iir;
+
+	do {
+		iir = inb(UART_IIR);
+		u.iir_kinds |= BIT(iir & IIR_ID);
+	} while ((iir & IIR_ID) != id && rdtsc_ordered() < end);
+}
+
 /*
  * Loopback, polled: 4 bytes reach the trigger (IIR 0xC4), 2 more time out (0xCC). Loopback
  * holds OUT2, the PC's IRQ gate, inactive (16550A datasheet, MCR bit 4), so no interrupt
@@ -121,7 +133,6 @@ static bool wait_for(volatile unsigned *v, unsigned want, uint64_t us)
  */
 static void uart_loopback(uint8_t *msr, unsigned *irqs)
 {
-	uint64_t end;
 	unsigned before = irq_count[VEC_UART];
 
 	outb(UART_MCR, MCR_BASE | MCR_LOOP);
@@ -133,13 +144,11 @@ static void uart_loopback(uint8_t *msr, unsigned *irqs)
 	irq_on();
 	for (const char *c = "abcd"; *c; c++)
 		outb(COM1, (uint8_t)*c);
-	u.iir_kinds |= BIT(inb(UART_IIR) & IIR_ID);
+	poll_iir(IIR_RDI);
+	uart_rx_all(); /* below the trigger again: the next two can only time out */
 	for (const char *c = "ef"; *c; c++)
 		outb(COM1, (uint8_t)*c);
-	end = rdtsc_ordered() + pc_us_to_tsc(RX_US);
-	while (!(BIT(IIR_CTI) & (u.iir_kinds |= BIT(inb(UART_IIR) & IIR_ID))) &&
-	       rdtsc_ordered() < end)
-		cpu_relax();
+	poll_iir(IIR_CTI);
 	irq_off();
 	*irqs = irq_count[VEC_UART] - before;
 	uart_rx_all();

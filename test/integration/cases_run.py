@@ -9,8 +9,11 @@ A case may be marked "pending" (run only with run.py --pending) while the hyperv
 what it needs; none is now.
 """
 import os
+import pty
 import re
+import select
 import subprocess
+import time
 
 from cases import BOOT_LINES
 
@@ -79,9 +82,44 @@ def _table(t, d, root):
     return "", errors
 
 
+def _run_sh_tty(t, d, root):
+    """tools/run.sh at a terminal (a pty): what the user types reaches the guest's COM1."""
+    env = dict(os.environ, RUN_DIR=os.path.join(d, "run"))
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(os.path.join(root, "tools", "run.sh"),
+                  ["run.sh"] + _subst(t["args"], root, d), env)
+    buf, step, end = b"", 0, time.time() + t.get("wall", 400)
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 1)
+        if not r:
+            continue
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        buf += data
+        if step < len(t["type"]) and re.search(t["type"][step][0], buf):
+            os.write(fd, t["type"][step][1])
+            step += 1
+    _, st = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(st)
+    with open(os.path.join(d, "terminal.txt"), "wb") as f:
+        f.write(buf)
+    log = os.path.join(d, "run", "e9.txt")
+    text = open(log, errors="replace").read() if os.path.exists(log) else ""
+    errors = [] if code == t["exit"] else ["tools/run.sh exit %d, want %d" % (code, t["exit"])]
+    if step < len(t["type"]):
+        errors.append("the terminal never showed %r" % t["type"][step][0])
+    return text, errors
+
+
 def run_kind(t, d, root):
     """Run a case of this file: (text to check, errors so far)."""
-    return {"run.sh": _run_sh, "menu": _menu, "table": _table}[t["kind"]](t, d, root)
+    return {"run.sh": _run_sh, "run.sh-tty": _run_sh_tty, "menu": _menu,
+            "table": _table}[t["kind"]](t, d, root)
 
 
 def run(name, args, exit, expect=(), forbid=(), status=0, pending=False, **kw):
@@ -151,6 +189,13 @@ RUN_TESTS = [
     run("run-refused-ram", ["--ram", "999999M", HELLO], 2,
         expect=[r"config: .*(exceeds free RAM|covers the PC platform's IOAPIC page).*",
                 r"kestrel: exit status 1"], status=1),
+    # make run at a terminal: the keyboard is the guest's COM1 (Bochs COM1 in mode=term)
+    dict(run("run-typed-at-terminal",
+             ["--cmdline", "test=uart_irq uart_rx=1", "{B}/guests/testguest.elf"], 1,
+             expect=[r"console: input goes to vm \"user\" .*", r"\[user\] uart_irq: type now",
+                     r"\[user\] uart_irq: received \"kestrel rx\" and CR by \d+ interrupts",
+                     r"\[user\] TEST uart_irq PASS", STOP % 0, OK]),
+         kind="run.sh-tty", type=[(rb"uart_irq: type now", b"kestrel rx\r")]),
     run("run-refused-vcpus", ["--vcpus", "2", HELLO], 2,
         expect=[r".*vm 0 \(\"user\"\): field \"cpus=0-1\": several vCPUs are not supported yet",
                 r"kestrel: exit status 1"], status=1),
