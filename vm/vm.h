@@ -22,7 +22,7 @@
 #define VM_NR_EXIT_COUNTERS 70 /* indexed by the backend's exit reason */
 #define VM_MAX_DEVS	    8
 #define VM_MAX_RAM_BLOCKS   64
-#define VM_LINE_MAX	    160
+#define VM_LINE_MAX	    256
 #define VM_MAX_VCPUS	    1
 #define VM_DCACHE	    16
 
