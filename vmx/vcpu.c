@@ -185,6 +185,7 @@ int vcpu_setup(struct vcpu *v, const struct vcpu_boot *b)
 		return ret;
 	setup_host_state();
 	setup_guest_state(b);
+	vcpu_reset_cpu_state();
 	for (unsigned i = 0; i < NR_GPRS; i++)
 		v->regs[i] = 0;
 	v->regs[RAX] = b->rax;

@@ -27,8 +27,10 @@ struct vcpu_boot {
 	uint64_t rax, rbx, rsi;
 };
 
-/* A fresh VMCS for @v entering as @b says. */
+/* A fresh VMCS for @v entering as @b says; the CPU state outside the VMCS reset too. */
 int vcpu_setup(struct vcpu *v, const struct vcpu_boot *b);
+/* vmx/cpustate.c: MSRs the guest reaches directly, DR0-3/DR6, CR2, x87/SSE to power-on values. */
+void vcpu_reset_cpu_state(void);
 /* Run @v's guest on this CPU until its VM leaves VM_RUNNING. */
 void vmx_vcpu_run(struct vcpu *v);
 void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error);

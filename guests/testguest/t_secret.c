@@ -4,7 +4,7 @@
  * answers with a restart; the next boot (restarts >= 1) finds those bytes, and every byte
  * of RAM the loader did not fill, zero, and ends with HC_EXIT.
  */
-#include "guests/testguest/guest.h"
+#include "guests/testguest/pc.h" /* rdmsr, wrmsr */
 #include "lib/string.h"
 
 #define SECRET_LEN	  64
@@ -41,8 +41,67 @@ static unsigned secret_places(uint64_t at[], unsigned max)
 	return n;
 }
 
+/* ---- CPU state outside the VMCS: planted before the restart, power-on values after ---- */
+
+#define PLANT	    0x5ec2e000ULL /* canonical, and no reserved bit of any of the MSRs */
+#define MXCSR_PLANT 0x1f00	  /* every exception masked but precision: not the reset value */
+
+static const uint32_t plant_msrs[] = {0xc0000081, 0xc0000082, 0xc0000083,
+				      0xc0000084, 0xc0000102, 0xc0000103};
+
+static void sse_on(void)
+{
+	uint64_t cr4;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | BIT(9)));
+}
+
+static void plant_cpu_state(void)
+{
+	uint32_t mx = MXCSR_PLANT;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(plant_msrs); i++)
+		wrmsr(plant_msrs[i], plant_msrs[i] == 0xc0000103 ? 0x1234 : PLANT + i);
+	__asm__ volatile("mov %0, %%db0\n\tmov %0, %%db1\n\tmov %0, %%db2\n\tmov %0, %%db3\n\t"
+			 "mov %0, %%cr2" ::"r"(PLANT));
+	sse_on();
+	__asm__ volatile("movq %0, %%xmm0\n\tmovq %0, %%xmm7\n\tmovq %0, %%xmm15\n\t"
+			 "ldmxcsr %1" ::"r"(PLANT),
+			 "m"(mx));
+	gprintf("secret: CPU state planted (6 MSRs, DR0-3, CR2, XMM0/7/15, MXCSR)\n");
+}
+
+static void check_cpu_state(void)
+{
+	uint64_t dr[4], dr6, cr2, x0, x7, x15;
+	uint32_t mx;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(plant_msrs); i++)
+		if (rdmsr(plant_msrs[i]))
+			t_fail("MSR 0x%x holds 0x%llx after the restart", plant_msrs[i],
+			       (unsigned long long)rdmsr(plant_msrs[i]));
+	__asm__ volatile("mov %%db0, %0\n\tmov %%db1, %1\n\tmov %%db2, %2\n\tmov %%db3, %3"
+			 : "=r"(dr[0]), "=r"(dr[1]), "=r"(dr[2]), "=r"(dr[3]));
+	__asm__ volatile("mov %%db6, %0\n\tmov %%cr2, %1" : "=r"(dr6), "=r"(cr2));
+	for (unsigned i = 0; i < 4; i++)
+		if (dr[i])
+			t_fail("DR%u holds 0x%llx after the restart", i, (unsigned long long)dr[i]);
+	t_expect("DR6 after the restart", dr6, 0xffff0ff0ULL);
+	t_expect("CR2 after the restart", cr2, 0);
+	sse_on();
+	__asm__ volatile("movq %%xmm0, %0\n\tmovq %%xmm7, %1\n\tmovq %%xmm15, %2\n\tstmxcsr %3"
+			 : "=r"(x0), "=r"(x7), "=r"(x15), "=m"(mx));
+	t_expect("XMM0 after the restart", x0, 0);
+	t_expect("XMM7 after the restart", x7, 0);
+	t_expect("XMM15 after the restart", x15, 0);
+	t_expect("MXCSR after the restart", mx, 0x1f80);
+	gprintf("secret: CPU state after the restart checked\n");
+}
+
 static __noreturn void secret_write(const uint64_t at[], unsigned n)
 {
+	plant_cpu_state();
 	for (unsigned i = 0; i < n; i++) {
 		memcpy((void *)at[i], secret, SECRET_LEN);
 		gprintf("secret: %u bytes at 0x%llx\n", SECRET_LEN, (unsigned long long)at[i]);
@@ -126,5 +185,6 @@ void t_secret(void)
 		secret_write(at, n);
 	t_end_with_hc_exit();
 	secret_check_places(at, n);
+	check_cpu_state();
 	secret_scan_ram();
 }
