@@ -21,8 +21,8 @@
 #define CR4_OSFXSR	   BIT(9)
 
 /* The MSRs the bitmap lets the guest read and write directly, and that the VMCS does not hold. */
-static const uint32_t guest_msrs[] = {MSR_STAR,		 MSR_LSTAR,  MSR_CSTAR, MSR_FMASK,
-				      MSR_KERNEL_GS_BASE, MSR_TSC_AUX};
+static const uint32_t guest_msrs[] = {MSR_STAR,	 MSR_LSTAR,	     MSR_CSTAR,
+				      MSR_FMASK, MSR_KERNEL_GS_BASE, MSR_TSC_AUX};
 
 void vcpu_reset_cpu_state(void)
 {

@@ -259,7 +259,8 @@ static int vm_ok(const struct world *w, unsigned vi)
 				w->vms[j].cpu == vm->cpu))
 			return 0;
 	if (vm->proto > BOOT_AUTO || vm->policy > VM_POLICY_RESTART ||
-	    (vm->flags & ~(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT)))
+	    (vm->flags &
+	     ~(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT | VM_FLAG_CONSOLE)))
 		return 0;
 	if (!filled(vm->image) || !loaded(&w->env, vm->image))
 		return 0;

@@ -268,10 +268,10 @@ TESTS += [
 # ---- partitioning (issue 4), one VM at a time ----
 TESTS += [
     dict(name="restart-scrubs-secret", machine="bochs", megs=256, cmdline="config=secret",
-         expect=[r"\[keeper\] SECRET written",
+         expect=[r"\[keeper\] secret: CPU state planted \(6 MSRs, DR0-3, CR2, XMM0/7/15, MXCSR\)",
+                 r"\[keeper\] SECRET written",
                  r"vm \"keeper\": debug-exit port \(status 7\): restarting at TSC \d+",
                  r"vm \"keeper\": loaded \"testguest\" .*",
-                 r"\[keeper\] secret: CPU state planted \(6 MSRs, DR0-3, CR2, XMM0/7/15, MXCSR\)",
                  r"\[keeper\] secret: restarts 1, 3 places",
                  r"\[keeper\] secret: CPU state after the restart checked",
                  r"\[keeper\] secret: 32768 KiB of RAM scanned, 0 words not zero",
