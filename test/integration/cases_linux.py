@@ -133,6 +133,13 @@ LINUX_TESTS = [
                  r"\[user\] .*KESTREL-WORK sha256=same sum=2001000",
                  r"vm \"user\": stopped \(ACPI power-off \(S5\)\), status 0"],
          checks=[marker(256 * 1024)], timeout=900),
+    # reboot -f: Linux resets through the FADT's reset register (port 0xCF9); the VM's
+    # policy (stop, for tools/run.sh's VM) ends it cleanly, status 0.
+    dict(name="linux-reboot", kind="linux", ram="256M", exit=0, cmdline="console=ttyS0 reboot=1",
+         expect=[r"\[user\] .*KESTREL-WORK sha256=same sum=2001000",
+                 r"\[user\] .*reboot: Restarting system",
+                 r"vm \"user\": stopped \(guest reset through port 0xCF9\), status 0"],
+         forbid=[r".*ACPI power-off.*"], timeout=900),
     # A shell you can type into: the host types on COM1, the VM with the console gets it.
     dict(name="linux-shell", kind="linux", ram="256M", cmdline="console=ttyS0 shell=1",
          type=[(r"KESTREL-SHELL ready", b"echo typed-$((6*7))\r"),

@@ -16,6 +16,7 @@ for w in $(cat /proc/cmdline); do
 	case $w in
 	board=*) board=${w#board=} ;;
 	shell=1) shell=1 ;;
+	reboot=1) reboot=1 ;;
 	esac
 done
 if [ -n "$board" ]; then
@@ -37,4 +38,6 @@ if [ -n "$shell" ]; then
 	echo "KESTREL-SHELL ready"
 	sh
 fi
+# reboot=1: the kernel's reboot path (the FADT's reset register first, port 0xCF9)
+[ -z "$reboot" ] || reboot -f
 poweroff -f
