@@ -64,24 +64,31 @@ static int intc_pending(const struct vcpu *v)
  * touch a device re-arm it from the absolute deadline (devices/pc.h, pc_wake),
  * so nothing rests on its count carrying across a run of exits.
  */
-static void arm_timer(struct vcpu *v, uint64_t now)
+static void arm_timer(struct vcpu *v, uint64_t now, uint64_t next_event)
 {
-	const struct vm_timer *t = &v->vm->timer;
-	uint64_t due = v->hw.tick_due, ticks;
+	uint64_t due = MIN(v->hw.tick_due, next_event), ticks;
 
-	if (t->next_event)
-		due = MIN(due, t->next_event(t->ctx));
 	ticks = due > now ? (due - now) >> v->hw.timer_rate : 0;
 	vmcs_write32(GUEST_PREEMPTION_TIMER, (uint32_t)MIN(MAX(ticks, 1), UINT32_MAX));
 }
 
-/* Bring the VM's devices to @now when one of them is due (they raise their lines). */
-static void run_devices(struct vcpu *v, uint64_t now)
+/*
+ * Bring the VM's devices to @now when one of them is due (they raise their lines), and
+ * return their next event after that (UINT64_MAX: none): asked once when nothing is due.
+ */
+static uint64_t run_devices(struct vcpu *v, uint64_t now)
 {
 	const struct vm_timer *t = &v->vm->timer;
+	uint64_t next;
 
-	if (t->advance && t->next_event(t->ctx) <= now)
+	if (!t->next_event)
+		return UINT64_MAX;
+	next = t->next_event(t->ctx);
+	if (t->advance && next <= now) {
 		t->advance(t->ctx, now);
+		next = t->next_event(t->ctx);
+	}
+	return next;
 }
 
 /* Inject the highest vector, the controller's or the plain pending set's, if the guest can take one. */
@@ -130,8 +137,7 @@ void vmx_deliver_pending(struct vcpu *v)
 		 * A device already due runs now: a guest that polls a device exits before a
 		 * one-tick preemption timer could, and would otherwise never let it expire.
 		 */
-		run_devices(v, now);
-		arm_timer(v, now);
+		arm_timer(v, now, run_devices(v, now));
 	}
 	if (v->work & VCPU_WORK_IRQ)
 		inject_pending(v);
@@ -171,10 +177,10 @@ void vmx_redeliver(void)
 void handle_preemption_timer(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	uint64_t now = rdtsc();
+	uint64_t now = rdtsc(), next;
 
 	vmx_redeliver();
-	run_devices(v, now);
+	next = run_devices(v, now);
 	if (now >= v->hw.tick_due) {
 		v->hw.tick_due = now + ((uint64_t)v->hw.timer_reload << v->hw.timer_rate);
 		conin_poll(vm);
@@ -185,7 +191,7 @@ void handle_preemption_timer(struct vcpu *v)
 			return;
 		}
 	}
-	arm_timer(v, now);
+	arm_timer(v, now, next);
 	if (v->work)
 		vmx_deliver_pending(v);
 }
