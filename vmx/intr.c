@@ -133,8 +133,10 @@ void vmx_deliver_pending(struct vcpu *v)
 		run_devices(v, now);
 		arm_timer(v, now);
 	}
-	if (v->work & VCPU_WORK_IRQ)
+	if (v->work & VCPU_WORK_IRQ) {
 		inject_pending(v);
+		apicv_update(v);
+	}
 }
 
 void handle_interrupt_window(struct vcpu *v)
