@@ -218,6 +218,13 @@ static uint8_t intc_tpr_threshold(void *ctx)
 	return lapic_tpr_threshold(&pv->pc->lapic[pv->index]);
 }
 
+static bool intc_x2apic(void *ctx)
+{
+	struct pc_vcpu *pv = ctx;
+
+	return lapic_x2apic_mode(&pv->pc->lapic[pv->index]);
+}
+
 /* ---- set-up ---- */
 
 static int claim(struct pc *pc, enum iobus_space sp, uint64_t base, uint64_t size,
@@ -270,6 +277,7 @@ int pc_apic_attach(struct pc *pc)
 							   .set_cr8 = intc_set_cr8,
 							   .apic_page = pc->lapic_page_hpa[i],
 							   .tpr_threshold = intc_tpr_threshold,
+							   .x2apic = intc_x2apic,
 							   .ctx = &pc->vcpu[i]};
 	}
 	ret = claim(pc, IOBUS_MMIO, PC_LAPIC_BASE, PAGE_SIZE, &lapic_mmio_ops, "lapic");

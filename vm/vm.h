@@ -52,6 +52,7 @@ struct vcpu_hw {
 	uint32_t df_cause;     /* the event whose delivery raised the guest's last #DF */
 	bool vnmi;	       /* virtual NMIs: the CPU tracks the guest's NMI blocking */
 	bool tpr_shadow;       /* MOV CR8 works on the APIC page's TPR without exiting */
+	bool x2apic_reads;     /* RDMSR of x2APIC registers reads the APIC page */
 };
 
 /* Pending external-interrupt vectors of a vCPU (the interrupt path's last stage). */
@@ -80,6 +81,7 @@ struct vcpu_intc {
 	 */
 	hpa_t apic_page;
 	uint8_t (*tpr_threshold)(void *ctx);
+	bool (*x2apic)(void *ctx); /* in x2APIC mode: the page answers x2APIC register reads */
 	void *ctx;
 };
 

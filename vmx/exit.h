@@ -69,9 +69,10 @@ int vcpu_msr_write(const struct vcpu *v, uint32_t msr, uint64_t val);
 /* Put back an event whose delivery the exit interrupted (IDT-vectoring information). */
 void vmx_redeliver(void);
 void handle_preemption_timer(struct vcpu *v);
-/* vmx/apicv.c: APIC virtualization (TPR shadow) */
+/* vmx/apicv.c: APIC virtualization (TPR shadow, x2APIC register reads) */
 void apicv_setup(struct vcpu *v, uint32_t *proc);
 void apicv_write_fields(struct vcpu *v);
+void apicv_sync_mode(struct vcpu *v);
 void apicv_update(struct vcpu *v);
 void handle_tpr_below_threshold(struct vcpu *v);
 

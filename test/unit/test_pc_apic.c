@@ -54,6 +54,7 @@ static void test_page_handed_over(void **state)
 	const struct vcpu_intc *ic = &vm.vcpus[0].intc;
 
 	assert_non_null(ic->tpr_threshold);
+	assert_non_null(ic->x2apic);
 	assert_int_equal(ic->apic_page.v, va_to_hpa(pc->lapic_page[0]).v);
 	assert_int_equal(ic->apic_page.v & 0xfff, 0);
 	assert_int_not_equal(ic->apic_page.v, 0);
@@ -93,11 +94,31 @@ static void test_tpr_in_page_and_threshold(void **state)
 	assert_int_equal(ic->pending(ic->ctx), 0x72);
 }
 
+/* The mode the VMX side asks for after IA32_APIC_BASE writes (x2APIC reads from the page). */
+static void test_x2apic_mode_hook(void **state)
+{
+	struct pc *pc = pc_vm();
+	const struct vcpu_intc *ic = &vm.vcpus[0].intc;
+	uint64_t base = 0;
+
+	(void)pc;
+	assert_false(ic->x2apic(ic->ctx));
+	assert_int_equal(iobus_read(&vm.bus, IOBUS_MSR, 0x1b, 8, &base), 0);
+	assert_int_equal(base, PC_LAPIC_BASE | LAPIC_BASE_EN | LAPIC_BASE_BSP);
+	assert_int_equal(iobus_write(&vm.bus, IOBUS_MSR, 0x1b, 8, base | LAPIC_BASE_EXTD), 0);
+	assert_true(ic->x2apic(ic->ctx));
+	assert_int_equal(iobus_write(&vm.bus, IOBUS_MSR, 0x1b, 8, 0), 0); /* disabled */
+	assert_false(ic->x2apic(ic->ctx));
+	assert_int_equal(iobus_write(&vm.bus, IOBUS_MSR, 0x1b, 8, base), 0);
+	assert_false(ic->x2apic(ic->ctx));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_page_handed_over),
 	    cmocka_unit_test(test_tpr_in_page_and_threshold),
+	    cmocka_unit_test(test_x2apic_mode_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
