@@ -130,6 +130,10 @@ def main():
                       ("eoi_x2apic", "EOI write, x2APIC MSR 0x80B (per write)"),
                       ("self_ipi_rtt_xapic", "self-IPI round trip, xAPIC ICR -> handler -> back"),
                       ("self_ipi_rtt_x2apic", "self-IPI round trip, x2APIC SELF IPI MSR"),
+                      ("cr8_write", "MOV to CR8 (per write; 0 exits under a TPR shadow)"),
+                      ("tpr_read_xapic", "TPR read, xAPIC page 0xFEE00080 (per read)"),
+                      ("id_read_xapic", "ID read, xAPIC page 0xFEE00020 (per read)"),
+                      ("tpr_read_x2apic", "TPR read, x2APIC MSR 0x808 (per read)"),
                       ("pit_port_read", "PIT port read (in 0x40, per read)"),
                       ("rtc_port_read", "RTC port read (in 0x71, per read)")]:
         row(name, f.get(key))

@@ -58,6 +58,8 @@ static void lapic_regs_reset(struct lapic *l, uint32_t id_reg)
 		lapic_reg_set(l, LAPIC_LDR, x2apic_ldr(l->cfg.apic_id));
 	l->esr_pending = 0;
 	l->extint_pending = false;
+	l->ppr_tpr = 0; /* TPR, ISR and PPR are 0 */
+	memset(l->vec_words, 0, sizeof(l->vec_words));
 	lapic_timer_reset(l);
 }
 
@@ -144,35 +146,68 @@ int lapic_set_base(struct lapic *l, uint64_t val)
 	return 0;
 }
 
-/* Highest set vector of a 256-bit IRR/ISR array, or -1. */
+/* Highest set vector of a 256-bit IRR/ISR array, or -1; its summary finds the word. */
 static int lapic_highest(const struct lapic *l, unsigned base)
 {
-	for (int i = 7; i >= 0; i--) {
-		uint32_t v = lapic_reg(l, base + (unsigned)i * 16);
+	unsigned sum = l->vec_words[lapic_vec_array(base)], i;
 
-		if (v)
-			return i * 32 + 31 - __builtin_clz(v);
-	}
-	return -1;
+	if (!sum)
+		return -1;
+	i = 31u - (unsigned)__builtin_clz(sum);
+	return (int)(i * 32 + 31 - (unsigned)__builtin_clz(lapic_reg(l, base + i * 16)));
 }
 
-/* SDM "Processor Priority Register (PPR)". */
-void lapic_update_ppr(struct lapic *l)
+/* SDM "Processor Priority Register (PPR)", from TPR and ISR as the page holds them now. */
+static uint32_t ppr_of(const struct lapic *l)
 {
 	uint32_t tpr = lapic_reg(l, LAPIC_TPR) & 0xFF;
 	int isrv = lapic_highest(l, LAPIC_ISR);
 	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xF0;
 
-	lapic_reg_set(l, LAPIC_PPR, (tpr & 0xF0) >= isr_class ? tpr : isr_class);
+	return (tpr & 0xF0) >= isr_class ? tpr : isr_class;
+}
+
+/*
+ * Under VMX TPR shadowing the CPU writes TPR in the page (MOV to CR8) without an exit.
+ * The page's PPR holds for the TPR it was computed from (ISR changes always update it):
+ * while TPR is still that value it is the answer, else PPR is derived afresh.
+ */
+uint32_t lapic_ppr(const struct lapic *l)
+{
+	if (likely(lapic_reg(l, LAPIC_TPR) == l->ppr_tpr))
+		return lapic_reg(l, LAPIC_PPR);
+	return ppr_of(l);
+}
+
+void lapic_update_ppr(struct lapic *l)
+{
+	l->ppr_tpr = lapic_reg(l, LAPIC_TPR);
+	lapic_reg_set(l, LAPIC_PPR, ppr_of(l));
 }
 
 int lapic_pending(const struct lapic *l)
 {
 	int v = lapic_highest(l, LAPIC_IRR);
 
-	if (v < 0 || ((uint32_t)v & 0xF0) <= (lapic_reg(l, LAPIC_PPR) & 0xF0))
+	if (v < 0 || ((uint32_t)v & 0xF0) <= (lapic_ppr(l) & 0xF0))
 		return -1;
 	return v;
+}
+
+/*
+ * SDM "TPR Virtualization": with a TPR shadow, lowering TPR below the threshold's class
+ * exits. The class of the highest IRR vector is the threshold when TPR holds it back (its
+ * class is not above TPR's); otherwise 0: it is deliverable, or ISR holds it back and the
+ * EOI that frees it exits anyway. Never above TPR[7:4], as VM entry requires.
+ */
+uint8_t lapic_tpr_threshold(const struct lapic *l)
+{
+	int v = lapic_highest(l, LAPIC_IRR);
+	uint32_t tpr_class = (lapic_reg(l, LAPIC_TPR) >> 4) & 0xF;
+
+	if (v < 0 || ((uint32_t)v >> 4) > tpr_class)
+		return 0;
+	return (uint8_t)((uint32_t)v >> 4);
 }
 
 void lapic_ack(struct lapic *l, uint8_t vector)
@@ -184,7 +219,7 @@ void lapic_ack(struct lapic *l, uint8_t vector)
 
 uint8_t lapic_get_ppr(const struct lapic *l)
 {
-	return (uint8_t)lapic_reg(l, LAPIC_PPR);
+	return (uint8_t)lapic_ppr(l);
 }
 
 uint8_t lapic_get_tpr(const struct lapic *l)

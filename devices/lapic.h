@@ -123,7 +123,10 @@ struct lapic_config {
 /*
  * Invariants: regs is the 4 KiB register page; registers hold their architectural
  * values there except TMCCT (computed from time on read) and the delivery-status bits
- * (always 0: delivery is synchronous). PPR in the page is kept current. In x2APIC mode
+ * (always 0: delivery is synchronous). PPR in the page is kept current when the model
+ * changes TPR or ISR; TPR itself may change in the page without a call (TPR shadow).
+ * ISR/TMR/IRR change only through the model (vec_words follows them): nothing in
+ * the CPU writes them, as virtual-interrupt delivery would. In x2APIC mode
  * ID is the 32-bit x2APIC ID, LDR the derived logical ID and ICR_HI the 32-bit dest.
  * Timer: while running, the count K since the count started is timer_j0 plus the ticks
  * from timer_base; timer_cycle0 (a multiple of TMICT) is where the one-shot cycle began.
@@ -135,6 +138,8 @@ struct lapic {
 	void *ctx;
 	uint64_t apic_base;
 	uint32_t esr_pending; /* errors since the last ESR write */
+	uint32_t ppr_tpr;     /* the TPR the page's PPR was computed from */
+	uint8_t vec_words[3]; /* ISR, TMR, IRR: bit i set when the array's word i is nonzero */
 	bool lint_level[2];   /* electrical level of LINT0/LINT1 */
 	bool nmi_pending, init_pending, sipi_pending, extint_pending;
 	uint8_t sipi_vector;
@@ -189,6 +194,13 @@ int lapic_pending(const struct lapic *l);
 /* The CPU took `vector`: IRR -> ISR, PPR raised. @pre vector == lapic_pending(l) */
 void lapic_ack(struct lapic *l, uint8_t vector);
 uint8_t lapic_get_ppr(const struct lapic *l);
+/*
+ * VMX TPR shadow: the CPU may write TPR in the page (MOV to CR8) behind the model's back;
+ * every use of PPR derives it from the page's TPR and ISR, so that needs no call. The TPR
+ * threshold: the priority class (0-15) below which a TPR write must exit so a vector TPR
+ * now holds back is delivered; 0 when there is none. Never above TPR[7:4].
+ */
+uint8_t lapic_tpr_threshold(const struct lapic *l);
 uint8_t lapic_get_tpr(const struct lapic *l);
 void lapic_set_tpr(struct lapic *l, uint8_t tpr);
 /* MOV to/from CR8: CR8[3:0] is TPR[7:4]; a CR8 write clears TPR[3:0]. @pre cr8 < 16 */

@@ -23,12 +23,22 @@ static inline bool lapic_vec_test(const struct lapic *l, unsigned base, uint8_t 
 	return (lapic_reg(l, base + (vector >> 5) * 16u) >> (vector & 31)) & 1;
 }
 
+/* Which of the three 256-bit arrays (ISR 0x100, TMR 0x180, IRR 0x200): l->vec_words index. */
+static inline unsigned lapic_vec_array(unsigned base)
+{
+	return (base - LAPIC_ISR) / 0x80;
+}
+
+/* The one writer of ISR/TMR/IRR bits: keeps the array's nonzero-word summary. */
 static inline void lapic_vec_assign(struct lapic *l, unsigned base, uint8_t vector, bool on)
 {
-	unsigned off = base + (vector >> 5) * 16u;
+	unsigned word = vector >> 5, off = base + word * 16u;
 	uint32_t bit = 1u << (vector & 31);
+	uint32_t v = on ? lapic_reg(l, off) | bit : lapic_reg(l, off) & ~bit;
+	uint8_t *sum = &l->vec_words[lapic_vec_array(base)];
 
-	lapic_reg_set(l, off, on ? lapic_reg(l, off) | bit : lapic_reg(l, off) & ~bit);
+	lapic_reg_set(l, off, v);
+	*sum = v ? (uint8_t)(*sum | 1u << word) : (uint8_t)(*sum & ~(1u << word));
 }
 
 static inline bool lapic_lvt_masked(const struct lapic *l, unsigned off)
@@ -40,6 +50,7 @@ static inline bool lapic_lvt_masked(const struct lapic *l, unsigned off)
 void lapic_accept(struct lapic *l, uint8_t vector, bool level);
 void lapic_error(struct lapic *l, uint32_t esr_bits);
 void lapic_eoi(struct lapic *l);
+uint32_t lapic_ppr(const struct lapic *l);
 void lapic_update_ppr(struct lapic *l);
 void lapic_lint_update(struct lapic *l, unsigned pin);
 void lapic_mask_lvts(struct lapic *l);

@@ -188,9 +188,12 @@ static int reg_write(struct lapic *l, unsigned off, uint32_t val, uint64_t now, 
 	}
 }
 
+/* TMCCT runs with time; PPR follows a TPR the CPU may have written in the page. */
 static uint32_t reg_read(const struct lapic *l, unsigned off, uint64_t now)
 {
-	return off == LAPIC_TMCCT ? lapic_timer_tmcct(l, now) : lapic_reg(l, off);
+	if (off == LAPIC_TMCCT)
+		return lapic_timer_tmcct(l, now);
+	return off == LAPIC_PPR ? lapic_ppr(l) : lapic_reg(l, off);
 }
 
 int lapic_mmio_read(struct lapic *l, uint32_t off, unsigned width, uint64_t now, uint32_t *val)

@@ -65,6 +65,7 @@ struct pc {
 	struct reset_ctl reset;
 	struct lapic lapic[VM_MAX_VCPUS];
 	void *lapic_page[VM_MAX_VCPUS]; /* 4 KiB register pages, the hypervisor's */
+	hpa_t lapic_page_hpa[VM_MAX_VCPUS];
 };
 
 /* The wall clock (Unix seconds) at TSC pc_boot_tsc: every PC VM's RTC follows it. */

@@ -211,6 +211,20 @@ static void intc_set_cr8(void *ctx, uint8_t cr8)
 	wake(pv->pc, pv->index); /* a lower TPR may let a pending vector through */
 }
 
+static uint8_t intc_tpr_threshold(void *ctx)
+{
+	struct pc_vcpu *pv = ctx;
+
+	return lapic_tpr_threshold(&pv->pc->lapic[pv->index]);
+}
+
+static bool intc_x2apic(void *ctx)
+{
+	struct pc_vcpu *pv = ctx;
+
+	return lapic_x2apic_mode(&pv->pc->lapic[pv->index]);
+}
+
 /* ---- set-up ---- */
 
 static int claim(struct pc *pc, enum iobus_space sp, uint64_t base, uint64_t size,
@@ -252,12 +266,19 @@ int pc_apic_attach(struct pc *pc)
 
 	for (unsigned i = 0; i < pc->vm->nr_vcpus && !ret; i++) {
 		pc->vcpu[i] = (struct pc_vcpu){pc, i};
-		pc->lapic_page[i] = page_alloc(0, OWNER_HYP, NULL);
+		pc->lapic_page[i] = page_alloc(0, OWNER_HYP, &pc->lapic_page_hpa[i]);
 		if (!pc->lapic_page[i])
 			return -ENOMEM;
 		init_lapic(pc, i);
-		pc->vm->vcpus[i].intc = (struct vcpu_intc){
-		    intc_pending, intc_ack, intc_nmi, intc_get_cr8, intc_set_cr8, &pc->vcpu[i]};
+		pc->vm->vcpus[i].intc = (struct vcpu_intc){.pending = intc_pending,
+							   .ack = intc_ack,
+							   .nmi = intc_nmi,
+							   .get_cr8 = intc_get_cr8,
+							   .set_cr8 = intc_set_cr8,
+							   .apic_page = pc->lapic_page_hpa[i],
+							   .tpr_threshold = intc_tpr_threshold,
+							   .x2apic = intc_x2apic,
+							   .ctx = &pc->vcpu[i]};
 	}
 	ret = claim(pc, IOBUS_MMIO, PC_LAPIC_BASE, PAGE_SIZE, &lapic_mmio_ops, "lapic");
 	if (!ret)

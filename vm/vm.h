@@ -51,6 +51,8 @@ struct vcpu_hw {
 	unsigned timer_rate;   /* the preemption timer counts TSC >> timer_rate */
 	uint32_t df_cause;     /* the event whose delivery raised the guest's last #DF */
 	bool vnmi;	       /* virtual NMIs: the CPU tracks the guest's NMI blocking */
+	bool tpr_shadow;       /* MOV CR8 works on the APIC page's TPR without exiting */
+	bool x2apic_reads;     /* RDMSR of x2APIC registers reads the APIC page */
 };
 
 /* Pending external-interrupt vectors of a vCPU (the interrupt path's last stage). */
@@ -72,6 +74,14 @@ struct vcpu_intc {
 	bool (*nmi)(void *ctx, bool take);  /* an NMI is pending (and @take: it is taken) */
 	uint8_t (*get_cr8)(void *ctx);	    /* CR8 is TPR[7:4] */
 	void (*set_cr8)(void *ctx, uint8_t cr8);
+	/*
+	 * For the CPU's APIC virtualization, both or neither: the register page laid out
+	 * as the virtual-APIC page (TPR at 0x80; the CPU may write TPR there itself), and
+	 * the TPR class below which a TPR write must reach the controller (0: none).
+	 */
+	hpa_t apic_page;
+	uint8_t (*tpr_threshold)(void *ctx);
+	bool (*x2apic)(void *ctx); /* in x2APIC mode: the page answers x2APIC register reads */
 	void *ctx;
 };
 

@@ -1,7 +1,8 @@
 /*
  * CPU check: VMX present and allowed, then the capabilities the hypervisor
  * relies on (EPT 4-level WB with 2 MiB leaves, INVEPT, VPID, unrestricted
- * guest, preemption timer). 1 GiB EPT leaves are used when present.
+ * guest, preemption timer). 1 GiB EPT leaves and the APIC-virtualization controls
+ * are used when present.
  */
 #include "vmx/caps.h"
 #include "vmx/vmx.h"
@@ -49,6 +50,12 @@ static void read_msrs(struct vmx_caps *c)
 	c->vpid = allowed1(c->proc2, PROC2_VPID);
 	c->unrestricted = allowed1(c->proc2, PROC2_UNRESTRICTED);
 	c->preemption_timer = allowed1(c->pin, PIN_PREEMPTION_TIMER);
+	c->tpr_shadow = allowed1(c->proc, PROC_TPR_SHADOW);
+	c->apic_access = allowed1(c->proc2, PROC2_APIC_ACCESS);
+	c->x2apic_virt = allowed1(c->proc2, PROC2_X2APIC_VIRT);
+	c->apic_regs = allowed1(c->proc2, PROC2_APIC_REGS);
+	c->vintr = allowed1(c->proc2, PROC2_VINTR);
+	c->posted_intr = allowed1(c->pin, PIN_POSTED_INTR);
 	c->ept_vpid = (c->ept || c->vpid) ? rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) : 0;
 	c->ept_walk4 = c->ept_vpid & EPT_CAP_WALK4;
 	c->ept_wb = c->ept_vpid & EPT_CAP_WB;
@@ -121,4 +128,8 @@ void vmx_caps_print(void)
 	    yn(c->vmx), yn(c->ept), yn(c->ept_walk4), yn(c->ept_wb), yn(c->ept_2m), yn(c->ept_1g),
 	    yn(c->ept_ad), yn(c->invept), yn(c->vpid), yn(c->unrestricted), yn(c->preemption_timer),
 	    yn(c->true_msrs));
+	pr_info("vmx: APIC virtualization: TPR shadow %s, APIC accesses %s, APIC registers %s, "
+		"virtual interrupts %s, x2APIC mode %s, posted interrupts %s\n",
+		yn(c->tpr_shadow), yn(c->apic_access), yn(c->apic_regs), yn(c->vintr),
+		yn(c->x2apic_virt), yn(c->posted_intr));
 }

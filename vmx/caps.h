@@ -34,6 +34,12 @@
 #define PROC2_VPID		BIT(5)
 #define PROC2_UNRESTRICTED	BIT(7)
 #define PIN_PREEMPTION_TIMER	BIT(6)
+#define PIN_POSTED_INTR		BIT(7)
+#define PROC_TPR_SHADOW		BIT(21)
+#define PROC2_APIC_ACCESS	BIT(0)
+#define PROC2_X2APIC_VIRT	BIT(4)
+#define PROC2_APIC_REGS		BIT(8)
+#define PROC2_VINTR		BIT(9)
 #define EPT_CAP_WALK4		BIT(6)
 #define EPT_CAP_WB		BIT(14)
 #define EPT_CAP_2M		BIT(16)
@@ -52,6 +58,8 @@ struct vmx_caps {
 	uint64_t ept_vpid;
 	bool ept, ept_walk4, ept_wb, ept_2m, ept_1g, ept_ad, invept, vpid, invvpid;
 	bool unrestricted, preemption_timer;
+	/* APIC virtualization (SDM "APIC Virtualization and Virtual Interrupts"), each optional */
+	bool tpr_shadow, apic_access, apic_regs, vintr, x2apic_virt, posted_intr;
 };
 
 extern struct vmx_caps vmx_caps;

@@ -34,6 +34,7 @@ enum exit_reason {
 	EXIT_WRMSR = 32,
 	EXIT_BAD_GUEST_STATE = 33,
 	EXIT_BAD_MSR_LOAD = 34,
+	EXIT_TPR_BELOW_THRESHOLD = 43,
 	EXIT_EPT_VIOLATION = 48,
 	EXIT_EPT_MISCONFIG = 49,
 	EXIT_INVEPT = 50,
@@ -68,5 +69,11 @@ int vcpu_msr_write(const struct vcpu *v, uint32_t msr, uint64_t val);
 /* Put back an event whose delivery the exit interrupted (IDT-vectoring information). */
 void vmx_redeliver(void);
 void handle_preemption_timer(struct vcpu *v);
+/* vmx/apicv.c: APIC virtualization (TPR shadow, x2APIC register reads) */
+void apicv_setup(struct vcpu *v, uint32_t *proc);
+void apicv_write_fields(struct vcpu *v);
+void apicv_sync_mode(struct vcpu *v);
+void apicv_update(struct vcpu *v);
+void handle_tpr_below_threshold(struct vcpu *v);
 
 #endif

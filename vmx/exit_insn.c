@@ -366,6 +366,8 @@ void handle_wrmsr(struct vcpu *v)
 		vcpu_inject_exception(VECTOR_GP, true, 0);
 		return;
 	}
+	if (msr == MSR_IA32_APIC_BASE) /* x2APIC mode on or off: its reads follow */
+		apicv_sync_mode(v);
 	vcpu_advance_rip();
 }
 

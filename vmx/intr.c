@@ -139,8 +139,10 @@ void vmx_deliver_pending(struct vcpu *v)
 		 */
 		arm_timer(v, now, run_devices(v, now));
 	}
-	if (v->work & VCPU_WORK_IRQ)
+	if (v->work & VCPU_WORK_IRQ) {
 		inject_pending(v);
+		apicv_update(v);
+	}
 }
 
 void handle_interrupt_window(struct vcpu *v)

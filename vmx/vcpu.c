@@ -10,6 +10,7 @@
 #include "lib/string.h"
 #include "mm/page.h"
 #include "vmx/caps.h"
+#include "vmx/exit.h"
 #include "arch/x86/smp.h"
 #include "vmx/vcpu.h"
 #include "vmx/vmx.h"
@@ -46,18 +47,22 @@ static int setup_controls(struct vcpu *v)
 	const struct vmx_caps *c = &vmx_caps;
 	uint32_t pin = vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING |
 						   PIN_VIRTUAL_NMIS | PIN_PREEMPT_TIMER);
-	/* CR8 exits: it is the guest's TPR, never the host's (vmx/exit_insn.c). */
-	uint32_t proc = vmx_adjust_ctls(
-	    c->proc, PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_CR8_LOAD_EXITING |
-			 PROC_CR8_STORE_EXITING | PROC_USE_MSR_BITMAPS | PROC_SECONDARY);
+	uint32_t want =
+	    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_USE_MSR_BITMAPS | PROC_SECONDARY;
 	uint32_t want2 = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
 			 PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
-	uint32_t proc2 = vmx_adjust_ctls(c->proc2, want2);
+	uint32_t proc, proc2 = vmx_adjust_ctls(c->proc2, want2);
 	uint32_t exit = vmx_adjust_ctls(c->exit, EXIT_HOST_64BIT | EXIT_ACK_INTR | EXIT_SAVE_PAT |
 						     EXIT_LOAD_PAT | EXIT_SAVE_EFER |
 						     EXIT_LOAD_EFER | EXIT_SAVE_PREEMPT_TIMER);
 	uint32_t entry = vmx_adjust_ctls(c->entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER);
 
+	/*
+	 * CR8 is the guest's TPR, never the host's: a TPR shadow on the vCPU's APIC page
+	 * (vmx/apicv.c), else CR8 exits (vmx/exit_insn.c).
+	 */
+	apicv_setup(v, &want);
+	proc = vmx_adjust_ctls(c->proc, want);
 	if (!(proc2 & PROC2_ENABLE_EPT) || !(proc2 & PROC2_UNRESTRICTED_GUEST))
 		return -ENOTSUP;
 	vmcs_write32(PIN_BASED_CTLS, pin);
@@ -71,6 +76,7 @@ static int setup_controls(struct vcpu *v)
 	vmcs_write64(MSR_BITMAP, v->vm->hw.msr_bitmap_hpa.v);
 	vmcs_write64(EPT_POINTER, v->vm->hw.eptp);
 	vmcs_write16(VPID, v->hw.vpid);
+	apicv_write_fields(v);
 	setup_tick(v);
 	return 0;
 }

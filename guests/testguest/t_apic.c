@@ -204,6 +204,29 @@ static void x2apic_expect_gp_wr(uint32_t msr, uint64_t v, const char *what)
 		t_fail("WRMSR 0x%x <- 0x%llx (%s): no #GP", msr, (unsigned long long)v, what);
 }
 
+/*
+ * Reads give the last write's value, bits 63:32 zero (they may come from the virtual-APIC
+ * page, where a MOV to CR8 also lands), TPR and PPR follow CR8.
+ */
+static void x2apic_reads_follow_writes(void)
+{
+	wrmsr(0x808, 0x40);
+	t_expect("TPR (MSR 0x808) after writing 0x40", rdmsr(0x808), 0x40);
+	t_expect("PPR (MSR 0x80A) with TPR 0x40", rdmsr(0x80A), 0x40);
+	__asm__ volatile("mov %0, %%cr8" : : "r"(7UL) : "memory");
+	t_expect("TPR (MSR 0x808) after MOV CR8, 7", rdmsr(0x808), 0x70);
+	t_expect("PPR (MSR 0x80A) after MOV CR8, 7", rdmsr(0x80A), 0x70);
+	__asm__ volatile("mov %0, %%cr8" : : "r"(0UL) : "memory");
+	t_expect("TPR (MSR 0x808) after MOV CR8, 0", rdmsr(0x808), 0);
+	wrmsr(0x83E, 0xB);
+	t_expect("TDCR (MSR 0x83E) after writing 0xB", rdmsr(0x83E), 0xB);
+	wrmsr(0x838, 123456);
+	t_expect("TMICT (MSR 0x838) after writing 123456", rdmsr(0x838), 123456);
+	wrmsr(0x838, 0);
+	wrmsr(0x83E, 0);
+	t_expect("TMICT (MSR 0x838) after writing 0", rdmsr(0x838), 0);
+}
+
 static void x2apic_registers(uint32_t xapic_ver)
 {
 	uint32_t id = (uint32_t)rdmsr(0x802), ldr = (uint32_t)rdmsr(0x80D);
@@ -227,6 +250,7 @@ static void x2apic_registers(uint32_t xapic_ver)
 	x2apic_expect_gp_wr(0x828, 1, "ESR takes only 0");
 	if (wrmsr_safe(0x80B, 0))
 		t_fail("WRMSR EOI <- 0 faulted");
+	x2apic_reads_follow_writes();
 }
 
 static void x2apic_ipis(void)

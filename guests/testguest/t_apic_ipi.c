@@ -2,7 +2,9 @@
  * self_ipi_nested: xAPIC self-IPIs (ICR, self shorthand) and the priority rules of the
  * SDM's "Interrupt, Task, and Processor Priority": a higher class nests into a handler, a
  * lower or equal class waits for its EOI, TPR holds back classes at or below it, pending
- * vectors are taken highest first. Checked against the log of handler entries.
+ * vectors are taken highest first; CR8 is TPR[7:4] both ways (MOV to CR8 releases a held
+ * vector before the next instruction, under a TPR shadow too). Checked against the log of
+ * handler entries.
  * spurious: the SVR and the software-disabled state (what the SDM makes deterministic).
  */
 #include "guests/testguest/pc.h"
@@ -20,6 +22,8 @@
 #define PEND_A	   0x56
 #define PEND_B	   0x66
 #define PEND_C	   0x86
+#define CR8_A	   0x57
+#define CR8_B	   0x67
 #define HOLD_US	   2000	 /* how long a blocked interrupt must stay blocked */
 #define DELIVER_US 10000 /* bound for one that must come */
 
@@ -139,6 +143,56 @@ static void check_tpr(void)
 	log_is("TPR 0x60, 0x50, 0", want, sizeof(want));
 }
 
+static void write_cr8(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr8" : : "r"(v) : "memory");
+}
+
+static uint64_t read_cr8(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr8, %0" : "=r"(v) : : "memory");
+	return v;
+}
+
+/*
+ * CR8 (SDM "Task Priority Register"): a MOV to CR8 sets TPR to CR8 << 4, the APIC's TPR
+ * shows through CR8; a MOV that lowers TPR below a held vector's class lets it in at the
+ * next instruction boundary.
+ */
+static void check_cr8(void)
+{
+	static const uint8_t want[] = {CR8_B, CR8_A};
+	unsigned got;
+
+	clear_counts();
+	write_cr8(6);
+	t_expect("CR8 after MOV CR8, 6", read_cr8(), 6);
+	t_expect("TPR after MOV CR8, 6", lapic_read(APIC_TPR), 0x60);
+	t_expect("PPR after MOV CR8, 6", lapic_read(APIC_PPR), 0x60);
+	lapic_write(APIC_TPR, 0x8F);
+	t_expect("CR8 after TPR 0x8f", read_cr8(), 8);
+	write_cr8(6);
+	t_expect("TPR after MOV CR8, 6 again (bits 3:0 cleared)", lapic_read(APIC_TPR), 0x60);
+	lapic_self_ipi(CR8_A);
+	lapic_self_ipi(CR8_B);
+	irq_wait_count(&irq_count[CR8_B], 1, HOLD_US);
+	t_expect("class 6 taken with CR8 6", irq_count[CR8_B], 0);
+	irq_on();
+	__asm__ volatile("nop"); /* past STI's shadow */
+	write_cr8(5);
+	got = irq_count[CR8_B];
+	irq_off();
+	t_expect("0x67 taken at the instruction after MOV CR8, 5", got, 1);
+	irq_wait_count(&irq_count[CR8_A], 1, HOLD_US);
+	t_expect("class 5 taken with CR8 5", irq_count[CR8_A], 0);
+	write_cr8(0);
+	irq_wait_count(&irq_count[CR8_A], 1, DELIVER_US);
+	t_expect("CR8 at the end", read_cr8(), 0);
+	log_is("CR8 6, 5, 0", want, sizeof(want));
+}
+
 /* Three pending while IF = 0: taken highest first once IF = 1. */
 static void check_pending_order(void)
 {
@@ -155,7 +209,8 @@ static void check_pending_order(void)
 
 void t_self_ipi_nested(void)
 {
-	static const uint8_t eoi_vecs[] = {WAIT_SAME, TPR_A, TPR_B, TPR_C, PEND_A, PEND_B, PEND_C};
+	static const uint8_t eoi_vecs[] = {WAIT_SAME, TPR_A,  TPR_B, TPR_C, PEND_A,
+					   PEND_B,    PEND_C, CR8_A, CR8_B};
 
 	if (!pc_setup(false))
 		return;
@@ -169,6 +224,7 @@ void t_self_ipi_nested(void)
 	check_nesting();
 	check_waiting();
 	check_tpr();
+	check_cr8();
 	check_pending_order();
 	for (unsigned i = 0; i < 8; i++)
 		t_expect("ISR word at the end", lapic_read(APIC_ISR + i * 0x10), 0);

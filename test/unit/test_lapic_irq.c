@@ -351,6 +351,104 @@ static void test_lint_fixed(void **state)
 	assert_int_equal(rd(LAPIC_LVT_LINT1), 0x8042);
 }
 
+/* VMX TPR shadow: the CPU writes TPR in the page itself (MOV to CR8), never telling the model. */
+static void cpu_writes_tpr(uint32_t tpr)
+{
+	F.page[LAPIC_TPR / 4] = tpr;
+}
+
+static void test_tpr_written_in_page(void **state)
+{
+	fx_default();
+	sw_enable();
+	cpu_writes_tpr(0x50);
+	assert_int_equal(rd(LAPIC_PPR), 0x50);
+	assert_int_equal(lapic_get_ppr(&F.l), 0x50);
+	deliver_fixed(0x45, false);
+	assert_int_equal(lapic_pending(&F.l), -1);
+	assert_int_equal(lapic_tpr_threshold(&F.l), 4);
+	deliver_fixed(0x5E, false); /* class 5 is not above TPR's 5 either */
+	assert_int_equal(lapic_pending(&F.l), -1);
+	assert_int_equal(lapic_tpr_threshold(&F.l), 5);
+	cpu_writes_tpr(0x40); /* MOV CR8, 4: below 5, the exit the threshold asks for */
+	assert_int_equal(rd(LAPIC_PPR), 0x40);
+	assert_int_equal(lapic_tpr_threshold(&F.l), 0);
+	take(0x5E);
+	assert_int_equal(F.page[LAPIC_PPR / 4], 0x50);	/* the model refreshed the page's PPR */
+	assert_int_equal(lapic_tpr_threshold(&F.l), 4); /* 0x45: TPR class 4 holds it back */
+	cpu_writes_tpr(0);
+	assert_int_equal(lapic_tpr_threshold(&F.l), 0); /* ISR (class 5) holds it now */
+	assert_int_equal(lapic_pending(&F.l), -1);
+	assert_int_equal(rd(LAPIC_PPR), 0x50);
+	wr(LAPIC_EOI, 0);
+	assert_int_equal(F.page[LAPIC_PPR / 4], 0);
+	take(0x45);
+	wr(LAPIC_EOI, 0);
+	assert_int_equal(lapic_tpr_threshold(&F.l), 0);
+	assert_int_equal(lapic_pending(&F.l), -1);
+}
+
+/* All 240 legal vectors at once: taken from 255 down, one EOI each, then nothing. */
+static void test_every_vector_in_order(void **state)
+{
+	fx_default();
+	sw_enable();
+	for (unsigned v = 16; v < 256; v++)
+		deliver_fixed((uint8_t)v, false);
+	for (int v = 255; v >= 16; v--) {
+		take(v);
+		assert_int_equal(rd(LAPIC_PPR), v & 0xF0);
+		wr(LAPIC_EOI, 0);
+		assert_false(isr((uint8_t)v));
+	}
+	assert_int_equal(lapic_pending(&F.l), -1);
+	assert_int_equal(rd(LAPIC_PPR), 0);
+	deliver_fixed(0x80, false); /* a software disable and reset leave nothing behind */
+	assert_int_equal(lapic_set_base(&F.l, 0), 0);
+	assert_int_equal(lapic_set_base(&F.l, LAPIC_DEFAULT_BASE | LAPIC_BASE_EN), 0);
+	sw_enable();
+	assert_int_equal(lapic_pending(&F.l), -1);
+	deliver_fixed(0x20, false);
+	take(0x20);
+}
+
+/* Every TPR class against a lone IRR vector: threshold and pending as the SDM defines them. */
+static void test_tpr_threshold_all_classes(void **state)
+{
+	for (unsigned tpr = 0; tpr < 16; tpr++) {
+		for (unsigned v = 16; v < 256; v++) {
+			bool held = (v >> 4) <= tpr;
+
+			fx_default();
+			sw_enable();
+			cpu_writes_tpr(tpr << 4 | (v & 0xF));
+			deliver_fixed((uint8_t)v, false);
+			assert_int_equal(lapic_tpr_threshold(&F.l), held ? v >> 4 : 0);
+			assert_true(lapic_tpr_threshold(&F.l) <= tpr);
+			assert_int_equal(lapic_pending(&F.l), held ? -1 : (int)v);
+		}
+	}
+	fx_default();
+	assert_int_equal(lapic_tpr_threshold(&F.l), 0); /* nothing requested */
+}
+
+/* x2APIC: PPR through its MSR follows the page's TPR as well. */
+static void test_tpr_written_in_page_x2apic(void **state)
+{
+	fx_default();
+	sw_enable();
+	to_x2apic();
+	cpu_writes_tpr(0xA0);
+	assert_int_equal(msr_rd(0x80A), 0xA0);
+	assert_int_equal(msr_rd(0x808), 0xA0);
+	deliver_fixed(0xA1, false);
+	assert_int_equal(lapic_tpr_threshold(&F.l), 10);
+	msr_wr(0x808, 0x90);
+	assert_int_equal(lapic_tpr_threshold(&F.l), 0);
+	take(0xA1);
+	assert_int_equal(msr_rd(0x80A), 0xA0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +456,10 @@ int main(void)
 	    cmocka_unit_test(test_highest_irr_first),
 	    cmocka_unit_test(test_tpr_ppr),
 	    cmocka_unit_test(test_cr8),
+	    cmocka_unit_test(test_tpr_written_in_page),
+	    cmocka_unit_test(test_every_vector_in_order),
+	    cmocka_unit_test(test_tpr_threshold_all_classes),
+	    cmocka_unit_test(test_tpr_written_in_page_x2apic),
 	    cmocka_unit_test(test_tmr_and_eoi_broadcast),
 	    cmocka_unit_test(test_eoi_broadcast_suppression),
 	    cmocka_unit_test(test_illegal_vectors),
