@@ -32,19 +32,19 @@
 #define SECOND_US 1500000 /* bound for one seconds change */
 
 static volatile unsigned rtc_no_pf;
-static volatile bool rtc_first;
 
 /*
- * The first interrupt may be one latched before the acknowledging read of register C that
- * precedes irq_on(): PF set, IRQ 8 rose (an edge the IOAPIC sent at once), then the read
- * cleared PF. Real hardware delivers that one too, with register C empty. Any later
- * interrupt must find PF set.
+ * An interrupt may find register C without PF, on hardware as here: PF set just before the
+ * handler's read of C raises IRQ 8 (an edge the IOAPIC latches in IRR while the handler
+ * runs), the read then takes that PF too, and the latched interrupt finds C empty. The
+ * first interrupt can be such a one too (PF set before the acknowledging read that precedes
+ * irq_on()). Linux's rtc-cmos handler answers them IRQ_NONE. They must stay rare: one per
+ * race of a tick with a read, so at most a small fraction of the ticks.
  */
 static void rtc_hook(unsigned vec)
 {
-	if (!(rtc_read(RTC_C) & C_PF) && !rtc_first)
+	if (!(rtc_read(RTC_C) & C_PF))
 		rtc_no_pf++;
-	rtc_first = false;
 	(void)vec;
 	lapic_eoi();
 }
@@ -62,7 +62,7 @@ static void rtc_periodic_irq(void)
 	rtc_write(RTC_B, (uint8_t)((b & ~(B_AIE | B_UIE)) | B_PIE));
 	rtc_read(RTC_C);
 	irq_clear_counts();
-	rtc_first = true;
+	rtc_no_pf = 0;
 	t0 = rdtsc_ordered();
 	irq_on();
 	while ((t1 = rdtsc_ordered()) - t0 < pc_us_to_tsc(WINDOW_US))
@@ -74,9 +74,14 @@ static void rtc_periodic_irq(void)
 	ioapic_mask(PIN_RTC);
 	gprintf("rtc_periodic: %u interrupts in %llu us at 1024 Hz\n", got,
 		(unsigned long long)pc_tsc_to_us(t1 - t0));
-	/* 1024 Hz: expected = ticks * 1024 / tsc_hz, in thousandths */
-	pc_expect_rate("RTC periodic interrupts", got, (t1 - t0) * 1024 / (pc_tsc_hz() / 1000));
-	t_expect("interrupts whose register C had no PF", rtc_no_pf, 0);
+	gprintf("rtc_periodic: %u of them found register C without PF\n", rtc_no_pf);
+	if (rtc_no_pf > got / 20 + 1)
+		t_fail("%u of %u interrupts found register C without PF (at most 5%% race a tick)",
+		       rtc_no_pf, got);
+	/* the rate counts only interrupts a tick caused; 1024 Hz: ticks * 1024 / tsc_hz, in
+	 * thousandths */
+	pc_expect_rate("RTC periodic interrupts with PF", got - rtc_no_pf,
+		       (t1 - t0) * 1024 / (pc_tsc_hz() / 1000));
 	t_expect("unexpected interrupts", irq_unexpected(), 0);
 }
 
