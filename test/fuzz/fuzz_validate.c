@@ -86,6 +86,7 @@ struct world {
 	struct validate_env env;
 	const char *mods[4];
 	struct validate_range hv[2], ram[2];
+	struct validate_platform plat[2];
 };
 
 static void build_region(struct rd *r, struct vm_region *g)
@@ -138,6 +139,13 @@ static void build_env(struct rd *r, struct world *w)
 	}
 	e->hv_ranges = w->hv;
 	e->ram_ranges = w->ram;
+	e->nr_platform = u8(r) % 3;
+	for (unsigned i = 0; i < 2; i++) {
+		struct validate_range h = PICK(r, host_ranges);
+
+		w->plat[i] = (struct validate_platform){h.start, h.end, i ? "IOAPIC" : NULL};
+	}
+	e->platform = w->plat;
 }
 
 static void build(struct rd *r, struct world *w)
@@ -214,6 +222,11 @@ static int region_ok(const struct validate_env *e, const struct vm_region *g)
 			return 0;
 	for (unsigned i = 0; i < e->nr_ram_ranges; i++)
 		if (!disjoint(g->hpa, end, e->ram_ranges[i].start, e->ram_ranges[i].end))
+			return 0;
+	if (!disjoint(g->hpa, end, VALIDATE_LAPIC_PAGE, VALIDATE_LAPIC_PAGE + 4096))
+		return 0;
+	for (unsigned i = 0; i < e->nr_platform; i++)
+		if (!disjoint(g->hpa, end, e->platform[i].start, e->platform[i].end))
 			return 0;
 	return 1;
 }

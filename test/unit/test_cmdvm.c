@@ -72,8 +72,15 @@ static void test_platform(void **state)
 	assert_string_equal(err,
 			    "vm 0 (\"a\"): field \"platform=amiga\": unknown platform \"amiga\" "
 			    "(pc, minimal)");
-	assert_int_equal(parse("vm=a,ram=16M,image=kernel,pass=0xfee00000:4K:0xfee00000"), 1);
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel,mmio=0xfee00000:4K:uart"), 1);
 	assert_int_equal(validate(), -EEXIST);
+	/* the host's local APIC is never passed through, on any platform */
+	assert_int_equal(
+	    parse("vm=a,ram=16M,image=kernel,platform=minimal,pass=0xfee00000:4K:0xfee00000"), 1);
+	assert_int_equal(validate(), -EPERM);
+	assert_string_equal(err, "vm \"a\": region 1 [0xfee00000..0xfee01000) passthrough "
+				 "[0xfee00000..0xfee01000) covers the host's local APIC at "
+				 "0xfee00000");
 }
 
 static void test_every_field(void **state)
@@ -82,7 +89,7 @@ static void test_every_field(void **state)
 
 	assert_int_equal(parse("loglevel=debug vm=rt,cpus=1,ram=16M,ram=0x10000000:4K,image=kernel,"
 			       "proto=multiboot,rom=0xfff00000:64K:bios,mmio=0xd0000000:4k:uart,"
-			       "pass=0xfec00000:4K:0xfec00000,shm=0xc0000000:2M:ring,"
+			       "pass=0xfebf0000:4K:0xfebf0000,shm=0xc0000000:2M:ring,"
 			       "module=initrd,module=bios,policy=restart,restarts=5,"
 			       "flags=privileged+background,platform=minimal,"
 			       "cmdline=console=ttyS0,115200 root=/dev/ram0  quiet"),
@@ -111,8 +118,8 @@ static void test_every_field(void **state)
 		      "bios", 0);
 	assert_region(&vm->regions[3], REGION_MMIO_EMUL, REGION_R | REGION_W, 0xd0000000, 4 * KiB,
 		      "uart", 0);
-	assert_region(&vm->regions[4], REGION_MMIO_PASS, REGION_R | REGION_W, 0xfec00000, 4 * KiB,
-		      NULL, 0xfec00000);
+	assert_region(&vm->regions[4], REGION_MMIO_PASS, REGION_R | REGION_W, 0xfebf0000, 4 * KiB,
+		      NULL, 0xfebf0000);
 	assert_region(&vm->regions[5], REGION_SHARED, REGION_R | REGION_W, 0xc0000000, 2 * MiB,
 		      "ring", 0);
 	assert_int_equal(validate(), 0);
