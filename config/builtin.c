@@ -70,15 +70,20 @@ static const struct vm_config pair_vms[] = {
      REGIONS(part_regions),
      .image = "testguest",
      .flags = VM_FLAG_PRIVILEGED,
+     .peers = PEER(1),
      .cmdline = "test=ring_producer peer=1 count=1000"},
     {.name = "pong",
      .cpu = 1,
      REGIONS(part_regions),
      .image = "testguest",
+     .peers = PEER(0),
      .cmdline = "test=ring_consumer peer=0 count=1000"},
 };
 
-/* A hostile guest next to a victim: the attacker restarts after every fatal attack. */
+/*
+ * A hostile guest next to a victim: the attacker restarts after every fatal attack. Neither
+ * names a peer: the attacker's doorbell to the victim is refused (-EPERM).
+ */
 static const struct vm_region attacker_regions[] = {RAM(0, 16 * MiB),
 						    MMIO(0xd0000000, 4 * KiB, "testdev")};
 

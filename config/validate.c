@@ -518,6 +518,22 @@ static int check_platform(struct vctx *c, unsigned vi)
 	return 0;
 }
 
+/* Doorbells go only to the peers a VM names: other VMs of this configuration. */
+static int check_peers(struct vctx *c, unsigned vi)
+{
+	uint64_t peers = c->cfg->vms[vi].peers;
+
+	if (vi < VM_MAX_PEERS && (peers & BIT(vi)))
+		return vm_fail(c, vi, -EINVAL, "peers name the VM itself (vm %u)", vi);
+	for (unsigned p = 0; p < VM_MAX_PEERS; p++)
+		if ((peers & BIT(p)) && p >= c->cfg->nr_vms)
+			return vm_fail(c, vi, -ENOENT,
+				       "peers name vm %u, but the configuration has "
+				       "%u VM(s)",
+				       p, c->cfg->nr_vms);
+	return 0;
+}
+
 static int check_vm(struct vctx *c, unsigned vi)
 {
 	int rc = check_vm_name(c, vi);
@@ -532,6 +548,8 @@ static int check_vm(struct vctx *c, unsigned vi)
 		rc = check_platform(c, vi);
 	if (!rc)
 		rc = check_boot_ram(c, vi);
+	if (!rc)
+		rc = check_peers(c, vi);
 	return rc;
 }
 

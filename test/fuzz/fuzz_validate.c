@@ -111,6 +111,7 @@ static void build_vm(struct rd *r, struct world *w, unsigned vi)
 	vm->flags = u8(r) % 16;
 	vm->image = PICK(r, images);
 	vm->cmdline = PICK(r, cmdlines);
+	vm->peers = u8(r) % 16 ? u8(r) % 16 : BIT(63);
 	vm->nr_regions = n == 7 ? MAX_REGIONS : n;
 	vm->regions = u8(r) == 0xff ? NULL : w->regs[vi];
 	for (unsigned i = 0; i < vm->nr_regions; i++)
@@ -278,6 +279,9 @@ static int vm_ok(const struct world *w, unsigned vi)
 		return 0;
 	if (vm->cmdline && strlen(vm->cmdline) > 255)
 		return 0;
+	for (unsigned p = 0; p < 64; p++)
+		if ((vm->peers >> p & 1) && (p == vi || p >= w->cfg.nr_vms))
+			return 0;
 	if (!vm->regions || vm->nr_regions < 1 || vm->nr_regions > 32)
 		return 0;
 	for (unsigned i = 0; i < vm->nr_regions; i++)

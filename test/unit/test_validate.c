@@ -189,6 +189,9 @@ MUT(m_no_ram, f->regs[0][0].kind = REGION_MMIO_EMUL; f->regs[0][0].name = "vga")
 MUT(m_no_boot_ram, f->regs[0][0].size = 0x100000)
 MUT(m_no_memory, f->env.free_bytes = BASE_TOTAL - 1)
 MUT(m_no_cpus, f->env.nr_cpus = 0)
+MUT(m_peers_self, f->vms[0].peers = PEER(1); f->vms[1].peers = PEER(0) | PEER(1))
+MUT(m_peers_absent, f->vms[0].peers = PEER(1) | PEER(2))
+MUT(m_peers_last, f->vms[1].peers = PEER(VM_MAX_PEERS - 1))
 
 struct row {
 	const char *name;
@@ -277,6 +280,11 @@ static const struct row rows[] = {
     {"pass_unnamed", m_pass_unnamed, -EPERM,
      "vm \"linux\": region 1 [0xfebf0000..0xfec00000) passthrough [0xfecf8000..0xfed08000) "
      "covers the host's device at 0xfed00000"},
+    {"peers_self", m_peers_self, -EINVAL, "vm \"linux\": peers name the VM itself (vm 1)"},
+    {"peers_absent", m_peers_absent, -ENOENT,
+     "vm \"rt0\": peers name vm 2, but the configuration has 2 VM(s)"},
+    {"peers_last", m_peers_last, -ENOENT,
+     "vm \"linux\": peers name vm 63, but the configuration has 2 VM(s)"},
     {"pass_twice", m_pass_twice, -EBUSY,
      "vm \"linux\": region 1 [0xfebf0000..0xfec00000) hpa [0xfebf0000..0xfec00000) also "
      "passed through to vm \"rt0\" region 4"},
@@ -372,6 +380,10 @@ static void test_edges(void **state)
 	f.vms[0].cmdline = long_cmdline;
 	f.vms[1].name = "abcdefghijklmnopqrstuvwxyz01234";
 	f.vms[1].cmdline = NULL;
+	expect_ok(&f);
+	fx_init(&f); /* two VMs naming each other */
+	f.vms[0].peers = PEER(1);
+	f.vms[1].peers = PEER(0);
 	expect_ok(&f);
 	fx_init(&f); /* the highest CPU present */
 	f.vms[1].cpu = 3;
