@@ -333,6 +333,7 @@ TESTS += [
                         "messages received")], timeout=120),
     dict(name="hostile-neighbour", machine="bochs", megs=256, cpus=2, cmdline="config=hostile",
          expect=[r"smp: 2 CPUs online",
+                 r"\[attacker\] ATTACK survived-ok HC_DOORBELL a VM its peers do not name -> -EPERM",
                  r"\[attacker\] ATTACK 0 done: \d+ probes answered as promised",
                  r"vm \"attacker\": EPT violation: read at GPA 0x1000000 \(outside the VM's memory map\).*",
                  r"vm \"attacker\": triple fault at RIP .*",
