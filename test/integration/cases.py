@@ -226,6 +226,31 @@ TESTS += [
                  r"0x0 \+ shared 0x0\) exceeds free RAM 0x[0-9a-f]+",
                  r"config: \"bad-huge\" rejected; no VM was started"],
          status=1),
+    # platform hardware is never passed through: the host's IOAPIC (MADT), HPET (the default
+    # page: Bochs lists no HPET table), local APIC, and the BIOS's reserved e820 range
+    dict(name="config-pass-ioapic", machine="bochs",
+         cmdline="vm=x,ram=16M,image=testguest,pass=0xd0000000:4K:0xfec00000",
+         expect=[r"config: vm \"x\": region 1 \[0xd0000000\.\.0xd0001000\) passthrough "
+                 r"\[0xfec00000\.\.0xfec01000\) covers the host's IOAPIC at 0xfec00000",
+                 r"config: \"cmdline\" rejected; no VM was started"],
+         forbid=[r"vm \"x\": loaded.*"], status=1),
+    dict(name="config-pass-platform", machine="bochs",
+         cmdline="vm=x,ram=16M,image=testguest,pass=0xd0000000:4K:0xc0000,"
+                 "pass=0xd0100000:4K:0xfed00000",
+         expect=[r"config: vm \"x\": region 2 \[0xd0100000\.\.0xd0101000\) passthrough "
+                 r"\[0xfed00000\.\.0xfed01000\) covers the host's HPET at 0xfed00000",
+                 r"config: \"cmdline\" rejected; no VM was started"], status=1),
+    dict(name="config-pass-lapic", machine="bochs",
+         cmdline="vm=x,ram=16M,image=testguest,pass=0xd0000000:64K:0xfedf8000",
+         expect=[r"config: vm \"x\": region 1 \[0xd0000000\.\.0xd0010000\) passthrough "
+                 r"\[0xfedf8000\.\.0xfee08000\) covers the host's local APIC at 0xfee00000"],
+         status=1),
+    dict(name="config-pass-firmware", machine="bochs",
+         cmdline="vm=x,ram=16M,image=testguest,pass=0xd0000000:4K:0xffffe000",
+         expect=[r"config: vm \"x\": region 1 \[0xd0000000\.\.0xd0001000\) passthrough "
+                 r"\[0xffffe000\.\.0xfffff000\) covers the host's firmware-reserved range "
+                 r"\(reserved\) \[0x[0-9a-f]+\.\.0x100000000\)"],
+         status=1),
     dict(name="guest-image-malformed", machine="bochs", cmdline="config=bad-image",
          expect=[r"vm \"garbled\": guest image \"testrom\": multiboot2: no header in the first "
                  r"32768 bytes", r"vm \"garbled\": not started"],
