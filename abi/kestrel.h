@@ -25,7 +25,11 @@
 #define HC_NULL_MIN	 0xFFFF /* answered by the bare-minimum exit path */
 #define HC_CONSOLE_MAX	 4096
 
-/* The external interrupt HC_DOORBELL raises in the peer. */
+/*
+ * The external interrupt HC_DOORBELL raises in the peer. HC_DOORBELL returns 0, -EINVAL
+ * (the caller itself, an id >= 64, or a named peer not running) or -EPERM (a VM the
+ * caller's configuration does not name among its peers); rings coalesce while pending.
+ */
 #define VEC_DOORBELL 0x40
 
 /* CPUID: leaf 0x40000000 returns the highest leaf and "KestrelHV\0\0\0" in EBX:ECX:EDX. */

@@ -408,6 +408,27 @@ static int f_flags(struct pctx *c, struct span v)
 	}
 }
 
+/* VM indices (the order of the vm= words) joined by '+': the VMs this one may ring. */
+static int f_peers(struct pctx *c, struct span v)
+{
+	for (;;) {
+		size_t i = span_find(v, '+');
+		struct span w = {v.p, i};
+		uint64_t n;
+		int rc;
+
+		if (!w.n)
+			return fail(c, -EINVAL, "empty peer");
+		rc = get_num(c, w, false, "peer", VM_MAX_PEERS - 1, &n);
+		if (rc)
+			return rc;
+		cur(c)->peers |= PEER(n);
+		if (i == v.n)
+			return 0;
+		v = (struct span){v.p + i + 1, v.n - i - 1};
+	}
+}
+
 /* The rest of the spec, verbatim: commas and spaces belong to the guest. */
 static int f_cmdline(struct pctx *c, struct span v)
 {
@@ -440,6 +461,7 @@ static const struct field fields[] = {
     {"platform", f_platform, false, false},
     {"restarts", f_restarts, false, false},
     {"flags", f_flags, false, false},
+    {"peers", f_peers, false, false},
     {"cmdline", f_cmdline, false, true},
 };
 static_assert(ARRAY_SIZE(fields) <= 32, "one bit of pctx.seen per field");

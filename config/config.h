@@ -72,7 +72,11 @@ struct vm_config {
 	uint64_t watchdog;     /* TSC ticks allowed between heartbeat hypercalls; 0: no watchdog */
 	unsigned max_restarts; /* with VM_POLICY_RESTART; 0 means the default (64) */
 	enum vm_platform platform;
+	uint64_t peers; /* bit n: may ring VM n (its index here) with HC_DOORBELL; 0: none */
 };
+
+#define VM_MAX_PEERS 64 /* a VM index a peers mask can name */
+#define PEER(n)	     BIT(n)
 
 /* A named set of VMs the hypervisor's command line can pick ("config=NAME"). */
 struct hv_config {

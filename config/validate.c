@@ -303,6 +303,36 @@ static int check_mmio_emul(struct vctx *c, unsigned vi, unsigned ri)
 	return 0;
 }
 
+static const struct validate_platform lapic_page = {VALIDATE_LAPIC_PAGE,
+						    VALIDATE_LAPIC_PAGE + PAGE_SIZE, "local APIC"};
+
+static int pass_covers(struct vctx *c, unsigned vi, unsigned ri, const struct validate_platform *p)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+	uint64_t end = r->hpa + r->size;
+
+	if (!overlap(r->hpa, end, p->start, p->end))
+		return 0;
+	if (p->end - p->start == PAGE_SIZE)
+		return region_fail(c, vi, ri, -EPERM,
+				   "passthrough [0x%lx..0x%lx) covers the host's %s at 0x%lx",
+				   r->hpa, end, p->what ? p->what : "device", p->start);
+	return region_fail(c, vi, ri, -EPERM,
+			   "passthrough [0x%lx..0x%lx) covers the host's %s [0x%lx..0x%lx)", r->hpa,
+			   end, p->what ? p->what : "device", p->start, p->end);
+}
+
+/* Platform hardware and firmware memory stay the hypervisor's: never passed through. */
+static int check_pass_platform(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct validate_env *env = c->env;
+	int rc = pass_covers(c, vi, ri, &lapic_page);
+
+	for (unsigned i = 0; !rc && env->platform && i < env->nr_platform; i++)
+		rc = pass_covers(c, vi, ri, &env->platform[i]);
+	return rc;
+}
+
 static int check_pass_host(struct vctx *c, unsigned vi, unsigned ri)
 {
 	const struct vm_region *r = reg(c, vi, ri);
@@ -321,7 +351,7 @@ static int check_pass_host(struct vctx *c, unsigned vi, unsigned ri)
 					   "hpa [0x%lx..0x%lx) overlaps host RAM [0x%lx..0x%lx)",
 					   r->hpa, end, env->ram_ranges[i].start,
 					   env->ram_ranges[i].end);
-	return 0;
+	return check_pass_platform(c, vi, ri);
 }
 
 /* A device passed through belongs to one VM: no hpa overlap with another VM's passthrough. */
@@ -488,6 +518,22 @@ static int check_platform(struct vctx *c, unsigned vi)
 	return 0;
 }
 
+/* Doorbells go only to the peers a VM names: other VMs of this configuration. */
+static int check_peers(struct vctx *c, unsigned vi)
+{
+	uint64_t peers = c->cfg->vms[vi].peers;
+
+	if (vi < VM_MAX_PEERS && (peers & BIT(vi)))
+		return vm_fail(c, vi, -EINVAL, "peers name the VM itself (vm %u)", vi);
+	for (unsigned p = 0; p < VM_MAX_PEERS; p++)
+		if ((peers & BIT(p)) && p >= c->cfg->nr_vms)
+			return vm_fail(c, vi, -ENOENT,
+				       "peers name vm %u, but the configuration has "
+				       "%u VM(s)",
+				       p, c->cfg->nr_vms);
+	return 0;
+}
+
 static int check_vm(struct vctx *c, unsigned vi)
 {
 	int rc = check_vm_name(c, vi);
@@ -502,6 +548,8 @@ static int check_vm(struct vctx *c, unsigned vi)
 		rc = check_platform(c, vi);
 	if (!rc)
 		rc = check_boot_ram(c, vi);
+	if (!rc)
+		rc = check_peers(c, vi);
 	return rc;
 }
 

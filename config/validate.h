@@ -24,6 +24,18 @@ struct validate_range {
 	uint64_t start, end;
 };
 
+/*
+ * A host range no guest may be given by passthrough, and what it is: a platform device's
+ * registers ("IOAPIC", "PCI ECAM", ...) or a firmware-reserved range of the memory map.
+ */
+struct validate_platform {
+	uint64_t start, end; /* [start, end), end > start */
+	const char *what;
+};
+
+/* The architectural local APIC page: refused whatever the environment lists. */
+#define VALIDATE_LAPIC_PAGE 0xfee00000ULL
+
 /* What the configuration is checked against: the machine as the hypervisor found it. */
 struct validate_env {
 	uint64_t free_bytes;	    /* free RAM the buddy allocator has */
@@ -35,6 +47,8 @@ struct validate_env {
 	unsigned nr_hv_ranges;
 	const struct validate_range *ram_ranges; /* all host RAM */
 	unsigned nr_ram_ranges;
+	const struct validate_platform *platform; /* devices and firmware ranges (hv/vms.c) */
+	unsigned nr_platform;
 };
 
 /*

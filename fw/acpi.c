@@ -5,22 +5,12 @@
  */
 #include <stdarg.h>
 
-#include "fw/acpi.h"
+#include "fw/acpi_priv.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
-struct acpi_ctx {
-	acpi_map_fn map;
-	void *arg;
-	unsigned flags;
-	struct acpi_info *out;
-	uint64_t ssdts[ACPI_MAX_SSDTS]; /* searched for \_S5 when the DSDT has none */
-	unsigned nr_ssdts;
-};
-
-__attribute__((format(printf, 2, 3))) static void acpi_error(struct acpi_ctx *c, const char *fmt,
-							     ...)
+void acpi_error(struct acpi_ctx *c, const char *fmt, ...)
 {
 	struct acpi_info *out = c->out;
 	va_list ap;
@@ -53,12 +43,8 @@ static bool checksum_ok(const struct acpi_ctx *c, const uint8_t *p, size_t n, ui
 	return s == 0 || (c->flags & ACPI_PARSE_NO_CHECKSUM);
 }
 
-/*
- * Map the whole table at @pa after checking its header: signature @sig, length in
- * [@min_len, ACPI_TABLE_MAX], checksum. NULL, with one error line, otherwise.
- */
-static const uint8_t *table_get(struct acpi_ctx *c, uint64_t pa, const char *sig, uint32_t min_len,
-				uint32_t *len)
+const uint8_t *acpi_table_get(struct acpi_ctx *c, uint64_t pa, const char *sig, uint32_t min_len,
+			      uint32_t *len)
 {
 	const uint8_t *p = c->map(pa, ACPI_HEADER_LEN, c->arg);
 	struct acpi_header h;
@@ -246,7 +232,7 @@ static void parse_madt(struct acpi_ctx *c, uint64_t pa)
 		acpi_error(c, "second MADT at 0x%lx ignored", pa);
 		return;
 	}
-	t = table_get(c, pa, "APIC", sizeof(m), &len);
+	t = acpi_table_get(c, pa, "APIC", sizeof(m), &len);
 	if (!t)
 		return;
 	memcpy(&m, t, sizeof(m));
@@ -285,7 +271,7 @@ static void parse_fadt(struct acpi_ctx *c, uint64_t pa)
 		acpi_error(c, "second FADT at 0x%lx ignored", pa);
 		return;
 	}
-	t = table_get(c, pa, "FACP", ACPI_FADT_V1_LEN, &len);
+	t = acpi_table_get(c, pa, "FACP", ACPI_FADT_V1_LEN, &len);
 	if (!t)
 		return;
 	/* Fields past the table's length are absent: they read as zero. */
@@ -328,7 +314,7 @@ static bool scan_s5(struct acpi_ctx *c, uint64_t pa, const char *sig)
 	const uint8_t *t;
 	uint32_t len;
 
-	t = table_get(c, pa, sig, ACPI_HEADER_LEN, &len);
+	t = acpi_table_get(c, pa, sig, ACPI_HEADER_LEN, &len);
 	if (!t || acpi_find_s5(t + ACPI_HEADER_LEN, len - ACPI_HEADER_LEN, &out->s5_typ_a,
 			       &out->s5_typ_b))
 		return false;
@@ -352,9 +338,8 @@ static const struct {
 	char sig[5];
 	void (*visit)(struct acpi_ctx *c, uint64_t pa);
 } acpi_tables[] = {
-    {"APIC", parse_madt},
-    {"FACP", parse_fadt},
-    {"SSDT", note_ssdt},
+    {"APIC", parse_madt},      {"FACP", parse_fadt},	  {"SSDT", note_ssdt},
+    {"HPET", acpi_parse_hpet}, {"MCFG", acpi_parse_mcfg}, {"DMAR", acpi_parse_dmar},
 };
 
 static void visit_table(struct acpi_ctx *c, uint64_t pa, unsigned index)
@@ -380,7 +365,7 @@ static int parse_root(struct acpi_ctx *c, uint64_t pa, bool xsdt)
 	const uint8_t *t;
 	uint32_t len;
 
-	t = table_get(c, pa, sig, ACPI_HEADER_LEN, &len);
+	t = acpi_table_get(c, pa, sig, ACPI_HEADER_LEN, &len);
 	if (!t)
 		return -EINVAL;
 	n = (len - ACPI_HEADER_LEN) / esize;

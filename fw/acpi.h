@@ -1,7 +1,8 @@
 /*
  * ACPI tables: their wire format (shared with fw/acpi_build.c, which writes a VM's), and
- * the parser of the host's: RSDP -> RSDT/XSDT -> MADT (CPUs, IOAPICs, overrides, NMIs) and
- * FADT (PM1 blocks, PM timer, SCI, reset register, \_S5 sleep type from the DSDT/SSDT AML).
+ * the parser of the host's: RSDP -> RSDT/XSDT -> MADT (CPUs, IOAPICs, overrides, NMIs),
+ * FADT (PM1 blocks, PM timer, SCI, reset register, \_S5 sleep type from the DSDT/SSDT AML),
+ * and the platform devices' register windows (HPET, MCFG, DMAR: fw/acpi_hw.c).
  * Every byte is read through the caller's map callback. Called once by hv/main.c (and
  * by the tests of the builder); host-built for tests.
  */
@@ -196,6 +197,51 @@ struct acpi_facs {
 } __packed;
 #define ACPI_FACS_LEN 64
 
+/* "IA-PC HPET (High Precision Event Timers) Specification": one table per timer block. */
+struct acpi_hpet {
+	struct acpi_header hdr;
+	uint32_t block_id;    /* event timer block ID (hardware revision, vendor) */
+	struct acpi_gas base; /* the register block: system memory, 1 KiB */
+	uint8_t number;	      /* HPET sequence number */
+	uint16_t min_tick;    /* minimum clock tick in periodic mode */
+	uint8_t page_protection;
+} __packed;
+#define ACPI_HPET_DEFAULT 0xfed00000ULL /* where chipsets put the first block */
+
+/* "PCI Firmware Specification", MCFG: this header, then one entry per ECAM window. */
+struct acpi_mcfg {
+	struct acpi_header hdr;
+	uint8_t reserved[8];
+} __packed;
+
+struct acpi_mcfg_entry {
+	uint64_t base; /* ECAM base of bus 0 of the segment: bus N is at base + N MiB */
+	uint16_t segment;
+	uint8_t start_bus, end_bus;
+	uint32_t reserved;
+} __packed;
+#define ACPI_ECAM_BUS_SHIFT 20 /* 32 devices x 8 functions x 4 KiB per bus */
+
+/* Intel VT-d Specification, "DMA Remapping Reporting Structure": header, then type/length. */
+struct acpi_dmar {
+	struct acpi_header hdr;
+	uint8_t host_addr_width; /* N - 1 for N address bits */
+	uint8_t flags;
+	uint8_t reserved[10];
+} __packed;
+#define ACPI_DMAR_DRHD 0 /* DMA remapping hardware unit definition */
+
+struct acpi_dmar_drhd {
+	uint16_t type, length;
+	uint8_t flags; /* ACPI_DRHD_INCLUDE_PCI_ALL */
+	uint8_t size;  /* bits 3:0: the registers span 2^N 4 KiB pages (0 before VT-d 2.5) */
+	uint16_t segment;
+	uint64_t reg_base;
+	/* device scope entries follow */
+} __packed;
+#define ACPI_DRHD_INCLUDE_PCI_ALL BIT(0)
+#define ACPI_DRHD_SIZE_PAGES	  GENMASK(3, 0)
+
 /* AML opcodes ("ACPI Machine Language (AML) Specification") the \_S5 scan and the builder use */
 #define AML_ZERO_OP	 0x00
 #define AML_ONE_OP	 0x01
@@ -237,6 +283,13 @@ static_assert(sizeof(struct acpi_madt_iso) == 10, "MADT interrupt source overrid
 static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "MADT local APIC NMI");
 static_assert(sizeof(struct acpi_madt_x2apic_nmi) == 12, "MADT local x2APIC NMI");
 static_assert(sizeof(struct acpi_facs) == ACPI_FACS_LEN, "FACS layout");
+static_assert(sizeof(struct acpi_hpet) == 56, "HPET description table");
+static_assert(offsetof(struct acpi_hpet, base) == 40, "HPET base address");
+static_assert(sizeof(struct acpi_mcfg) == 44, "MCFG header");
+static_assert(sizeof(struct acpi_mcfg_entry) == 16, "MCFG configuration space entry");
+static_assert(sizeof(struct acpi_dmar) == 48, "DMAR header");
+static_assert(sizeof(struct acpi_dmar_drhd) == 16, "DMAR DRHD");
+static_assert(offsetof(struct acpi_dmar_drhd, reg_base) == 8, "DRHD register base");
 
 /* ---- parsed form ---- */
 
@@ -245,6 +298,9 @@ static_assert(sizeof(struct acpi_facs) == ACPI_FACS_LEN, "FACS layout");
 #define ACPI_MAX_ISOS	 16
 #define ACPI_MAX_NMIS	 8
 #define ACPI_MAX_SSDTS	 8
+#define ACPI_MAX_HPETS	 4
+#define ACPI_MAX_MCFGS	 8
+#define ACPI_MAX_DRHDS	 8
 #define ACPI_MAX_ERRORS	 8
 #define ACPI_ERROR_LEN	 112
 
@@ -274,6 +330,20 @@ struct acpi_nmi {
 	uint16_t flags; /* ACPI_MPS_* */
 	uint8_t lint;	/* 0 or 1 */
 	bool x2apic;
+};
+
+/* An ECAM window: buses [start_bus, end_bus] of @segment, at [base + start_bus MiB, ...). */
+struct acpi_ecam {
+	uint64_t base;
+	uint16_t segment;
+	uint8_t start_bus, end_bus;
+};
+
+/* A VT-d remapping unit's registers: [base, base + size). */
+struct acpi_drhd {
+	uint64_t base, size;
+	uint16_t segment;
+	uint8_t flags; /* ACPI_DRHD_* */
 };
 
 /*
@@ -321,6 +391,11 @@ struct acpi_info {
 	uint64_t facs_addr; /* X_FIRMWARE_CTRL when set, else FIRMWARE_CTRL */
 	uint64_t dsdt_addr;
 
+	uint64_t hpets[ACPI_MAX_HPETS]; /* HPET blocks' bases (system memory) */
+	struct acpi_ecam ecams[ACPI_MAX_MCFGS];
+	struct acpi_drhd drhds[ACPI_MAX_DRHDS];
+	unsigned nr_hpets, nr_ecams, nr_drhds;
+
 	bool has_s5;		    /* a \_S5 package was found in the DSDT or an SSDT */
 	uint8_t s5_typ_a, s5_typ_b; /* SLP_TYP values for PM1a_CNT and PM1b_CNT */
 	char s5_table[5];	    /* "DSDT" or "SSDT" */
@@ -348,6 +423,22 @@ typedef const void *(*acpi_map_fn)(uint64_t pa, size_t len, void *ctx);
  */
 int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx, unsigned flags,
 	       struct acpi_info *out);
+
+/* A host range a guest must never get (fw/acpi_hw.c): [start, end), and what it is. */
+struct acpi_mmio {
+	uint64_t start, end;
+	const char *what; /* "local APIC", "IOAPIC", "HPET", "PCI ECAM", "IOMMU" */
+};
+#define ACPI_MAX_MMIO (1 + ACPI_MAX_IOAPICS + ACPI_MAX_HPETS + ACPI_MAX_MCFGS + ACPI_MAX_DRHDS)
+
+/*
+ * The platform devices' register windows, whole pages, into @out (room for @max):
+ * the local APIC page (the MADT's address, else 0xFEE00000), each IOAPIC's page
+ * (none listed: 0xFEC00000), each HPET block's page (no HPET table: 0xFED00000), each
+ * MCFG ECAM window and each DMAR remapping unit. @a may be NULL (no usable ACPI):
+ * the three defaults. Returns how many were written (at most @max).
+ */
+unsigned acpi_platform_mmio(const struct acpi_info *a, struct acpi_mmio *out, unsigned max);
 
 /*
  * The \_S5 package in one table's AML (the bytes after the 36-byte header), by the

@@ -28,8 +28,13 @@ void probe_report(const struct mb2_mmap_entry *fw, unsigned nr_fw, const struct 
 /* hv/vms.c: the VM steps of the boot sequence */
 /* vm= words of @full if any, else config=NAME of @opts (the options before any vm=). */
 const struct hv_config *vms_pick_config(const char *opts, const char *full);
-void vms_validate(const struct hv_config *cfg, const struct memmap *map, const struct mb2_info *bi,
-		  uint64_t image_end);
+/*
+ * Check @cfg against this machine: free RAM, CPUs, modules, and for passthrough the
+ * hypervisor, host RAM and platform hardware (@fw's non-RAM entries, @acpi's devices;
+ * @acpi NULL: the PC's defaults). A bad configuration powers off with one line.
+ */
+void vms_validate(const struct hv_config *cfg, const struct mb2_mmap_entry *fw, unsigned nr_fw,
+		  const struct acpi_info *acpi, const struct mb2_info *bi, uint64_t image_end);
 /* Build and run every VM; the number of VMs that ended on a fault they did not expect. */
 int vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, const char *cmdline);
 

@@ -57,9 +57,10 @@ void vm_print_stats(const struct vm *vm)
 				       exit_reason_name(r), vm->exits[r]);
 	pr_info("vm \"%s\": exits%s\n", vm->cfg->name, n ? line : " none");
 	pr_info(
-	    "vm \"%s\": cpu %u, restarts %u, watchdog fires %u, doorbells sent %lu received %lu\n",
+	    "vm \"%s\": cpu %u, restarts %u, watchdog fires %u, doorbells sent %lu received %lu "
+	    "refused %lu coalesced %lu\n",
 	    vm->cfg->name, vm->vcpus[0].cpu, vm->restarts, vm->watchdog_fires, vm->doorbells_sent,
-	    vm->doorbells_received);
+	    vm->doorbells_received, vm->doorbells_refused, vm->doorbells_coalesced);
 }
 
 void hv_print_stats(const struct vm *asker)
@@ -77,9 +78,10 @@ void hv_print_stats(const struct vm *asker)
 		if (cpu < MAX_CPUS_STATS)
 			per_cpu[cpu] += total;
 		pr_debug("stats: vm \"%s\" cpu %u: %lu exits, %u restarts, %u watchdog fires, "
-			 "doorbells %lu sent %lu received\n",
+			 "doorbells %lu sent %lu received %lu refused %lu coalesced\n",
 			 vm->cfg->name, cpu, total, vm->restarts, vm->watchdog_fires,
-			 vm->doorbells_sent, vm->doorbells_received);
+			 vm->doorbells_sent, vm->doorbells_received, vm->doorbells_refused,
+			 vm->doorbells_coalesced);
 		vm_audit(vm);
 	}
 	for (unsigned c = 0; c < MAX_CPUS_STATS; c++)

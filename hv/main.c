@@ -226,6 +226,20 @@ static void probe_if_asked(void)
 	power_off(HV_EXIT_OK);
 }
 
+static const struct hv_config *picked;
+
+/* The configuration against the firmware map and ACPI tables this boot found. */
+static void validate_config(const struct hv_config *cfg)
+{
+	const struct mb2_mmap_entry *fw;
+	const char *src;
+	unsigned nr_fw;
+
+	pick_firmware_map(&fw, &nr_fw, &src);
+	vms_validate(cfg, fw, nr_fw, acpi_ok ? &acpi : NULL, &boot_info, (uint64_t)__image_end);
+	picked = cfg;
+}
+
 static void enter_vmx_root(void)
 {
 	if (vmx_on()) {
@@ -264,8 +278,8 @@ void hv_main(uint32_t magic, const void *info)
 	check_cpu();
 	pr_debug("boot: checks done in %lu instructions\n", rdtsc() - boot_tsc);
 	hooks_benchmarks(cmdline_buf);
-	const struct hv_config *cfg = vms_pick_config(cmdline_buf, cmdline_full);
-	vms_validate(cfg, &boot_mem, &boot_info, (uint64_t)__image_end);
+	validate_config(vms_pick_config(cmdline_buf, cmdline_full));
 	enter_vmx_root();
-	power_off(vms_create_and_run(cfg, &boot_info, cmdline_buf) ? HV_EXIT_VM_FAULT : HV_EXIT_OK);
+	power_off(vms_create_and_run(picked, &boot_info, cmdline_buf) ? HV_EXIT_VM_FAULT
+								      : HV_EXIT_OK);
 }

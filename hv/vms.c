@@ -3,6 +3,7 @@
  * command line, validate it against this machine, build every VM, run them.
  * A bad configuration stops the boot with one line before anything is built.
  */
+#include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/power.h"
@@ -10,6 +11,7 @@
 #include "config/cmdvm.h"
 #include "config/validate.h"
 #include "drivers/serial.h"
+#include "fw/acpi.h"
 #include "hv/hv.h"
 #include "lib/cmdline.h"
 #include "lib/console.h"
@@ -76,10 +78,65 @@ static unsigned first_words(const struct mb2_info *bi, const char **out)
 	return bi->nr_modules;
 }
 
-void vms_validate(const struct hv_config *cfg, const struct memmap *map, const struct mb2_info *bi,
-		  uint64_t image_end)
+/* What the validator names a non-RAM entry of the firmware memory map by. */
+static const char *fw_range_name(uint32_t type)
 {
-	static struct validate_range ram[MEMMAP_MAX];
+	switch (type) {
+	case MB2_MMAP_RESERVED:
+		return "firmware-reserved range (reserved)";
+	case MB2_MMAP_ACPI_RECLAIMABLE:
+		return "firmware-reserved range (ACPI reclaimable)";
+	case MB2_MMAP_NVS:
+		return "firmware-reserved range (ACPI NVS)";
+	case MB2_MMAP_BADRAM:
+		return "firmware-reserved range (bad RAM)";
+	default:
+		return "firmware-reserved range (unknown type)";
+	}
+}
+
+#define MAX_PLATFORM (1 + ACPI_MAX_MMIO + MB2_MAX_MMAP)
+
+/*
+ * Host ranges no VM may be given by passthrough: this CPU's IA32_APIC_BASE page, the
+ * devices the ACPI tables name (with the PC's defaults), every non-RAM firmware entry.
+ */
+static unsigned platform_ranges(const struct mb2_mmap_entry *fw, unsigned nr_fw,
+				const struct acpi_info *acpi, struct validate_platform *out)
+{
+	struct acpi_mmio m[ACPI_MAX_MMIO];
+	uint64_t apic = rdmsr(MSR_IA32_APIC_BASE) & GENMASK(51, 12);
+	unsigned n = 0, nm = acpi_platform_mmio(acpi, m, ACPI_MAX_MMIO);
+
+	out[n++] = (struct validate_platform){apic, apic + PAGE_SIZE, "local APIC"};
+	for (unsigned i = 0; i < nm; i++)
+		out[n++] = (struct validate_platform){m[i].start, m[i].end, m[i].what};
+	for (unsigned i = 0; i < nr_fw && n < MAX_PLATFORM; i++)
+		if (fw[i].type != MB2_MMAP_AVAILABLE && fw[i].len &&
+		    fw[i].base <= UINT64_MAX - fw[i].len)
+			out[n++] = (struct validate_platform){fw[i].base, fw[i].base + fw[i].len,
+							      fw_range_name(fw[i].type)};
+	return n;
+}
+
+/* All host RAM: every type-1 entry of the firmware map, usable by us or not. */
+static unsigned ram_ranges(const struct mb2_mmap_entry *fw, unsigned nr_fw,
+			   struct validate_range *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nr_fw && n < MB2_MAX_MMAP; i++)
+		if (fw[i].type == MB2_MMAP_AVAILABLE && fw[i].len &&
+		    fw[i].base <= UINT64_MAX - fw[i].len)
+			out[n++] = (struct validate_range){fw[i].base, fw[i].base + fw[i].len};
+	return n;
+}
+
+void vms_validate(const struct hv_config *cfg, const struct mb2_mmap_entry *fw, unsigned nr_fw,
+		  const struct acpi_info *acpi, const struct mb2_info *bi, uint64_t image_end)
+{
+	static struct validate_range ram[MB2_MAX_MMAP];
+	static struct validate_platform platform[MAX_PLATFORM];
 	const char *mods[MB2_MAX_MODULES];
 	struct mem_range meta = mm_meta_range();
 	struct validate_range hv[2] = {{0x200000, image_end}, {meta.start, meta.end}};
@@ -92,12 +149,12 @@ void vms_validate(const struct hv_config *cfg, const struct memmap *map, const s
 	    .hv_ranges = hv,
 	    .nr_hv_ranges = 2,
 	    .ram_ranges = ram,
-	    .nr_ram_ranges = map->nr_usable,
+	    .nr_ram_ranges = ram_ranges(fw, nr_fw, ram),
+	    .platform = platform,
+	    .nr_platform = platform_ranges(fw, nr_fw, acpi, platform),
 	};
 	char err[VALIDATE_ERR_LEN];
 
-	for (unsigned i = 0; i < map->nr_usable; i++)
-		ram[i] = (struct validate_range){map->usable[i].start, map->usable[i].end};
 	if (vm_config_validate(cfg, &env, err, sizeof(err))) {
 		pr_err("config: %s\n", err);
 		pr_err("config: \"%s\" rejected; no VM was started\n", cfg->name);

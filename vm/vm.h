@@ -172,9 +172,11 @@ struct vm {
 	const char *extra_args; /* added to the guest command line (hypervisor's guestargs=) */
 	unsigned restarts, watchdog_fires;
 	uint64_t doorbells_sent, doorbells_received;
-	uint64_t ipis_dropped;	/* IPIs to destinations outside the VM */
-	uint64_t wd_deadline;	/* TSC by which the next heartbeat is due */
-	char line[VM_LINE_MAX]; /* console output until the newline */
+	uint64_t doorbells_refused;   /* rings that returned an error to the guest */
+	uint64_t doorbells_coalesced; /* rings that found the peer's doorbell still pending */
+	uint64_t ipis_dropped;	      /* IPIs to destinations outside the VM */
+	uint64_t wd_deadline;	      /* TSC by which the next heartbeat is due */
+	char line[VM_LINE_MAX];	      /* console output until the newline */
 	unsigned line_len;
 };
 
@@ -213,14 +215,21 @@ void vm_console_putc(struct vm *vm, char c);
  * Make @vector pending on @v and kick it if it runs its guest. A vCPU idling
  * in HLT polls its work instead: both sides store, then load the other's flag,
  * sequentially consistent, so at least one of them sees the other and no
- * interrupt waits for the next tick. Any CPU may call it.
+ * interrupt waits for the next tick. A vector already pending coalesces: the
+ * raise that set it set the work bit and kicked, and its injection (ack below
+ * clears the vector only as it injects it) comes after this raise, so nothing
+ * more is done. Any CPU may call it. True when the vector was newly pending.
  */
-static inline void vcpu_irq_raise(struct vcpu *v, uint8_t vector)
+static inline bool vcpu_irq_raise(struct vcpu *v, uint8_t vector)
 {
-	__atomic_fetch_or(&v->irqs.pending[vector / 64], BIT(vector % 64), __ATOMIC_SEQ_CST);
+	uint64_t bit = BIT(vector % 64);
+
+	if (__atomic_fetch_or(&v->irqs.pending[vector / 64], bit, __ATOMIC_SEQ_CST) & bit)
+		return false;
 	__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&v->idle, __ATOMIC_SEQ_CST))
 		v->vm->vcpu_ops->kick(v);
+	return true;
 }
 
 /* Highest pending vector, or -1. */
@@ -265,7 +274,13 @@ struct vm *vm_at(unsigned i);
 /* Set once every foreground VM has stopped: background VMs stop at their next tick. */
 extern volatile bool vms_ending;
 void vm_note_stopped(void);
-/* Doorbell hypercall: vector VEC_DOORBELL on the peer's boot vCPU. 0 or -EINVAL. */
+/*
+ * Doorbell hypercall: vector VEC_DOORBELL on the peer's boot vCPU, if @from's configuration
+ * names @peer in its peers. 0; -EINVAL when @peer is @from itself or no VM index at all
+ * (>= VM_MAX_PEERS); -EPERM when @from's peers do not name it; -EINVAL when the peer named
+ * is not running. Every error is counted in doorbells_refused. Rings while the peer's
+ * doorbell is pending coalesce: no second kick, no second interrupt (doorbells_coalesced).
+ */
 int vm_ring_doorbell(struct vm *from, uint64_t peer);
 /* HC_STATS: hv/ installs the printer (statistics of every VM and CPU). */
 extern void (*vm_stats_printer)(const struct vm *asker);

@@ -50,13 +50,30 @@ void vm_note_stopped(void)
 	vms_ending = true;
 }
 
+/* Permission before existence: a VM learns nothing of the VMs it may not ring. */
+static int doorbell_check(const struct vm *from, uint64_t peer_id, struct vm **peer)
+{
+	if (peer_id >= VM_MAX_PEERS || peer_id == from->id)
+		return -EINVAL;
+	if (!(from->cfg->peers & BIT(peer_id)))
+		return -EPERM;
+	*peer = vm_by_id((unsigned)peer_id);
+	if (!*peer || (*peer)->state == VM_STOPPED)
+		return -EINVAL;
+	return 0;
+}
+
 int vm_ring_doorbell(struct vm *from, uint64_t peer_id)
 {
-	struct vm *peer = peer_id < 0x10000 ? vm_by_id((unsigned)peer_id) : NULL;
+	struct vm *peer = NULL;
+	int rc = doorbell_check(from, peer_id, &peer);
 
-	if (!peer || peer == from || peer->state == VM_STOPPED)
-		return -EINVAL;
-	vcpu_irq_raise(&peer->vcpus[0], VEC_DOORBELL);
+	if (rc) {
+		from->doorbells_refused++;
+		return rc;
+	}
+	if (!vcpu_irq_raise(&peer->vcpus[0], VEC_DOORBELL))
+		from->doorbells_coalesced++;
 	from->doorbells_sent++;
 	return 0;
 }

@@ -24,7 +24,8 @@
 #define GPA_TESTDEV	 0xD0000000 /* page 0: normal (fast path after the first trap) */
 #define GPA_TESTDEV_SLOW 0xD0001000 /* page 1: every access an EPT violation */
 #define GPA_MMIO_UART	 0xD0002000
-#define GPA_IOAPIC	 0xFEC00000
+#define GPA_IOAPIC	 0xFEC00000 /* the PC platform's */
+#define GPA_PASSTHRU	 0xD0100000 /* the host's VGA option ROM (hpa 0xC0000), read-only */
 #define GPA_ROM		 0xFFF00000
 #define GPA_ROM_SIZE	 0x00010000
 #define GPA_UNMAPPED_LO	 0x40000000	      /* never mapped */

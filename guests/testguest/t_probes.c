@@ -78,6 +78,9 @@ static void probe_hypercalls(const struct hostile_map *m, uint32_t self)
 		 -EINVAL);
 	probe_hc("HC_DOORBELL 0xffffffff -> -EINVAL", HC_DOORBELL, 0xFFFFFFFFL, 0, -EINVAL);
 	probe_hc("HC_DOORBELL -1 -> -EINVAL", HC_DOORBELL, -1, 0, -EINVAL);
+	probe_hc("HC_DOORBELL 64 -> -EINVAL", HC_DOORBELL, 64, 0, -EINVAL);
+	probe_hc("HC_DOORBELL a VM its peers do not name -> -EPERM", HC_DOORBELL, self ^ 1, 0,
+		 -EPERM);
 	probe_hc("HC_STATS unprivileged -> -EPERM", HC_STATS, 0, 0, -EPERM);
 	probe_hc("HC_HEARTBEAT with junk arguments -> 0", HC_HEARTBEAT, -1, -1, 0);
 }
@@ -142,7 +145,6 @@ static const struct {
     {"WRMSR IA32_TSC (read-only) -> #GP", 0x10, true},
     {"RDMSR IA32_APIC_BASE -> #GP", 0x1B, false},
     {"WRMSR IA32_APIC_BASE -> #GP", 0x1B, true},
-    {"RDMSR IA32_FEATURE_CONTROL -> #GP", 0x3A, false},
     {"WRMSR IA32_FEATURE_CONTROL -> #GP", 0x3A, true},
     {"WRMSR IA32_BIOS_UPDT_TRIG -> #GP", 0x79, true},
     {"WRMSR IA32_SMM_MONITOR_CTL -> #GP", 0x9B, true},

@@ -39,6 +39,25 @@ static const void *fuzz_map(uint64_t pa, size_t len, void *ctx)
 	return c;
 }
 
+/* HPET, MCFG, DMAR (fw/acpi_hw.c) and the register windows built from them. */
+static void check_platform(const struct acpi_info *a)
+{
+	struct acpi_mmio m[ACPI_MAX_MMIO + 1];
+	unsigned n;
+
+	CHECK(a->nr_hpets <= ACPI_MAX_HPETS && a->nr_ecams <= ACPI_MAX_MCFGS);
+	CHECK(a->nr_drhds <= ACPI_MAX_DRHDS);
+	for (unsigned i = 0; i < a->nr_ecams; i++)
+		CHECK(a->ecams[i].start_bus <= a->ecams[i].end_bus);
+	for (unsigned i = 0; i < a->nr_drhds; i++)
+		CHECK(a->drhds[i].base && a->drhds[i].size >= 4096 && a->drhds[i].size <= 1 << 27);
+	n = acpi_platform_mmio(a, m, ACPI_MAX_MMIO + 1);
+	CHECK(n >= 3 && n <= ACPI_MAX_MMIO);
+	for (unsigned i = 0; i < n; i++)
+		CHECK(m[i].start < m[i].end && !(m[i].start & 0xfff) && !(m[i].end & 0xfff) &&
+		      m[i].what);
+}
+
 static void check_info(const struct acpi_info *a, int ret)
 {
 	CHECK(a->nr_cpus <= ACPI_MAX_CPUS && a->nr_ioapics <= ACPI_MAX_IOAPICS);
@@ -69,6 +88,7 @@ static void check_info(const struct acpi_info *a, int ret)
 	      (a->nr_cpus == 0 && a->nr_ioapics == 0 && a->nr_isos == 0 && a->nr_nmis == 0));
 	CHECK(a->has_fadt || (a->fadt_len == 0 && a->facs_addr == 0 && a->pm1a_evt == 0));
 	CHECK(!a->has_fadt || (a->fadt_len >= ACPI_FADT_V1_LEN && a->fadt_len <= ACPI_TABLE_MAX));
+	check_platform(a);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

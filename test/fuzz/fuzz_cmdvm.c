@@ -114,6 +114,12 @@ static void write_back(const struct cmdvm_store *st, char *out, size_t cap)
 				      policies[vm->policy], vm->max_restarts);
 		if (vm->flags)
 			n += (size_t)snprintf(out + n, cap - n, ",flags=%s", flags[vm->flags]);
+		for (unsigned p = 0, first = 1; p < 64; p++)
+			if (vm->peers >> p & 1) {
+				n += (size_t)snprintf(out + n, cap - n, "%s%u",
+						      first ? ",peers=" : "+", p);
+				first = 0;
+			}
 		for (unsigned r = 0; r < vm->nr_regions; r++)
 			n += put_region(out + n, cap - n, &vm->regions[r]);
 		for (unsigned m = 0; m < vm->nr_modules; m++)
@@ -132,6 +138,7 @@ static void same_store(const struct cmdvm_store *a, const struct cmdvm_store *b)
 		must(!strcmp(x->name, y->name) && x->cpu == y->cpu && !strcmp(x->image, y->image));
 		must(x->proto == y->proto && x->policy == y->policy && x->flags == y->flags);
 		must(x->max_restarts == y->max_restarts && !strcmp(x->cmdline, y->cmdline));
+		must(x->peers == y->peers);
 		must(x->nr_regions == y->nr_regions && x->nr_modules == y->nr_modules);
 		for (unsigned r = 0; r < x->nr_regions; r++) {
 			const struct vm_region *p = &x->regions[r], *q = &y->regions[r];

@@ -86,6 +86,7 @@ struct world {
 	struct validate_env env;
 	const char *mods[4];
 	struct validate_range hv[2], ram[2];
+	struct validate_platform plat[2];
 };
 
 static void build_region(struct rd *r, struct vm_region *g)
@@ -110,6 +111,7 @@ static void build_vm(struct rd *r, struct world *w, unsigned vi)
 	vm->flags = u8(r) % 16;
 	vm->image = PICK(r, images);
 	vm->cmdline = PICK(r, cmdlines);
+	vm->peers = u8(r) % 16 ? u8(r) % 16 : BIT(63);
 	vm->nr_regions = n == 7 ? MAX_REGIONS : n;
 	vm->regions = u8(r) == 0xff ? NULL : w->regs[vi];
 	for (unsigned i = 0; i < vm->nr_regions; i++)
@@ -138,6 +140,13 @@ static void build_env(struct rd *r, struct world *w)
 	}
 	e->hv_ranges = w->hv;
 	e->ram_ranges = w->ram;
+	e->nr_platform = u8(r) % 3;
+	for (unsigned i = 0; i < 2; i++) {
+		struct validate_range h = PICK(r, host_ranges);
+
+		w->plat[i] = (struct validate_platform){h.start, h.end, i ? "IOAPIC" : NULL};
+	}
+	e->platform = w->plat;
 }
 
 static void build(struct rd *r, struct world *w)
@@ -215,6 +224,11 @@ static int region_ok(const struct validate_env *e, const struct vm_region *g)
 	for (unsigned i = 0; i < e->nr_ram_ranges; i++)
 		if (!disjoint(g->hpa, end, e->ram_ranges[i].start, e->ram_ranges[i].end))
 			return 0;
+	if (!disjoint(g->hpa, end, VALIDATE_LAPIC_PAGE, VALIDATE_LAPIC_PAGE + 4096))
+		return 0;
+	for (unsigned i = 0; i < e->nr_platform; i++)
+		if (!disjoint(g->hpa, end, e->platform[i].start, e->platform[i].end))
+			return 0;
 	return 1;
 }
 
@@ -266,6 +280,9 @@ static int vm_ok(const struct world *w, unsigned vi)
 		return 0;
 	if (vm->cmdline && strlen(vm->cmdline) > 255)
 		return 0;
+	for (unsigned p = 0; p < 64; p++)
+		if ((vm->peers >> p & 1) && (p == vi || p >= w->cfg.nr_vms))
+			return 0;
 	if (!vm->regions || vm->nr_regions < 1 || vm->nr_regions > 32)
 		return 0;
 	for (unsigned i = 0; i < vm->nr_regions; i++)

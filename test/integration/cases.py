@@ -128,7 +128,7 @@ MAP = [
     r"  \[0x000000000\.\.0x008000000\) ram       rwx hpa 0x[0-9a-f]{9} first leaf 2M",
     r"  \[0x0c0000000\.\.0x0c0200000\) shared    rw- hpa 0x[0-9a-f]{9} first leaf 2M \"shm0\"",
     r"  \[0x0d0000000\.\.0x0d0001000\) mmio-emul rw- hpa 0x000000000 traps \"testdev\"",
-    r"  \[0x0fec00000\.\.0x0fec01000\) mmio-pass rw- hpa 0x0fec00000 first leaf 4K",
+    r"  \[0x0d0100000\.\.0x0d0101000\) mmio-pass r-- hpa 0x0000c0000 first leaf 4K",
     r"  \[0x0fff00000\.\.0x0fff10000\) rom       r-x hpa 0x[0-9a-f]{9} first leaf 4K \"testrom\"",
     r"  EPT: tables: \d+ pages",
     r"vm \"test\": loaded \"testguest\" \[0x100000\.\.0x[0-9a-f]+\) entry 0x[0-9a-f]+, "
@@ -164,7 +164,7 @@ TESTS += [
     guest("guest-regions", "rom,shared,passthrough",
           [r"\[test\] rom: magic \"KSTLROM1\" length \d+ checksum 0x[0-9a-f]+",
            r"\[test\] TEST rom PASS", r"\[test\] TEST shared PASS",
-           r"\[test\] passthrough: IOAPIC version register 0x[0-9a-f]+ .*"]
+           r"\[test\] passthrough: option ROM signature 0xaa55, \d+ blocks of 512 bytes"]
           + passes("passthrough")),
     guest("fault-oob-read", "oob_read", stopped_by(
         r"vm \"test\": EPT violation: read at GPA 0x40000000 \(outside the VM's memory map\), "
@@ -225,6 +225,31 @@ TESTS += [
          expect=[r"config: config \"bad-huge\": guest memory 0x1000000000 \(ram 0x1000000000 \+ rom "
                  r"0x0 \+ shared 0x0\) exceeds free RAM 0x[0-9a-f]+",
                  r"config: \"bad-huge\" rejected; no VM was started"],
+         status=1),
+    # platform hardware is never passed through: the host's IOAPIC (MADT), HPET (the default
+    # page: Bochs lists no HPET table), local APIC, and the BIOS's reserved e820 range
+    dict(name="config-pass-ioapic", machine="bochs",
+         cmdline="vm=x,ram=16M,image=testguest,pass=0xd0000000:4K:0xfec00000",
+         expect=[r"config: vm \"x\": region 1 \[0xd0000000\.\.0xd0001000\) passthrough "
+                 r"\[0xfec00000\.\.0xfec01000\) covers the host's IOAPIC at 0xfec00000",
+                 r"config: \"cmdline\" rejected; no VM was started"],
+         forbid=[r"vm \"x\": loaded.*"], status=1),
+    dict(name="config-pass-platform", machine="bochs",
+         cmdline="vm=x,ram=16M,image=testguest,pass=0xd0000000:4K:0xc0000,"
+                 "pass=0xd0100000:4K:0xfed00000",
+         expect=[r"config: vm \"x\": region 2 \[0xd0100000\.\.0xd0101000\) passthrough "
+                 r"\[0xfed00000\.\.0xfed01000\) covers the host's HPET at 0xfed00000",
+                 r"config: \"cmdline\" rejected; no VM was started"], status=1),
+    dict(name="config-pass-lapic", machine="bochs",
+         cmdline="vm=x,ram=16M,image=testguest,pass=0xd0000000:64K:0xfedf8000",
+         expect=[r"config: vm \"x\": region 1 \[0xd0000000\.\.0xd0010000\) passthrough "
+                 r"\[0xfedf8000\.\.0xfee08000\) covers the host's local APIC at 0xfee00000"],
+         status=1),
+    dict(name="config-pass-firmware", machine="bochs",
+         cmdline="vm=x,ram=16M,image=testguest,pass=0xd0000000:4K:0xffffe000",
+         expect=[r"config: vm \"x\": region 1 \[0xd0000000\.\.0xd0001000\) passthrough "
+                 r"\[0xffffe000\.\.0xfffff000\) covers the host's firmware-reserved range "
+                 r"\(reserved\) \[0x[0-9a-f]+\.\.0x100000000\)"],
          status=1),
     dict(name="guest-image-malformed", machine="bochs", cmdline="config=bad-image",
          expect=[r"vm \"garbled\": guest image \"testrom\": multiboot2: no header in the first "
@@ -335,6 +360,7 @@ TESTS += [
                         "messages received")], timeout=120),
     dict(name="hostile-neighbour", machine="bochs", megs=256, cpus=2, cmdline="config=hostile",
          expect=[r"smp: 2 CPUs online",
+                 r"\[attacker\] ATTACK survived-ok HC_DOORBELL a VM its peers do not name -> -EPERM",
                  r"\[attacker\] ATTACK 0 done: \d+ probes answered as promised",
                  r"vm \"attacker\": EPT violation: read at GPA 0x1000000 \(outside the VM's memory map\).*",
                  r"vm \"attacker\": triple fault at RIP .*",

@@ -342,6 +342,20 @@ static inline const uint8_t *rsdp(uint8_t rev, uint32_t rsdt, uint64_t xsdt, siz
 	return rsdp_buf;
 }
 
+/* An HPET description table (IA-PC HPET specification), base in @space at @base. */
+static inline void place_hpet(uint64_t pa, uint8_t space, uint64_t base)
+{
+	struct tbl t;
+
+	tbl_begin(&t, "HPET");
+	put32(&t, 0x8086a201); /* event timer block ID */
+	gas(&t, space, base);  /* 40 */
+	put8(&t, 0);	       /* 52: HPET number */
+	put16(&t, 0x80);       /* 53: minimum tick */
+	put8(&t, 0);	       /* 55: page protection */
+	tbl_place(&t, pa);
+}
+
 /* The whole PC: DSDT, FADT, MADT in both an RSDT and an XSDT. */
 static inline void place_pc(void)
 {
@@ -353,9 +367,7 @@ static inline void place_pc(void)
 	place_fadt(&fo);
 	madt_std(&t);
 	tbl_place(&t, MADT_PA);
-	tbl_begin(&t, "HPET");
-	put32(&t, 0);
-	tbl_place(&t, HPET_PA);
+	place_hpet(HPET_PA, ACPI_GAS_MEMORY, 0xfed00000);
 	place_root(RSDT_PA, "RSDT", e, 3);
 	place_root(XSDT_PA, "XSDT", e, 3);
 }

@@ -72,8 +72,40 @@ static void test_platform(void **state)
 	assert_string_equal(err,
 			    "vm 0 (\"a\"): field \"platform=amiga\": unknown platform \"amiga\" "
 			    "(pc, minimal)");
-	assert_int_equal(parse("vm=a,ram=16M,image=kernel,pass=0xfee00000:4K:0xfee00000"), 1);
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel,mmio=0xfee00000:4K:uart"), 1);
 	assert_int_equal(validate(), -EEXIST);
+	/* the host's local APIC is never passed through, on any platform */
+	assert_int_equal(
+	    parse("vm=a,ram=16M,image=kernel,platform=minimal,pass=0xfee00000:4K:0xfee00000"), 1);
+	assert_int_equal(validate(), -EPERM);
+	assert_string_equal(err, "vm \"a\": region 1 [0xfee00000..0xfee01000) passthrough "
+				 "[0xfee00000..0xfee01000) covers the host's local APIC at "
+				 "0xfee00000");
+}
+
+/* peers= names the VMs (by the order of the vm= words) one may ring; the validator checks. */
+static void test_peers(void **state)
+{
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel,peers=1+3 vm=b,ram=16M,image=kernel,"
+			       "cpus=1,peers=0"),
+			 2);
+	assert_int_equal(st.cfg.vms[0].peers, PEER(1) | PEER(3));
+	assert_int_equal(st.cfg.vms[1].peers, PEER(0));
+	assert_int_equal(validate(), -ENOENT);
+	assert_string_equal(err, "vm \"a\": peers name vm 3, but the configuration has 2 VM(s)");
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel,peers=1 vm=b,ram=16M,image=kernel,"
+			       "cpus=1,peers=0+63"),
+			 2);
+	assert_int_equal(st.cfg.vms[1].peers, PEER(0) | PEER(63));
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel,peers=1 vm=b,ram=16M,image=kernel,"
+			       "cpus=1,peers=0"),
+			 2);
+	assert_int_equal(validate(), 0);
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel,peers=0"), 1);
+	assert_int_equal(validate(), -EINVAL);
+	assert_string_equal(err, "vm \"a\": peers name the VM itself (vm 0)");
+	assert_int_equal(parse("vm=a,ram=16M,image=kernel"), 1);
+	assert_int_equal(st.cfg.vms[0].peers, 0); /* none by default */
 }
 
 static void test_every_field(void **state)
@@ -82,7 +114,7 @@ static void test_every_field(void **state)
 
 	assert_int_equal(parse("loglevel=debug vm=rt,cpus=1,ram=16M,ram=0x10000000:4K,image=kernel,"
 			       "proto=multiboot,rom=0xfff00000:64K:bios,mmio=0xd0000000:4k:uart,"
-			       "pass=0xfec00000:4K:0xfec00000,shm=0xc0000000:2M:ring,"
+			       "pass=0xfebf0000:4K:0xfebf0000,shm=0xc0000000:2M:ring,"
 			       "module=initrd,module=bios,policy=restart,restarts=5,"
 			       "flags=privileged+background,platform=minimal,"
 			       "cmdline=console=ttyS0,115200 root=/dev/ram0  quiet"),
@@ -111,8 +143,8 @@ static void test_every_field(void **state)
 		      "bios", 0);
 	assert_region(&vm->regions[3], REGION_MMIO_EMUL, REGION_R | REGION_W, 0xd0000000, 4 * KiB,
 		      "uart", 0);
-	assert_region(&vm->regions[4], REGION_MMIO_PASS, REGION_R | REGION_W, 0xfec00000, 4 * KiB,
-		      NULL, 0xfec00000);
+	assert_region(&vm->regions[4], REGION_MMIO_PASS, REGION_R | REGION_W, 0xfebf0000, 4 * KiB,
+		      NULL, 0xfebf0000);
 	assert_region(&vm->regions[5], REGION_SHARED, REGION_R | REGION_W, 0xc0000000, 2 * MiB,
 		      "ring", 0);
 	assert_int_equal(validate(), 0);
@@ -429,6 +461,11 @@ static const struct row rows[] = {
     {"flag-unknown", "vm=a,flags=privileged+loud", -EINVAL,
      F("a", "flags=privileged+loud") "unknown flag \"loud\" (privileged, background, console)"},
     {"flag-empty", "vm=a,flags=privileged+", -EINVAL, F("a", "flags=privileged+") "empty flag"},
+    {"peer-empty", "vm=a,peers=1+", -EINVAL, F("a", "peers=1+") "empty peer"},
+    {"peer-first-empty", "vm=a,peers=+1", -EINVAL, F("a", "peers=+1") "empty peer"},
+    {"peer-bad", "vm=a,peers=b", -EINVAL, F("a", "peers=b") "bad peer \"b\""},
+    {"peer-large", "vm=a,peers=1+64", -EINVAL, F("a", "peers=1+64") "peer \"64\" too large"},
+    {"dup-peers", "vm=a,peers=1,peers=2", -EINVAL, F("a", "peers=2") "\"peers\" given twice"},
     {"name-empty", "vm=,image=k", -EINVAL, "vm 0: empty name"},
     {"name-only-word", "vm=", -EINVAL, "vm 0: empty name"},
     {"name-dot", "vm=a.b,image=k", -EINVAL,
@@ -484,6 +521,7 @@ int main(void)
 	struct CMUnitTest tests[NR_ROWS + NR_FIXED] = {
 	    cmocka_unit_test(test_every_field),
 	    cmocka_unit_test(test_platform),
+	    cmocka_unit_test(test_peers),
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_protocols_and_policies),
 	    cmocka_unit_test(test_sizes),

@@ -24,6 +24,7 @@ struct fx {
 	struct validate_env env;
 	const char *modules[4];
 	struct validate_range hv[1], ram[2];
+	struct validate_platform plat[4];
 };
 
 static const struct vm_region rt0_regions[] = {
@@ -104,7 +105,14 @@ static void fx_init(struct fx *f)
 				       .hv_ranges = f->hv,
 				       .nr_hv_ranges = 1,
 				       .ram_ranges = f->ram,
-				       .nr_ram_ranges = 2};
+				       .nr_ram_ranges = 2,
+				       .platform = f->plat,
+				       .nr_platform = 4};
+	f->plat[0] = (struct validate_platform){0xfec00000, 0xfec01000, "IOAPIC"};
+	f->plat[1] = (struct validate_platform){0xe0000000, 0xf0000000, "PCI ECAM"};
+	f->plat[2] = (struct validate_platform){0xfffc0000, 0x100000000,
+						"firmware-reserved range (reserved)"};
+	f->plat[3] = (struct validate_platform){0xfed00000, 0xfed01000, NULL};
 }
 
 static int fx_validate(struct fx *f, char *err, size_t errlen)
@@ -163,6 +171,11 @@ MUT(m_pass_unaligned, f->regs[1][1].hpa = 0xfebf0100)
 MUT(m_pass_wrap, f->regs[1][1].hpa = 0xfffffffffffff000)
 MUT(m_pass_hv, f->regs[1][1].hpa = 0x13f8000)
 MUT(m_pass_ram, f->regs[1][1].hpa = 0x90000)
+MUT(m_pass_lapic, f->regs[1][1].hpa = 0xfedf8000)
+MUT(m_pass_ioapic, f->regs[1][1].hpa = 0xfebf8000)
+MUT(m_pass_ecam, f->regs[1][1].hpa = 0xefff8000)
+MUT(m_pass_firmware, f->regs[1][1].hpa = 0xffff0000)
+MUT(m_pass_unnamed, f->regs[1][1].hpa = 0xfecf8000)
 MUT(m_pass_twice, f->vms[0].nr_regions = 5;
     f->regs[0][4] = (struct vm_region){.gpa = 0xc0000000,
 				       .size = 0x1000,
@@ -176,6 +189,9 @@ MUT(m_no_ram, f->regs[0][0].kind = REGION_MMIO_EMUL; f->regs[0][0].name = "vga")
 MUT(m_no_boot_ram, f->regs[0][0].size = 0x100000)
 MUT(m_no_memory, f->env.free_bytes = BASE_TOTAL - 1)
 MUT(m_no_cpus, f->env.nr_cpus = 0)
+MUT(m_peers_self, f->vms[0].peers = PEER(1); f->vms[1].peers = PEER(0) | PEER(1))
+MUT(m_peers_absent, f->vms[0].peers = PEER(1) | PEER(2))
+MUT(m_peers_last, f->vms[1].peers = PEER(VM_MAX_PEERS - 1))
 
 struct row {
 	const char *name;
@@ -249,6 +265,26 @@ static const struct row rows[] = {
     {"pass_ram", m_pass_ram, -EPERM,
      "vm \"linux\": region 1 [0xfebf0000..0xfec00000) hpa [0x90000..0xa0000) overlaps host "
      "RAM [0x0..0x9f000)"},
+    {"pass_lapic", m_pass_lapic, -EPERM,
+     "vm \"linux\": region 1 [0xfebf0000..0xfec00000) passthrough [0xfedf8000..0xfee08000) "
+     "covers the host's local APIC at 0xfee00000"},
+    {"pass_ioapic", m_pass_ioapic, -EPERM,
+     "vm \"linux\": region 1 [0xfebf0000..0xfec00000) passthrough [0xfebf8000..0xfec08000) "
+     "covers the host's IOAPIC at 0xfec00000"},
+    {"pass_ecam", m_pass_ecam, -EPERM,
+     "vm \"linux\": region 1 [0xfebf0000..0xfec00000) passthrough [0xefff8000..0xf0008000) "
+     "covers the host's PCI ECAM [0xe0000000..0xf0000000)"},
+    {"pass_firmware", m_pass_firmware, -EPERM,
+     "vm \"linux\": region 1 [0xfebf0000..0xfec00000) passthrough [0xffff0000..0x100000000) "
+     "covers the host's firmware-reserved range (reserved) [0xfffc0000..0x100000000)"},
+    {"pass_unnamed", m_pass_unnamed, -EPERM,
+     "vm \"linux\": region 1 [0xfebf0000..0xfec00000) passthrough [0xfecf8000..0xfed08000) "
+     "covers the host's device at 0xfed00000"},
+    {"peers_self", m_peers_self, -EINVAL, "vm \"linux\": peers name the VM itself (vm 1)"},
+    {"peers_absent", m_peers_absent, -ENOENT,
+     "vm \"rt0\": peers name vm 2, but the configuration has 2 VM(s)"},
+    {"peers_last", m_peers_last, -ENOENT,
+     "vm \"linux\": peers name vm 63, but the configuration has 2 VM(s)"},
     {"pass_twice", m_pass_twice, -EBUSY,
      "vm \"linux\": region 1 [0xfebf0000..0xfec00000) hpa [0xfebf0000..0xfec00000) also "
      "passed through to vm \"rt0\" region 4"},
@@ -329,12 +365,25 @@ static void test_edges(void **state)
 	fx_init(&f); /* a passthrough range touching, not overlapping, host RAM */
 	f.regs[1][1].hpa = 0x9f000;
 	expect_ok(&f);
+	fx_init(&f); /* ... and between two platform ranges, touching both */
+	f.regs[1][1].gpa = 0xa0000000;
+	f.regs[1][1].hpa = 0xfec01000;
+	f.regs[1][1].size = 0xff000;
+	expect_ok(&f);
+	fx_init(&f); /* ... and ending where the local APIC page starts, with no list at all */
+	f.regs[1][1].hpa = 0xfedf0000;
+	f.env.platform = NULL;
+	expect_ok(&f);
 	fx_init(&f); /* 255 characters of command line, 31 of name */
 	memset(long_cmdline, 'a', VALIDATE_CMDLINE_MAX - 1);
 	long_cmdline[VALIDATE_CMDLINE_MAX - 1] = '\0';
 	f.vms[0].cmdline = long_cmdline;
 	f.vms[1].name = "abcdefghijklmnopqrstuvwxyz01234";
 	f.vms[1].cmdline = NULL;
+	expect_ok(&f);
+	fx_init(&f); /* two VMs naming each other */
+	f.vms[0].peers = PEER(1);
+	f.vms[1].peers = PEER(0);
 	expect_ok(&f);
 	fx_init(&f); /* the highest CPU present */
 	f.vms[1].cpu = 3;

@@ -47,7 +47,8 @@ static void test_pending_order_and_ack(void **state)
 	assert_int_equal(vcpu_irq_highest(v), 0x7f);
 	vcpu_irq_ack(v, 0x7f);
 	assert_int_equal(vcpu_irq_highest(v), 0x40);
-	vcpu_irq_raise(v, 0x40); /* coalesces with the pending one */
+	assert_false(vcpu_irq_raise(v, 0x40)); /* coalesces with the pending one */
+	assert_int_equal(fx_kicks, 4);
 	vcpu_irq_ack(v, 0x40);
 	assert_int_equal(vcpu_irq_highest(v), 0x21);
 	assert_true(v->work & VCPU_WORK_IRQ);
@@ -308,24 +309,97 @@ static void test_console_ignores_log_level(void **state)
 	assert_string_equal(fx_out, "[fx] g\n");
 }
 
-static void test_doorbell(void **state)
+/* Two registered VMs, @ida naming @idb as its peer; b names none. */
+static void doorbell_pair(struct vm *a, struct vm_config *ca, unsigned ida, struct vm *b,
+			  struct vm_config *cb, unsigned idb)
+{
+	fx_setup(a, ca, ida);
+	ca->peers = PEER(idb);
+	*cb = *ca;
+	cb->peers = 0;
+	assert_int_equal(vm_init(b, cb, idb, &fx_ops), 0);
+	vm_register(a);
+	vm_register(b);
+}
+
+static void test_doorbell_permission(void **state)
 {
 	static struct vm a, b;
-	struct vm_config ca, cb;
+	static struct vm_config ca, cb;
 
-	fx_setup(&a, &ca, 10);
-	cb = ca;
-	assert_int_equal(vm_init(&b, &cb, 11, &fx_ops), 0);
-	vm_register(&a);
-	vm_register(&b);
+	doorbell_pair(&a, &ca, 10, &b, &cb, 11);
 	assert_int_equal(vm_ring_doorbell(&a, 11), 0);
 	assert_int_equal(vcpu_irq_highest(&b.vcpus[0]), VEC_DOORBELL);
 	assert_int_equal(a.doorbells_sent, 1);
-	assert_int_equal(vm_ring_doorbell(&a, 10), -EINVAL); /* itself */
-	assert_int_equal(vm_ring_doorbell(&a, 99), -EINVAL); /* nobody */
+	assert_int_equal(fx_kicks, 1);
+	/* b names no peer: refused, counted, nothing raised on a */
+	assert_int_equal(vm_ring_doorbell(&b, 10), -EPERM);
+	assert_int_equal(b.doorbells_refused, 1);
+	assert_int_equal(b.doorbells_sent, 0);
+	assert_int_equal(vcpu_irq_highest(&a.vcpus[0]), -1);
+	/* never a peer whatever the configuration: itself, past the mask */
+	assert_int_equal(vm_ring_doorbell(&a, 10), -EINVAL);
+	assert_int_equal(vm_ring_doorbell(&a, VM_MAX_PEERS), -EINVAL);
 	assert_int_equal(vm_ring_doorbell(&a, 1ULL << 40), -EINVAL);
+	assert_int_equal(vm_ring_doorbell(&a, UINT64_MAX), -EINVAL);
+	/* not named: -EPERM whether or not such a VM exists */
+	assert_int_equal(vm_ring_doorbell(&a, 12), -EPERM);
+	assert_int_equal(vm_ring_doorbell(&a, 63), -EPERM);
+	/* named but absent, named but stopped */
+	ca.peers |= PEER(12);
+	assert_int_equal(vm_ring_doorbell(&a, 12), -EINVAL);
 	b.state = VM_STOPPED;
 	assert_int_equal(vm_ring_doorbell(&a, 11), -EINVAL);
+	assert_int_equal(a.doorbells_refused, 8);
+	assert_int_equal(a.doorbells_sent, 1);
+	assert_int_equal(fx_kicks, 1);
+}
+
+/* Rings before the peer takes its doorbell: one pending bit, one kick, one interrupt. */
+static void test_doorbell_coalesces(void **state)
+{
+	static struct vm a, b;
+	static struct vm_config ca, cb;
+	struct vcpu *v;
+
+	doorbell_pair(&a, &ca, 20, &b, &cb, 21);
+	v = &b.vcpus[0];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(vm_ring_doorbell(&a, 21), 0);
+	assert_int_equal(fx_kicks, 1);
+	assert_int_equal(a.doorbells_sent, 3);
+	assert_int_equal(a.doorbells_coalesced, 2);
+	assert_int_equal(v->irqs.pending[VEC_DOORBELL / 64], BIT(VEC_DOORBELL % 64));
+	vcpu_irq_ack(v, VEC_DOORBELL); /* the peer takes it: one interrupt for three rings */
+	assert_int_equal(vcpu_irq_highest(v), -1);
+	assert_int_equal(v->work & VCPU_WORK_IRQ, 0);
+	assert_int_equal(vm_ring_doorbell(&a, 21), 0); /* a new ring after: a new kick */
+	assert_int_equal(fx_kicks, 2);
+	assert_int_equal(a.doorbells_coalesced, 2);
+	assert_true(v->work & VCPU_WORK_IRQ);
+	vcpu_irq_ack(v, VEC_DOORBELL);
+	v->idle = true; /* halted in root: it polls, no kick, still one bit */
+	assert_int_equal(vm_ring_doorbell(&a, 21), 0);
+	assert_int_equal(vm_ring_doorbell(&a, 21), 0);
+	assert_int_equal(fx_kicks, 2);
+	assert_int_equal(a.doorbells_coalesced, 3);
+	assert_int_equal(vcpu_irq_highest(v), VEC_DOORBELL);
+}
+
+/* A vector already pending: vcpu_irq_raise says so and leaves work and kicks alone. */
+static void test_raise_pending_no_kick(void **state)
+{
+	struct vm vm;
+	struct vm_config cfg;
+	struct vcpu *v;
+
+	fx_setup(&vm, &cfg, 0);
+	v = &vm.vcpus[0];
+	assert_true(vcpu_irq_raise(v, 0x50));
+	assert_false(vcpu_irq_raise(v, 0x50));
+	assert_int_equal(fx_kicks, 1);
+	assert_true(vcpu_irq_raise(v, 0x51)); /* another vector: its own kick */
+	assert_int_equal(fx_kicks, 2);
 }
 
 int main(void)
@@ -344,7 +418,9 @@ int main(void)
 	    cmocka_unit_test(test_console_escapes_guest_bytes),
 	    cmocka_unit_test(test_console_no_forged_lines),
 	    cmocka_unit_test(test_console_ignores_log_level),
-	    cmocka_unit_test(test_doorbell),
+	    cmocka_unit_test(test_doorbell_permission),
+	    cmocka_unit_test(test_doorbell_coalesces),
+	    cmocka_unit_test(test_raise_pending_no_kick),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
