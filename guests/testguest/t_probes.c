@@ -145,6 +145,7 @@ static const struct {
     {"WRMSR IA32_TSC (read-only) -> #GP", 0x10, true},
     {"RDMSR IA32_APIC_BASE -> #GP", 0x1B, false},
     {"WRMSR IA32_APIC_BASE -> #GP", 0x1B, true},
+    {"RDMSR IA32_FEATURE_CONTROL -> #GP", 0x3A, false},
     {"WRMSR IA32_FEATURE_CONTROL -> #GP", 0x3A, true},
     {"WRMSR IA32_BIOS_UPDT_TRIG -> #GP", 0x79, true},
     {"WRMSR IA32_SMM_MONITOR_CTL -> #GP", 0x9B, true},
