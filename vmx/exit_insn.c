@@ -58,6 +58,7 @@ static const struct cpuid_hide cpuid_hidden[] = {
      BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | BIT(30) | BIT(31),
      "AVX2 and AVX-512: need XSAVE"},
     {7, 0, 2, BIT(3) | BIT(4), "PKU/OSPKE: PKRU is XSAVE state"},
+    {7, 0, 2, BIT(5), "WAITPKG: the user-wait control is off (UMWAIT/TPAUSE would #UD)"},
     {7, 0, 1, BIT(1), "IA32_TSC_ADJUST: the guest's TSC is the host's, not adjustable"},
     {6, 0, 2, BIT(0) | BIT(3), "APERF/MPERF, energy-performance bias: no such MSRs"},
     {6, 0, 0, ~0u, "thermal and power management: no such MSRs"},

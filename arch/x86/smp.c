@@ -97,6 +97,24 @@ void smp_eoi(void)
 		wrmsr(MSR_X2APIC_EOI, 0);
 }
 
+/*
+ * Software-enable this CPU's local APIC (SVR bit 8, spurious vector 0xFF) when it is not:
+ * after INIT an AP's APIC is software-disabled (SDM "Local APIC State After an INIT
+ * Reset"), and a disabled APIC drops fixed interrupts (the kick IPIs) on real CPUs and
+ * under KVM. Returns the SVR as it now reads.
+ */
+static uint32_t lapic_sw_enable(void)
+{
+	if (!lapic) {
+		if (!(rdmsr(MSR_X2APIC_SVR) & SVR_ENABLE))
+			wrmsr(MSR_X2APIC_SVR, SVR_ENABLE | 0xff);
+		return (uint32_t)rdmsr(MSR_X2APIC_SVR);
+	}
+	if (!(lapic_read(LAPIC_SVR) & SVR_ENABLE))
+		lapic_write(LAPIC_SVR, SVR_ENABLE | 0xff);
+	return lapic_read(LAPIC_SVR);
+}
+
 /* The boot CPU's local APIC: enabled, software-enabled, xAPIC MMIO or x2APIC MSRs. */
 static int lapic_init(const struct acpi_info *acpi)
 {
@@ -108,16 +126,14 @@ static int lapic_init(const struct acpi_info *acpi)
 	}
 	if (base & APIC_BASE_EXTD) {
 		lapic = NULL;
-		if (!(rdmsr(MSR_X2APIC_SVR) & SVR_ENABLE))
-			wrmsr(MSR_X2APIC_SVR, SVR_ENABLE | 0xff);
+		lapic_sw_enable();
 		return 0;
 	}
 	if ((base & APIC_BASE_ADDR) != acpi->lapic_addr)
 		pr_warn("smp: MADT says the local APIC is at 0x%lx, IA32_APIC_BASE says 0x%lx\n",
 			acpi->lapic_addr, (uint64_t)(base & APIC_BASE_ADDR));
 	lapic = hpa_to_va(hpa(acpi->lapic_addr));
-	if (!(lapic_read(LAPIC_SVR) & SVR_ENABLE))
-		lapic_write(LAPIC_SVR, SVR_ENABLE | 0xff);
+	lapic_sw_enable();
 	return 0;
 }
 
@@ -381,20 +397,22 @@ __noreturn void ap_main(unsigned cpu)
 {
 	struct percpu *pc = percpu_get(cpu);
 	bool has_monitor = cpuid(1, 0).ecx & CPUID1_ECX_MONITOR;
-	uint32_t seen = 0;
+	uint32_t seen = 0, svr;
 	int ret;
 
 	pc->tsc_in_c = rdtsc();
 	cpu_init_tables(cpu);
 	if (!lapic) /* x2APIC mode is per CPU: follow the boot CPU */
 		wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_EXTD);
+	svr = lapic_sw_enable();
 	ret = ap_init_fn ? ap_init_fn() : -ENOTSUP;
-	pr_info("smp: CPU %u (APIC ID %u) online, %s, in C %lu TSC ticks after the first SIPI\n",
+	pr_info("smp: CPU %u (APIC ID %u) online, %s, in C %lu TSC ticks after the first SIPI, "
+		"APIC SVR 0x%x\n",
 		cpu, lapic_id(),
 		!ret		  ? "VMX root"
 		: ret == -ENOTSUP ? "no VMX"
 				  : "VMXON failed",
-		pc->tsc_in_c - sipi_tsc);
+		pc->tsc_in_c - sipi_tsc, svr);
 	__atomic_store_n(&pc->state, PERCPU_ONLINE, __ATOMIC_RELEASE);
 	for (;;) {
 		struct smp_mailbox *mb = &pc->mbox;

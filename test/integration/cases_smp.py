@@ -25,10 +25,13 @@ def bsp_line(n):
 
 
 def ap_line(vmx):
-    return (r"smp: CPU 1 \(APIC ID 1\) online, %s, in C \d+ TSC ticks after the first SIPI" % vmx)
+    # SVR 0x1ff: the AP software-enabled its APIC (bit 8), spurious vector 0xff
+    return (r"smp: CPU 1 \(APIC ID 1\) online, %s, in C \d+ TSC ticks after the first SIPI, "
+            r"APIC SVR 0x1ff" % vmx)
 
 
-SIPI_TO_C = r"smp: CPU 1 \(APIC ID 1\) online, VMX root, in C (\d+) TSC ticks after the first SIPI"
+SIPI_TO_C = (r"smp: CPU 1 \(APIC ID 1\) online, VMX root, in C (\d+) TSC ticks after the first SIPI, "
+             r"APIC SVR 0x1ff")
 ROUND_TRIP = r"smp: empty work item on CPU 1: (\d+) TSC ticks from post to return \(0\)"
 
 
