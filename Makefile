@@ -73,6 +73,9 @@ unit: $(UNIT_TESTS)
 FUZZ_TARGETS := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(wildcard test/fuzz/fuzz_*.c))
 FUZZFLAGS := -std=gnu11 -g -O1 -I. -DHOST_BUILD -fsanitize=fuzzer,address,undefined $(WARN)
 FUZZ_OBJS := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(HOST_SRCS) $(HOST_SUPPORT))
+# Objects reached only through the pattern rules above would count as intermediate and be
+# deleted at the end of a run (then rebuilt by the next): keep them.
+.SECONDARY: $(HOST_OBJS) $(FUZZ_OBJS)
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(subst -fsanitize=fuzzer,-fsanitize=fuzzer-no-link,$(FUZZFLAGS)) -MMD -MP -c $< -o $@
