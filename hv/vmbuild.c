@@ -218,12 +218,14 @@ static int load_modules(struct vm *vm, gpa_t after, struct guest_module *mods)
 /*
  * The PC platform's ACPI tables (fw/acpi_build.c) at ACPI_TABLES_GPA, reported to the
  * loader as ACPI NVS: the FACS is among them, and its memory must never become RAM (so not
- * type 3, which the OS may reclaim). VM builds run one at a time (create_all waits for each), so one
- * buffer serves them all.
+ * type 3, which the OS may reclaim). The tables are built in a page of the hypervisor's
+ * own, freed after the copy: restarts of two VMs run at once on their CPUs.
  */
+static_assert(ACPI_BUILD_MAX <= PAGE_SIZE, "the ACPI tables fit the build page");
+
 static int build_acpi(struct vm *vm, struct linux_boot *lb)
 {
-	static uint8_t buf[ACPI_BUILD_MAX];
+	uint8_t *buf;
 	uint32_t ids[VM_MAX_VCPUS];
 	struct acpi_build_cfg c = {
 	    .nr_cpus = vm->nr_vcpus,
@@ -247,12 +249,18 @@ static int build_acpi(struct vm *vm, struct linux_boot *lb)
 		return 0;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		ids[i] = i; /* the APIC ID CPUID reports (vmx/exit_insn.c) */
-	if (acpi_build_check(&c, ACPI_TABLES_GPA, sizeof(buf), err, sizeof(err))) {
+	if (acpi_build_check(&c, ACPI_TABLES_GPA, ACPI_BUILD_MAX, err, sizeof(err))) {
 		pr_err("vm \"%s\": ACPI tables: %s\n", vm->cfg->name, err);
 		return -EINVAL;
 	}
-	n = acpi_build(&c, ACPI_TABLES_GPA, buf, sizeof(buf), &lb->rsdp);
-	if (n < 0 || gmem_write(&vm->slots, gpa(ACPI_TABLES_GPA), buf, (size_t)n)) {
+	buf = page_alloc(0, OWNER_HYP, NULL);
+	if (!buf)
+		return -ENOMEM;
+	n = acpi_build(&c, ACPI_TABLES_GPA, buf, ACPI_BUILD_MAX, &lb->rsdp);
+	if (n >= 0 && gmem_write(&vm->slots, gpa(ACPI_TABLES_GPA), buf, (size_t)n))
+		n = -EFAULT;
+	page_free(buf, 0, OWNER_HYP);
+	if (n < 0) {
 		pr_err("vm \"%s\": no RAM for the ACPI tables at 0x%llx (a Linux VM needs RAM "
 		       "below 1 MiB)\n",
 		       vm->cfg->name, ACPI_TABLES_GPA);

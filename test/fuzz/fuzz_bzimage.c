@@ -15,6 +15,7 @@
 #include "loader/linux.h"
 #include "loader/loader.h"
 #include "mm/gmem.h"
+#include "test/fuzz/reader.h"
 
 #define GUARD  256
 #define POISON 0xCC
@@ -105,21 +106,7 @@ static void check_err(int ret, const char *err, size_t errlen)
 		die("error text cut: the buffer is too small for it");
 }
 
-/* ---- input reader ---- */
-
-struct rd {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct rd *r, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && r->n; i++, r->n--)
-		v |= (uint64_t)*r->p++ << (8 * i);
-	return v;
-}
+/* ---- reading the input (take() is test/fuzz/reader.h) ---- */
 
 static uint64_t pick(struct rd *r, const uint64_t *set, unsigned n)
 {

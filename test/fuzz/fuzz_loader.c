@@ -14,6 +14,7 @@
 #include "lib/errno.h"
 #include "loader/bootinfo.h"
 #include "loader/loader.h"
+#include "test/fuzz/reader.h"
 
 #define GUARD  256
 #define POISON 0xCC
@@ -94,21 +95,7 @@ static void check_err(int ret, const char *err, size_t errlen)
 		die("success with a message");
 }
 
-/* ---- input reader ---- */
-
-struct rd {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct rd *r, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && r->n; i++, r->n--)
-		v |= (uint64_t)*r->p++ << (8 * i);
-	return v;
-}
+/* ---- reading the input (take() is test/fuzz/reader.h) ---- */
 
 /* Guest addresses: mostly near our RAM and ROM, sometimes anything. */
 static uint64_t addr(struct rd *r)

@@ -366,25 +366,6 @@ static inline void tpad(struct tags *t)
 		t->b[t->n++] = 0;
 }
 
-/* ---- built images (guests, the hypervisor), read whole ---- */
-
-static inline uint8_t *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc(n > 0 ? (size_t)n : 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*size = (size_t)n;
-	return p;
-}
+#include "test/unit/slurp.h"
 
 #endif

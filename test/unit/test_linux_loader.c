@@ -8,6 +8,7 @@
 #include "loader/loader.h"
 
 #include "linux_fixture.h"
+#include "test/unit/slurp.h"
 
 #define MB16 (16 * MiB)
 #define ZP   0x7000ULL
@@ -479,32 +480,13 @@ static void test_detect(void **state)
 
 #define DEBIAN_KERNEL "build/linux/vmlinuz" /* tools/fetch-linux.sh, when it ran */
 
-static uint8_t *slurp_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc(n > 0 ? (size_t)n : 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*size = (size_t)n;
-	return p;
-}
-
 static void test_real_kernel(void **state)
 {
 	static const struct vm_region regs[] = {R_RAM(0, 128 * MiB)};
 	struct linux_boot lb = {.cmdline = "console=ttyS0"};
 	char err[LOADER_ERR_LEN];
 	size_t size;
-	uint8_t *img = slurp_file(DEBIAN_KERNEL, &size);
+	uint8_t *img = slurp(DEBIAN_KERNEL, &size);
 	uint64_t sects, kbytes;
 
 	if (!img)
