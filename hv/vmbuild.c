@@ -328,7 +328,7 @@ int vm_load_guest(struct vm *vm)
 	struct guest_module mods[VALIDATE_MAX_GUEST_MODULES];
 	const struct mb2_module *m = find_module(vm->boot_info, vm->cfg->image);
 	const char *extra = vm->extra_args ? vm->extra_args : "";
-	static char cmdline[VALIDATE_CMDLINE_MAX + 128];
+	char cmdline[VALIDATE_CMDLINE_MAX + 128]; /* per call: two VMs may restart at once */
 	struct vm_config cfg = *vm->cfg;
 	char err[LOADER_ERR_LEN];
 	struct load_result lr;
