@@ -141,6 +141,62 @@ static const struct vm_config platform_vms[] = {{
 }};
 
 /*
+ * ---- several vCPUs (docs/smp.md): our test guest on the PC platform with 2 or 3 vCPUs,
+ * its APs started by the guest with INIT-SIPI-SIPI; restarted on a fault so the
+ * scenarios can check a whole-VM restart. "vcpus-pair" puts a 2-vCPU VM next to a
+ * 1-vCPU one (3 CPUs). They need guestargs=test=NAME from the tests.
+ */
+static const struct vm_config vcpus2_vms[] = {{
+    .name = "smp",
+    .cpus = {0, 1},
+    .nr_vcpus = 2,
+    REGIONS(pc_regions),
+    .image = "testguest",
+    .proto = BOOT_MULTIBOOT2,
+    .platform = VM_PLATFORM_PC,
+    .policy = VM_POLICY_RESTART,
+    .max_restarts = 4,
+}};
+
+static const struct vm_config vcpus3_vms[] = {{
+    .name = "smp",
+    .cpus = {0, 1, 2},
+    .nr_vcpus = 3,
+    REGIONS(pc_regions),
+    .image = "testguest",
+    .proto = BOOT_MULTIBOOT2,
+    .platform = VM_PLATFORM_PC,
+    .policy = VM_POLICY_RESTART,
+    .max_restarts = 4,
+}};
+
+static const struct vm_region small_pc_regions[] = {RAM(0, 32 * MiB)};
+
+static const struct vm_config vcpus_pair_vms[] = {
+    {
+	.name = "smp",
+	.cpus = {0, 1},
+	.nr_vcpus = 2,
+	REGIONS(pc_regions),
+	.image = "testguest",
+	.proto = BOOT_MULTIBOOT2,
+	.platform = VM_PLATFORM_PC,
+	.policy = VM_POLICY_RESTART,
+	.max_restarts = 4,
+    },
+    {
+	.name = "one",
+	.cpu = 2,
+	REGIONS(small_pc_regions),
+	.image = "testguest",
+	.proto = BOOT_MULTIBOOT2,
+	.cmdline = "test=heartbeat",
+	.platform = VM_PLATFORM_PC,
+	.flags = VM_FLAG_BACKGROUND,
+    },
+};
+
+/*
  * ---- Linux next to a small guest (docs/linux.md): a stock kernel on CPU 0 with the PC
  * platform and the console, our test guest on CPU 1 writing a pattern into a shared
  * region that Linux sees as reserved memory (busybox devmem reads it) ----
@@ -211,6 +267,9 @@ const struct hv_config hv_configs[] = {
     CONFIG("heartbeat", heartbeat_vms),
     TEST_CONFIG("platform", platform_vms),
     TEST_CONFIG("linux-pair", linux_pair_vms),
+    TEST_CONFIG("vcpus2", vcpus2_vms),
+    TEST_CONFIG("vcpus3", vcpus3_vms),
+    TEST_CONFIG("vcpus-pair", vcpus_pair_vms),
     TEST_CONFIG("bad-overlap", bad_overlap_vms),
     TEST_CONFIG("bad-module", bad_module_vms),
     TEST_CONFIG("bad-huge", bad_huge_vms),

@@ -212,26 +212,49 @@ static struct cmdvm_vm *store(struct pctx *c)
 	return &c->st->vm[c->vi];
 }
 
-/* One CPU today; "A-B" is parsed so that several vCPUs can come later. */
-static int f_cpus(struct pctx *c, struct span v)
+/* One CPU "N" or a range "A-B" (A <= B) of a cpus= list: its bounds. */
+static int cpu_range(struct pctx *c, struct span v, uint64_t *first, uint64_t *last)
 {
 	struct span part[2];
 	unsigned n = span_split(v, '-', part, 2);
-	uint64_t first, last;
 	int rc;
 
 	if (n > 2)
 		return fail(c, -EINVAL, "bad CPU range " SPAN_FMT, SPAN_ARG(v));
-	rc = get_num(c, part[0], false, "number", UINT32_MAX, &first);
+	rc = get_num(c, part[0], false, "number", UINT32_MAX, first);
+	*last = *first;
 	if (!rc && n == 2)
-		rc = get_num(c, part[1], false, "number", UINT32_MAX, &last);
-	if (rc)
-		return rc;
-	if (n == 2 && last < first)
+		rc = get_num(c, part[1], false, "number", UINT32_MAX, last);
+	if (!rc && *last < *first)
 		return fail(c, -EINVAL, "bad CPU range " SPAN_FMT, SPAN_ARG(v));
-	if (n == 2 && last > first)
-		return fail(c, -ENOTSUP, "several vCPUs are not supported yet");
-	cur(c)->cpu = (uint32_t)first;
+	return rc;
+}
+
+/*
+ * "cpus=N", "A-B", or a list "A+B+C-D": vCPU i runs on the i-th CPU named. One CPU
+ * keeps .cpu alone; several fill .cpus (the validator checks repeats and presence).
+ */
+static int f_cpus(struct pctx *c, struct span v)
+{
+	struct span part[VM_MAX_VCPUS];
+	unsigned n = span_split(v, '+', part, VM_MAX_VCPUS);
+	struct vm_config *vm = cur(c);
+	unsigned nr = 0;
+
+	if (n > VM_MAX_VCPUS)
+		return fail(c, -E2BIG, "more than %u vCPUs", VM_MAX_VCPUS);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t first = 0, last = 0;
+		int rc = cpu_range(c, part[i], &first, &last);
+		if (rc)
+			return rc;
+		if (last - first >= VM_MAX_VCPUS - nr)
+			return fail(c, -E2BIG, "more than %u vCPUs", VM_MAX_VCPUS);
+		for (uint64_t cpu = first; cpu <= last; cpu++)
+			vm->cpus[nr++] = (uint32_t)cpu;
+	}
+	vm->cpu = vm->cpus[0];
+	vm->nr_vcpus = nr > 1 ? nr : 0;
 	return 0;
 }
 

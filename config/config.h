@@ -57,9 +57,22 @@ enum vm_policy { VM_POLICY_STOP, VM_POLICY_RESTART };
 	BIT(2) /* a fault that stops it is the point (demos, tests): exit status 0 */
 #define VM_FLAG_CONSOLE BIT(3) /* gets the host console's input first (vm/conin.h) */
 
+/*
+ * vCPUs a VM may have (one per physical CPU, pinned); the one limit the validator,
+ * the VM model and the device models all size by.
+ */
+#define VM_MAX_VCPUS 8
+
 struct vm_config {
 	const char *name;
-	uint32_t cpu; /* physical CPU index */
+	uint32_t cpu; /* physical CPU index of the VM's one vCPU (when nr_vcpus is 0 or 1) */
+	/*
+	 * Several vCPUs: vCPU i runs on physical CPU cpus[i] (cpus[0] boots, the others wait
+	 * for INIT and SIPI from the guest). nr_vcpus 0 means one vCPU on .cpu; with nr_vcpus
+	 * given, .cpu must be 0 or cpus[0].
+	 */
+	uint32_t cpus[VM_MAX_VCPUS];
+	unsigned nr_vcpus;
 	const struct vm_region *regions;
 	unsigned nr_regions;
 	const char *image; /* multiboot2 module string of the guest kernel */
@@ -74,6 +87,17 @@ struct vm_config {
 	enum vm_platform platform;
 	uint64_t peers; /* bit n: may ring VM n (its index here) with HC_DOORBELL; 0: none */
 };
+
+/* vCPUs of @c, and the physical CPU of vCPU @i (< vm_cfg_vcpus(c)). */
+static inline unsigned vm_cfg_vcpus(const struct vm_config *c)
+{
+	return c->nr_vcpus ? c->nr_vcpus : 1;
+}
+
+static inline uint32_t vm_cfg_cpu(const struct vm_config *c, unsigned i)
+{
+	return c->nr_vcpus ? c->cpus[i] : c->cpu;
+}
 
 #define VM_MAX_PEERS 64 /* a VM index a peers mask can name */
 #define PEER(n)	     BIT(n)

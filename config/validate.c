@@ -197,18 +197,57 @@ static int check_vm_name(struct vctx *c, unsigned vi)
 	return 0;
 }
 
-/* Static partitioning: a physical CPU runs exactly one VM. */
+/* The VM (@vj < @vi, or @vi itself before vCPU @upto) that already runs on @cpu, or -1. */
+static int cpu_taken(const struct vctx *c, unsigned vi, unsigned upto, uint32_t cpu, unsigned *vcpu)
+{
+	for (unsigned j = 0; j <= vi; j++) {
+		const struct vm_config *o = &c->cfg->vms[j];
+		unsigned n = j == vi ? upto : vm_cfg_vcpus(o);
+		for (unsigned k = 0; k < n; k++)
+			if (vm_cfg_cpu(o, k) == cpu) {
+				*vcpu = k;
+				return (int)j;
+			}
+	}
+	return -1;
+}
+
+/*
+ * Static partitioning: a physical CPU runs exactly one vCPU of one VM; every CPU
+ * named exists; several vCPUs need the PC platform (APs start by INIT and SIPI
+ * through their local APIC).
+ */
 static int check_vm_cpu(struct vctx *c, unsigned vi)
 {
-	uint32_t cpu = c->cfg->vms[vi].cpu;
+	const struct vm_config *vm = &c->cfg->vms[vi];
+	unsigned n = vm_cfg_vcpus(vm);
 
-	if (cpu >= c->env->nr_cpus)
-		return vm_fail(c, vi, -ENODEV, "cpu %u not present (%u CPUs)", cpu,
-			       c->env->nr_cpus);
-	for (unsigned j = 0; j < vi; j++)
-		if (c->cfg->vms[j].cpu == cpu)
+	if (vm->nr_vcpus > VM_MAX_VCPUS)
+		return vm_fail(c, vi, -EINVAL, "%u vCPUs: at most %u", vm->nr_vcpus, VM_MAX_VCPUS);
+	if (vm->nr_vcpus && vm->cpu && vm->cpu != vm->cpus[0])
+		return vm_fail(c, vi, -EINVAL, "cpu %u and cpus[0] %u disagree", vm->cpu,
+			       vm->cpus[0]);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t cpu = vm_cfg_cpu(vm, i);
+		unsigned k;
+		int j;
+
+		if (cpu >= c->env->nr_cpus)
+			return vm_fail(c, vi, -ENODEV, "cpu %u not present (%u CPUs)", cpu,
+				       c->env->nr_cpus);
+		j = cpu_taken(c, vi, i, cpu, &k);
+		if (j == (int)vi)
+			return vm_fail(c, vi, -EBUSY, "cpu %u given twice (vCPUs %u and %u)", cpu,
+				       k, i);
+		if (j >= 0)
 			return vm_fail(c, vi, -EBUSY, "cpu %u already runs vm \"%s\"", cpu,
 				       c->cfg->vms[j].name);
+	}
+	if (n > 1 && vm->platform != VM_PLATFORM_PC)
+		return vm_fail(c, vi, -EINVAL,
+			       "%u vCPUs need platform=pc (APs start by INIT and SIPI through "
+			       "their local APIC)",
+			       n);
 	return 0;
 }
 

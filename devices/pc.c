@@ -48,7 +48,7 @@ static uint8_t port_read(struct pc *pc, enum pc_port_dev dev, uint16_t port)
 {
 	uint8_t b = 0xff;
 
-	pc_wake(pc, 0, VCPU_WORK_TIMER); /* a polling exit: re-arm from the deadlines */
+	pc_wake(pc, pc->vm->dev_vcpu, VCPU_WORK_TIMER); /* a polling exit: re-arm its timer */
 	switch (dev) {
 	case PC_ACPIPM:
 	case PC_RESET:
@@ -89,7 +89,7 @@ static void port_write(struct pc *pc, enum pc_port_dev dev, uint16_t port, uint8
 		uart_write(&pc->com1, (uint16_t)(port - PORT_COM1), now(pc), b);
 		break;
 	}
-	pc_wake(pc, 0, VCPU_WORK_TIMER); /* a device's next event may have moved */
+	pc_wake(pc, 0, VCPU_WORK_TIMER); /* a device's next event may have moved (vCPU 0 runs it) */
 }
 
 /* Wider accesses are byte accesses to consecutive ports, as the ISA bus splits them. */
@@ -122,7 +122,7 @@ static int whole_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 	struct pc *pc = r->pc;
 	uint16_t port = (uint16_t)(r->base + off);
 
-	pc_wake(pc, 0, VCPU_WORK_TIMER); /* a polling exit (the PM timer): re-arm */
+	pc_wake(pc, pc->vm->dev_vcpu, VCPU_WORK_TIMER); /* a polling exit (the PM timer) */
 	if (r->dev == PC_ACPIPM)
 		return acpipm_read(&pc->acpipm, port, width, now(pc), val);
 	return reset_ctl_read(&pc->reset, port, width, val);
@@ -239,29 +239,35 @@ static int claim_ports(struct pc *pc)
 
 /* ---- the VM's device time ---- */
 
-static uint64_t pc_next_event(void *ctx)
+/*
+ * vCPU @vcpu's device time: its own local APIC, and for the boot vCPU the ISA devices
+ * too, so each timer runs on one CPU and a device's interrupt starts on the boot vCPU
+ * (its routing may send it elsewhere, with a kick).
+ */
+static uint64_t pc_next_event(void *ctx, unsigned vcpu)
 {
 	struct pc *pc = ctx;
-	uint64_t t = pit_next_event(&pc->pit);
+	uint64_t t = lapic_next_event(&pc->lapic[vcpu]);
 
+	if (vcpu)
+		return t;
+	t = MIN(t, pit_next_event(&pc->pit));
 	t = MIN(t, rtc_next_event(&pc->rtc));
 	t = MIN(t, uart_next_event(&pc->com1));
-	t = MIN(t, acpipm_next_event(&pc->acpipm));
-	for (unsigned i = 0; i < pc->vm->nr_vcpus; i++)
-		t = MIN(t, lapic_next_event(&pc->lapic[i]));
-	return t;
+	return MIN(t, acpipm_next_event(&pc->acpipm));
 }
 
-static void pc_advance(void *ctx, uint64_t t)
+static void pc_advance(void *ctx, uint64_t t, unsigned vcpu)
 {
 	struct pc *pc = ctx;
 
-	pit_advance(&pc->pit, t);
-	rtc_advance(&pc->rtc, t);
-	uart_advance(&pc->com1, t);
-	acpipm_advance(&pc->acpipm, t);
-	for (unsigned i = 0; i < pc->vm->nr_vcpus; i++)
-		lapic_advance(&pc->lapic[i], t);
+	if (!vcpu) {
+		pit_advance(&pc->pit, t);
+		rtc_advance(&pc->rtc, t);
+		uart_advance(&pc->com1, t);
+		acpipm_advance(&pc->acpipm, t);
+	}
+	lapic_advance(&pc->lapic[vcpu], t);
 }
 
 /* ---- the model ---- */

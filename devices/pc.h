@@ -82,7 +82,13 @@ extern uint64_t pc_boot_epoch, pc_boot_tsc;
  */
 static inline void pc_wake(struct pc *pc, unsigned i, uint32_t work)
 {
-	__atomic_fetch_or(&pc->vm->vcpus[i].work, work, __ATOMIC_RELAXED);
+	vcpu_wake(&pc->vm->vcpus[i], work, i != pc->vm->dev_vcpu);
+}
+
+/* The local APIC of the vCPU whose access the platform is serving (inside vm_dev_lock). */
+static inline struct lapic *pc_this_lapic(struct pc *pc)
+{
+	return &pc->lapic[pc->vm->dev_vcpu];
 }
 
 /* devices/pc_apic.c: the local APICs' ranges (MMIO, MSRs) and the vCPUs' interrupt controller */

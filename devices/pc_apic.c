@@ -3,8 +3,9 @@
  * 0xFEE00000, IA32_APIC_BASE, the x2APIC MSRs and IA32_TSC_DEADLINE on the
  * VM's MSR bus), the routing of IOAPIC messages and IPIs to the VM's own APICs
  * (a destination outside the VM is dropped and counted), and each vCPU's
- * interrupt controller for the injection code. A VM has one vCPU today: MMIO
- * and MSR accesses are its APIC's.
+ * interrupt controller for the injection code. MMIO and MSR accesses reach the
+ * APIC of the vCPU that makes them (vm->dev_vcpu, inside the VM's device lock); a
+ * message to another vCPU's APIC wakes that vCPU with a kick.
  */
 #include "devices/pc.h"
 #include "lib/errno.h"
@@ -37,10 +38,11 @@ static int mmio_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 	struct pc *pc = dev;
 	uint32_t v = 0;
 
-	if (lapic_mmio_read(&pc->lapic[0], (uint32_t)off, width, now(pc), &v) == LAPIC_MMIO_ABSENT)
+	if (lapic_mmio_read(pc_this_lapic(pc), (uint32_t)off, width, now(pc), &v) ==
+	    LAPIC_MMIO_ABSENT)
 		v = ~0u; /* x2APIC mode or disabled: nothing answers at the page */
 	*val = v;
-	rearm(pc, 0);
+	rearm(pc, pc->vm->dev_vcpu);
 	return 0;
 }
 
@@ -48,8 +50,8 @@ static int mmio_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 {
 	struct pc *pc = dev;
 
-	lapic_mmio_write(&pc->lapic[0], (uint32_t)off, width, now(pc), (uint32_t)val);
-	wake(pc, 0);
+	lapic_mmio_write(pc_this_lapic(pc), (uint32_t)off, width, now(pc), (uint32_t)val);
+	wake(pc, pc->vm->dev_vcpu);
 	return 0;
 }
 
@@ -59,22 +61,22 @@ static const struct iobus_ops lapic_mmio_ops = {.read = mmio_read, .write = mmio
 
 static int apic_base_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 {
-	*val = lapic_get_base(&((struct pc *)dev)->lapic[0]);
+	*val = lapic_get_base(pc_this_lapic(dev));
 	return 0;
 }
 
 static int apic_base_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 {
 	struct pc *pc = dev;
-	int ret = lapic_set_base(&pc->lapic[0], val);
+	int ret = lapic_set_base(pc_this_lapic(pc), val);
 
-	wake(pc, 0);
+	wake(pc, pc->vm->dev_vcpu);
 	return ret;
 }
 
 static int deadline_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 {
-	*val = lapic_get_tsc_deadline(&((struct pc *)dev)->lapic[0]);
+	*val = lapic_get_tsc_deadline(pc_this_lapic(dev));
 	return 0;
 }
 
@@ -82,8 +84,8 @@ static int deadline_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 {
 	struct pc *pc = dev;
 
-	lapic_set_tsc_deadline(&pc->lapic[0], val, now(pc));
-	wake(pc, 0);
+	lapic_set_tsc_deadline(pc_this_lapic(pc), val, now(pc));
+	wake(pc, pc->vm->dev_vcpu);
 	return 0;
 }
 
@@ -91,16 +93,16 @@ static int x2apic_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 {
 	struct pc *pc = dev;
 
-	rearm(pc, 0);
-	return lapic_msr_read(&pc->lapic[0], LAPIC_MSR_FIRST + (uint32_t)off, now(pc), val);
+	rearm(pc, pc->vm->dev_vcpu);
+	return lapic_msr_read(pc_this_lapic(pc), LAPIC_MSR_FIRST + (uint32_t)off, now(pc), val);
 }
 
 static int x2apic_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 {
 	struct pc *pc = dev;
-	int ret = lapic_msr_write(&pc->lapic[0], LAPIC_MSR_FIRST + (uint32_t)off, now(pc), val);
+	int ret = lapic_msr_write(pc_this_lapic(pc), LAPIC_MSR_FIRST + (uint32_t)off, now(pc), val);
 
-	wake(pc, 0);
+	wake(pc, pc->vm->dev_vcpu);
 	return ret;
 }
 
@@ -123,18 +125,21 @@ static bool matches(const struct lapic *l, const struct apic_msg *m)
 void pc_apic_route(struct pc *pc, const struct apic_msg *m, int from, unsigned shorthand)
 {
 	unsigned hits = 0;
+	bool others = false; /* it reached another vCPU than the sender */
 
 	for (unsigned i = 0; i < pc->vm->nr_vcpus; i++) {
 		bool to = shorthand == 2 || (shorthand == 3 && (int)i != from) ||
 			  (shorthand == 0 && matches(&pc->lapic[i], m));
 		if (!to || (m->delivery == APIC_DM_LOWEST && hits))
 			continue;
-		lapic_deliver(&pc->lapic[i], m);
-		wake(pc, i);
+		lapic_deliver(&pc->lapic[i], m); /* it notifies (wakes, kicks) the target */
 		hits++;
+		others |= (int)i != from;
 	}
 	if (!hits && from >= 0)
 		pc->vm->ipis_dropped++;
+	else if (from >= 0 && others)
+		pc->vm->ipis_sent++;
 }
 
 static void send_ipi(void *ctx, const struct apic_msg *m, unsigned shorthand)
@@ -152,8 +157,11 @@ static void eoi(void *ctx, uint8_t vector)
 static void notify(void *ctx)
 {
 	struct pc_vcpu *pv = ctx;
+	const struct lapic *l = &pv->pc->lapic[pv->index];
 
-	wake(pv->pc, pv->index);
+	pc_wake(pv->pc, pv->index,
+		VCPU_WORK_IRQ | VCPU_WORK_TIMER |
+		    (l->init_pending || l->sipi_pending ? VCPU_WORK_INIT : 0));
 }
 
 static uint8_t extint_ack(void *ctx)
@@ -225,6 +233,25 @@ static bool intc_x2apic(void *ctx)
 	return lapic_x2apic_mode(&pv->pc->lapic[pv->index]);
 }
 
+/* INIT resets the APIC as the SDM says (mode, base and ID kept); a latched SIPI stays. */
+static bool intc_take_init(void *ctx)
+{
+	struct pc_vcpu *pv = ctx;
+	struct lapic *l = &pv->pc->lapic[pv->index];
+
+	if (!lapic_take_init(l))
+		return false;
+	lapic_reset(l, true);
+	return true;
+}
+
+static bool intc_take_sipi(void *ctx, uint8_t *vector)
+{
+	struct pc_vcpu *pv = ctx;
+
+	return lapic_take_sipi(&pv->pc->lapic[pv->index], vector);
+}
+
 /* ---- set-up ---- */
 
 static int claim(struct pc *pc, enum iobus_space sp, uint64_t base, uint64_t size,
@@ -278,6 +305,8 @@ int pc_apic_attach(struct pc *pc)
 							   .apic_page = pc->lapic_page_hpa[i],
 							   .tpr_threshold = intc_tpr_threshold,
 							   .x2apic = intc_x2apic,
+							   .take_init = intc_take_init,
+							   .take_sipi = intc_take_sipi,
 							   .ctx = &pc->vcpu[i]};
 	}
 	ret = claim(pc, IOBUS_MMIO, PC_LAPIC_BASE, PAGE_SIZE, &lapic_mmio_ops, "lapic");

@@ -49,6 +49,8 @@ extern struct owner_registry hv_owners; /* shared regions of the running configu
 
 /* hv/lifecycle.c: run a VM until it stops for good, restarting it per its policy. */
 void vm_run(struct vm *vm);
+/* An AP of a VM with several vCPUs, on its CPU: its starts and runs until the VM ends. */
+void vm_run_ap(struct vcpu *v);
 int vm_restart(struct vm *vm);
 /* Statistics of every VM and CPU, and an ownership audit: at shutdown and on HC_STATS. */
 void hv_print_stats(const struct vm *asker);

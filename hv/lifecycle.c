@@ -30,15 +30,37 @@ int vm_restart(struct vm *vm)
 	return vm_load_guest(vm);
 }
 
+/*
+ * The boot vCPU waits until every AP of the VM has left its guest and parked for this
+ * epoch (vm_run_ap), so nothing runs on the VM's state while it is restarted or ended;
+ * meanwhile it takes EPT shoot-downs like any waiting vCPU. The stop kicked every vCPU
+ * (vm_stop), and one about to enter its guest then exits at once (the IPI is pending).
+ */
+static void wait_aps_parked(struct vm *vm)
+{
+	struct vcpu *v0 = &vm->vcpus[0];
+
+	for (unsigned i = 1; i < vm->nr_vcpus; i++)
+		while (__atomic_load_n(&vm->parked[i], __ATOMIC_ACQUIRE) != vm->epoch + 1) {
+			if (__atomic_load_n(&v0->work, __ATOMIC_SEQ_CST) & VCPU_WORK_FLUSH)
+				vmx_flush_take(v0);
+			cpu_relax();
+		}
+}
+
 void vm_run(struct vm *vm)
 {
 	for (;;) {
-		vmx_vcpu_run(&vm->vcpus[0]);
+		if (vm->state == VM_RUNNING)
+			vmx_vcpu_run(&vm->vcpus[0]);
+		wait_aps_parked(vm);
 		if (vm->state != VM_RESTARTING)
 			break;
 		if (vm_restart(vm))
 			vm_stop(vm, -1, "restart failed");
+		__atomic_add_fetch(&vm->epoch, 1, __ATOMIC_SEQ_CST); /* the APs go on */
 	}
+	__atomic_store_n(&vm->finished, true, __ATOMIC_SEQ_CST);
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);
 	vm_print_stats(vm);
@@ -46,16 +68,56 @@ void vm_run(struct vm *vm)
 	vm_note_stopped();
 }
 
-void vm_print_stats(const struct vm *vm)
+void vm_run_ap(struct vcpu *v)
 {
-	char line[400];
+	struct vm *vm = v->vm; /* v itself is reset by the restart while this AP is parked */
+	unsigned i = v->index;
+
+	for (;;) {
+		uint64_t epoch = __atomic_load_n(&vm->epoch, __ATOMIC_ACQUIRE);
+		vmx_ap_run(v);
+		__atomic_store_n(&vm->parked[i], epoch + 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&vm->epoch, __ATOMIC_ACQUIRE) == epoch &&
+		       !__atomic_load_n(&vm->finished, __ATOMIC_ACQUIRE))
+			cpu_relax();
+		if (vm->finished)
+			return;
+	}
+}
+
+/* " reason:count" for each exit reason @exits counted, or " none". */
+static void format_exits(const uint64_t *exits, char *line, size_t size)
+{
 	int n = 0;
 
-	for (uint32_t r = 0; r < VM_NR_EXIT_COUNTERS && n < (int)sizeof(line); r++)
-		if (vm->exits[r])
-			n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s:%lu",
-				       exit_reason_name(r), vm->exits[r]);
-	pr_info("vm \"%s\": exits%s\n", vm->cfg->name, n ? line : " none");
+	for (uint32_t r = 0; r < VM_NR_EXIT_COUNTERS && n < (int)size; r++)
+		if (exits[r])
+			n += ksnprintf(line + n, size - (size_t)n, " %s:%lu", exit_reason_name(r),
+				       exits[r]);
+	if (!n)
+		ksnprintf(line, size, " none");
+}
+
+void vm_print_stats(const struct vm *vm)
+{
+	uint64_t exits[VM_NR_EXIT_COUNTERS];
+	char line[400];
+
+	for (uint32_t r = 0; r < VM_NR_EXIT_COUNTERS; r++)
+		exits[r] = vm_exits(vm, r);
+	format_exits(exits, line, sizeof(line));
+	pr_info("vm \"%s\": exits%s\n", vm->cfg->name, line);
+	for (unsigned i = 0; vm->nr_vcpus > 1 && i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		format_exits(v->stats.exits, line, sizeof(line));
+		pr_info("vm \"%s\": vCPU %u on CPU %u: INIT %lu, SIPI %lu (ignored %lu), EPT "
+			"flushes %lu, exits%s\n",
+			vm->cfg->name, i, v->cpu, v->stats.inits, v->stats.sipis,
+			v->stats.sipis_ignored, v->stats.flushes, line);
+	}
+	if (vm->nr_vcpus > 1)
+		pr_info("vm \"%s\": IPIs between its vCPUs %lu, dropped %lu\n", vm->cfg->name,
+			vm->ipis_sent, vm->ipis_dropped);
 	pr_info(
 	    "vm \"%s\": cpu %u, restarts %u, watchdog fires %u, doorbells sent %lu received %lu "
 	    "refused %lu coalesced %lu\n",
@@ -73,10 +135,14 @@ void hv_print_stats(const struct vm *asker)
 		const struct vm *vm = vm_at(i);
 		unsigned cpu = vm->vcpus[0].cpu;
 		uint64_t total = 0;
-		for (unsigned r = 0; r < VM_NR_EXIT_COUNTERS; r++)
-			total += vm->exits[r];
-		if (cpu < MAX_CPUS_STATS)
-			per_cpu[cpu] += total;
+		for (unsigned k = 0; k < vm->nr_vcpus; k++) {
+			uint64_t mine = 0;
+			for (unsigned r = 0; r < VM_NR_EXIT_COUNTERS; r++)
+				mine += vm->vcpus[k].stats.exits[r];
+			if (vm->vcpus[k].cpu < MAX_CPUS_STATS)
+				per_cpu[vm->vcpus[k].cpu] += mine;
+			total += mine;
+		}
 		pr_debug("stats: vm \"%s\" cpu %u: %lu exits, %u restarts, %u watchdog fires, "
 			 "doorbells %lu sent %lu received %lu refused %lu coalesced\n",
 			 vm->cfg->name, cpu, total, vm->restarts, vm->watchdog_fires,

@@ -195,9 +195,15 @@ static void create_here(void *arg)
 	j->ret = vm_create(j->vm, j->cfg, j->id, j->bi, j->extra);
 }
 
+/* A vCPU on its CPU: the boot vCPU runs the VM's lifecycle, an AP follows it. */
 static void run_here(void *arg)
 {
-	vm_run(arg);
+	struct vcpu *v = arg;
+
+	if (v->index)
+		vm_run_ap(v);
+	else
+		vm_run(v->vm);
 }
 
 static int on_cpu(unsigned cpu, smp_fn fn, void *arg)
@@ -222,7 +228,7 @@ static void create_all(const struct hv_config *cfg, unsigned n, const struct mb2
 	owner_registry_init(&hv_owners, cfg);
 	for (unsigned i = 0; i < n; i++) {
 		jobs[i] = (struct vm_job){&vms[i], &cfg->vms[i], i, bi, extra, 0};
-		if (on_cpu(cfg->vms[i].cpu, create_here, &jobs[i]) || jobs[i].ret) {
+		if (on_cpu(vm_cfg_cpu(&cfg->vms[i], 0), create_here, &jobs[i]) || jobs[i].ret) {
 			pr_err("vm \"%s\": not started\n", cfg->vms[i].name);
 			power_off(HV_EXIT_FAIL);
 		}
@@ -238,7 +244,8 @@ static void park_idle_cpus(const struct hv_config *cfg, unsigned n)
 	for (unsigned c = 1; c < smp_nr_cpus(); c++) {
 		bool used = false;
 		for (unsigned i = 0; i < n; i++)
-			used |= cfg->vms[i].cpu == c;
+			for (unsigned k = 0; k < vm_cfg_vcpus(&cfg->vms[i]); k++)
+				used |= vm_cfg_cpu(&cfg->vms[i], k) == c;
 		if (!used && !smp_park(c))
 			pr_info("smp: CPU %u runs no VM: halted\n", c);
 	}
@@ -260,14 +267,18 @@ int vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, c
 	for (unsigned i = 0; i < n; i++)
 		vms[i].inject = inject[0] ? inject : NULL;
 	conin_init(serial_present() ? serial_getc : NULL);
+	/* every vCPU on its own CPU; the one on this CPU last, as this call runs it */
 	for (unsigned i = 0; i < n; i++)
-		if (cfg->vms[i].cpu != smp_this_cpu() &&
-		    smp_run_on(cfg->vms[i].cpu, run_here, &vms[i]))
-			pr_err("vm \"%s\": CPU %u would not take it\n", cfg->vms[i].name,
-			       cfg->vms[i].cpu);
+		for (unsigned k = 0; k < vms[i].nr_vcpus; k++) {
+			struct vcpu *v = &vms[i].vcpus[k];
+			if (v->cpu != smp_this_cpu() && smp_run_on(v->cpu, run_here, v))
+				pr_err("vm \"%s\": CPU %u would not take vCPU %u\n",
+				       cfg->vms[i].name, v->cpu, k);
+		}
 	for (unsigned i = 0; i < n; i++)
-		if (cfg->vms[i].cpu == smp_this_cpu())
-			vm_run(&vms[i]);
+		for (unsigned k = 0; k < vms[i].nr_vcpus; k++)
+			if (vms[i].vcpus[k].cpu == smp_this_cpu())
+				run_here(&vms[i].vcpus[k]);
 	smp_wait_all();
 	hv_print_stats(NULL);
 	return vms_faulted(n);

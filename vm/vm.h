@@ -18,12 +18,12 @@
 #include "mm/page.h"
 #include "vm/intr.h"
 #include "vm/iobus.h"
+#include "lib/spinlock.h"
 
 #define VM_NR_EXIT_COUNTERS 70 /* indexed by the backend's exit reason */
 #define VM_MAX_DEVS	    8
 #define VM_MAX_RAM_BLOCKS   64
 #define VM_LINE_MAX	    256
-#define VM_MAX_VCPUS	    1
 #define VM_DCACHE	    16
 
 /* Guest general-purpose registers in instruction-encoding order (RSP lives in the VMCS). */
@@ -62,6 +62,8 @@ struct vcpu_irqs {
 
 #define VCPU_WORK_IRQ	BIT(0) /* a vector is pending: look before the next entry */
 #define VCPU_WORK_TIMER BIT(1) /* a device's next event moved: re-arm the vCPU's timer */
+#define VCPU_WORK_INIT	BIT(2) /* INIT or SIPI latched by its local APIC: take it in root */
+#define VCPU_WORK_FLUSH BIT(3) /* the VM's EPT changed: INVEPT before the next entry */
 
 /*
  * The vCPU's interrupt controller when it has one (a local APIC, devices/pc.c):
@@ -82,14 +84,34 @@ struct vcpu_intc {
 	hpa_t apic_page;
 	uint8_t (*tpr_threshold)(void *ctx);
 	bool (*x2apic)(void *ctx); /* in x2APIC mode: the page answers x2APIC register reads */
+	/*
+	 * The SDM's MP start-up signals, latched by the controller: an INIT (true: taken,
+	 * the controller is already reset as INIT resets it), and a SIPI with its vector.
+	 */
+	bool (*take_init)(void *ctx);
+	bool (*take_sipi)(void *ctx, uint8_t *vector);
 	void *ctx;
 };
 
-/* A VM's device time: when it next needs attention (TSC), and bringing it to @now. */
+/*
+ * A VM's device time as vCPU @vcpu sees it: when its devices next need attention (TSC),
+ * and bringing them to @now. Each vCPU runs its own local APIC's time; the boot vCPU
+ * also runs the platform's devices.
+ */
 struct vm_timer {
-	uint64_t (*next_event)(void *ctx);
-	void (*advance)(void *ctx, uint64_t now);
+	uint64_t (*next_event)(void *ctx, unsigned vcpu);
+	void (*advance)(void *ctx, uint64_t now, unsigned vcpu);
 	void *ctx;
+};
+
+/* The SDM's multiprocessor states of a vCPU: running, or after INIT waiting for a SIPI. */
+enum vcpu_mp { VCPU_MP_RUN, VCPU_MP_WAIT_SIPI };
+
+/* What a vCPU counted; kept across restarts (the VM's figures are their sums). */
+struct vcpu_stats {
+	uint64_t exits[VM_NR_EXIT_COUNTERS];
+	uint64_t inits, sipis, sipis_ignored; /* MP start-up signals taken */
+	uint64_t flushes;		      /* EPT shoot-downs this vCPU took */
 };
 
 struct vcpu {
@@ -101,8 +123,12 @@ struct vcpu {
 	volatile bool idle;	/* halted in root, polling work */
 	struct vcpu_irqs irqs;
 	struct vcpu_intc intc;
-	uint8_t cr8; /* without a local APIC: what the guest last wrote to CR8 */
+	uint8_t cr8;	 /* without a local APIC: what the guest last wrote to CR8 */
+	uint8_t mp;	 /* enum vcpu_mp; only its own CPU changes it */
+	bool sipi_ready; /* waiting for a SIPI, one came: start at sipi_vector's page */
+	uint8_t sipi_vector;
 	struct vcpu_hw hw;
+	struct vcpu_stats stats;
 };
 
 /* State the VMX backend keeps per VM. */
@@ -141,6 +167,19 @@ struct ram_block {
 	bool scrub; /* RAM: zeroed on restart (ROM keeps its image, shared memory its data) */
 };
 
+/*
+ * Several vCPUs (docs/smp.md): lifecycle changes (stop, fault, reboot) hold life_lock and
+ * kick every vCPU out of its guest; every device access, interrupt-controller call and
+ * device-time step holds dev_lock, which the vCPU holding it may take again (nested
+ * paths: a UART read polls the console, whose sink is the UART), and dev_vcpu names the
+ * vCPU inside (the local APIC it reaches). A VM with one vCPU takes neither spinlock.
+ */
+struct vm_devlock {
+	spinlock_t lock;
+	volatile int holder; /* vCPU index inside, -1: none */
+	unsigned depth;
+};
+
 struct vm {
 	const struct vm_config *cfg;
 	const struct mb2_info *boot_info; /* where the guest's image and modules come from */
@@ -166,8 +205,21 @@ struct vm {
 	unsigned nr_ram;
 	enum vm_state state;
 	int exit_status;
+	spinlock_t life_lock;
+	struct vm_devlock dev_lock;
+	spinlock_t con_lock; /* line[] below */
+	unsigned dev_vcpu;   /* the vCPU inside dev_lock (always 0 with one vCPU) */
+	/*
+	 * Restart hand-shake (hv/lifecycle.c): the boot vCPU restarts the VM once every AP
+	 * has parked in root for this epoch (parked[i] == epoch + 1); APs wait for epoch to
+	 * move on (restart done) or for finished (the VM stopped for good).
+	 */
+	volatile bool finished;
+	volatile uint64_t epoch;
+	volatile uint64_t parked[VM_MAX_VCPUS];
+	volatile uint64_t ept_gen; /* bumped by each EPT change every vCPU must flush */
+	uint64_t ept_flushed[VM_MAX_VCPUS];
 	const char *stop_reason;
-	uint64_t exits[VM_NR_EXIT_COUNTERS];
 	const char *inject;	/* test hook: "bad-guest-state" or "bad-control" */
 	const char *extra_args; /* added to the guest command line (hypervisor's guestargs=) */
 	unsigned restarts, watchdog_fires;
@@ -176,6 +228,7 @@ struct vm {
 	uint64_t doorbells_coalesced; /* rings that found the peer's doorbell still pending */
 	uint64_t ipis_dropped;	      /* IPIs to destinations outside the VM */
 	uint64_t wd_deadline;	      /* TSC by which the next heartbeat is due */
+	volatile uint64_t ipis_sent;  /* IPIs from one vCPU to others of the VM */
 	char line[VM_LINE_MAX];	      /* console output until the newline */
 	unsigned line_len;
 };
@@ -264,6 +317,50 @@ static inline void vcpu_irq_ack(struct vcpu *v, uint8_t vector)
 	if (vcpu_irq_any(v))
 		__atomic_fetch_or(&v->work, VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
 }
+
+/*
+ * Ask @v to look at @work (VCPU_WORK_*) before it next enters; @kick when the caller is
+ * not @v itself (another vCPU's exit, a device of another CPU): a vCPU in its guest then
+ * takes an exit, one idling in root polls its work (as vcpu_irq_raise).
+ */
+static inline void vcpu_wake(struct vcpu *v, uint32_t work, bool kick)
+{
+	__atomic_fetch_or(&v->work, work, __ATOMIC_SEQ_CST);
+	if (kick && !__atomic_load_n(&v->idle, __ATOMIC_SEQ_CST))
+		v->vm->vcpu_ops->kick(v);
+}
+
+/* Enter and leave the VM's devices as vCPU @v (see struct vm_devlock). */
+static inline void vm_dev_lock(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (vm->nr_vcpus > 1) {
+		if (__atomic_load_n(&vm->dev_lock.holder, __ATOMIC_RELAXED) == (int)v->index) {
+			vm->dev_lock.depth++;
+			return;
+		}
+		spin_lock(&vm->dev_lock.lock);
+		__atomic_store_n(&vm->dev_lock.holder, (int)v->index, __ATOMIC_RELAXED);
+		vm->dev_lock.depth = 1;
+	}
+	vm->dev_vcpu = v->index;
+}
+
+static inline void vm_dev_unlock(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (vm->nr_vcpus == 1 || --vm->dev_lock.depth)
+		return;
+	__atomic_store_n(&vm->dev_lock.holder, -1, __ATOMIC_RELAXED);
+	spin_unlock(&vm->dev_lock.lock);
+}
+
+/* Every vCPU of @vm that runs its guest takes an exit (a lifecycle change, a flush). */
+void vm_kick_all(struct vm *vm);
+/* The exits of every vCPU of @vm for @reason. */
+uint64_t vm_exits(const struct vm *vm, unsigned reason);
 
 /* ---- every VM of the run ---- */
 

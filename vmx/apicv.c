@@ -9,7 +9,9 @@
  * that follows a change of IRR or TPR (both set VCPU_WORK_IRQ), so it never exceeds
  * VTPR[7:4] at entry, as VM entry checks. The MSR bitmap lets x2APIC reads through only
  * while "virtualize x2APIC mode" is on (else RDMSR would read the host's own APIC); the
- * bitmap is per VM and a VM has one vCPU. Without a capability its path exits as before.
+ * bitmap is per VM, so only a VM with one vCPU uses it (with several, a vCPU still in
+ * xAPIC mode would read the host's APIC through the cleared bits). Without a
+ * capability its path exits as before.
  */
 #include "vmx/caps.h"
 #include "vmx/exit.h"
@@ -64,7 +66,7 @@ static void x2apic_read_bits(struct vcpu *v, bool through)
 void apicv_sync_mode(struct vcpu *v)
 {
 	bool on = v->hw.tpr_shadow && vmx_caps.x2apic_virt && vmx_caps.apic_regs &&
-		  v->intc.x2apic && v->intc.x2apic(v->intc.ctx);
+		  v->vm->nr_vcpus == 1 && v->intc.x2apic && v->intc.x2apic(v->intc.ctx);
 	uint32_t proc2;
 
 	if (on == v->hw.x2apic_reads)

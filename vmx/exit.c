@@ -173,7 +173,9 @@ static void handle_ept_misconfig(struct vcpu *v)
 {
 	gpa_t a = gpa(vmcs_read64(GUEST_PHYSICAL_ADDRESS));
 
+	vm_dev_lock(v);
 	vmx_mmio_emulate(v, a);
+	vm_dev_unlock(v);
 }
 
 static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
@@ -219,10 +221,13 @@ static __attribute__((noinline)) void handle_unknown(struct vcpu *v, uint32_t re
 	vm_fault(v->vm, -1, "unhandled exit");
 }
 
-/* The exit stopped the VM: a fault gets the guest's state printed. */
-static __attribute__((noinline)) int stopped(struct vcpu *v)
+/*
+ * The exit stopped the VM: a fault gets the guest's state printed, but not on a vCPU
+ * that only took the kick of another vCPU's fault (an external-interrupt exit).
+ */
+static __attribute__((noinline)) int stopped(struct vcpu *v, uint32_t reason)
 {
-	if (v->vm->exit_status < 0)
+	if (v->vm->exit_status < 0 && reason != EXIT_EXTERNAL_INTR)
 		vmx_dump_guest(v);
 	return 0;
 }
@@ -241,16 +246,19 @@ int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 	v->hw.launched = true;
 	fn = likely(reason < NR_EXIT_REASONS) ? exit_handlers[reason] : NULL;
 	if (likely(fn)) {
-		vm->exits[reason]++;
+		v->stats.exits[reason]++;
 		fn(v);
 	} else {
 		handle_unknown(v, reason);
 	}
 	if (unlikely(vm->state != VM_RUNNING))
-		return stopped(v);
+		return stopped(v, reason);
 	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm, rdtsc()))
-		return stopped(v);
-	if (unlikely(v->work))
+		return stopped(v, reason);
+	if (unlikely(v->work)) {
 		vmx_deliver_pending(v);
+		if (unlikely(v->mp != VCPU_MP_RUN || vm->state != VM_RUNNING))
+			return 0; /* an INIT: back to the AP's loop (vmx/mp.c) */
+	}
 	return 1;
 }

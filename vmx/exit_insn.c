@@ -23,6 +23,14 @@
 #define CPUID1_ECX_TSC_DEADLINE BIT(24)
 #define CPUID1_EBX_APIC_ID	GENMASK(31, 24)
 
+#define CPUID1_EBX_LOGICAL GENMASK(23, 16)
+#define CPUID1_EDX_HTT	   BIT(28)
+#define CPUID4_EAX_CORES   GENMASK(31, 26)
+#define CPUID4_EAX_SHARING GENMASK(25, 14)
+#define CPUID4_LEVEL(eax)  (((eax) >> 5) & 7)
+#define CPUIDB_TYPE_SMT	   1
+#define CPUIDB_TYPE_CORE   2
+
 /* The APIC bits tell the truth: a PC VM's local APIC is ours (xAPIC, x2APIC, TSC-deadline). */
 static void cpuid_apic(const struct vcpu *v, struct cpuid_regs *c)
 {
@@ -31,6 +39,44 @@ static void cpuid_apic(const struct vcpu *v, struct cpuid_regs *c)
 	c->edx |= (uint32_t)CPUID1_EDX_APIC;
 	c->ecx |= (uint32_t)(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
 	c->ebx = (c->ebx & ~(uint32_t)CPUID1_EBX_APIC_ID) | (v->index << 24);
+}
+
+/* Bits of an APIC ID that number the VM's vCPUs: ceil(log2(n)). */
+static unsigned core_bits(unsigned n)
+{
+	unsigned b = 0;
+
+	while ((1u << b) < n)
+		b++;
+	return b;
+}
+
+/*
+ * The topology is the VM's, never the host's: one package of nr_vcpus cores with one
+ * thread each, APIC ID = vCPU index (leaves 1, 4, 0xB and 0x1F, SDM "CPUID").
+ */
+static void cpuid_topology(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
+{
+	unsigned n = v->vm->nr_vcpus;
+
+	if (leaf == 1) {
+		c->ebx = (c->ebx & ~(uint32_t)CPUID1_EBX_LOGICAL) | (n << 16);
+		c->edx = n > 1 ? c->edx | (uint32_t)CPUID1_EDX_HTT : c->edx & ~CPUID1_EDX_HTT;
+	} else if (leaf == 4 && (c->eax & 0x1f)) {
+		/* caches up to L2 are a core's own; the last level is shared by every core */
+		unsigned sharing = CPUID4_LEVEL(c->eax) >= 3 ? n - 1 : 0;
+		c->eax = (c->eax & ~(uint32_t)(CPUID4_EAX_CORES | CPUID4_EAX_SHARING)) |
+			 ((n - 1) << 26) | (sharing << 14);
+	} else if (leaf == 0xb || leaf == 0x1f) {
+		c->edx = v->index; /* the x2APIC ID of this vCPU */
+		if (sub == 0)
+			*c = (struct cpuid_regs){0, 1, (CPUIDB_TYPE_SMT << 8) | 0, v->index};
+		else if (sub == 1)
+			*c = (struct cpuid_regs){core_bits(n), n, (CPUIDB_TYPE_CORE << 8) | 1,
+						 v->index};
+		else
+			*c = (struct cpuid_regs){0, 0, sub & 0xff, v->index};
+	}
 }
 
 /*
@@ -86,13 +132,12 @@ static void cpuid_filter(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 {
 	cpuid_filter(leaf, sub, c);
+	cpuid_topology(v, leaf, sub, c);
 	if (leaf == 1) {
 		c->ecx |= (uint32_t)CPUID1_ECX_HV;
 		cpuid_apic(v, c);
 	} else if (!v->intc.pending) {
 		return;
-	} else if (leaf == 0xb) {
-		c->edx = v->index; /* the x2APIC ID of this vCPU */
 	} else if (leaf == 0x15) {
 		*c = (struct cpuid_regs){1, 1, (uint32_t)v->vm->tsc_hz, 0}; /* TSC = ECX*EBX/EAX */
 	} else if (leaf == 0x16) {
@@ -265,16 +310,23 @@ static void guest_cr8(struct vcpu *v, uint64_t q)
 	bool apic = v->intc.get_cr8 != NULL;
 
 	if (CRQ_TYPE(q) == CR_MOV_FROM) {
-		uint64_t val = apic ? v->intc.get_cr8(v->intc.ctx) : v->cr8;
+		uint64_t val = v->cr8;
+		if (apic) {
+			vm_dev_lock(v);
+			val = v->intc.get_cr8(v->intc.ctx);
+			vm_dev_unlock(v);
+		}
 		if (gpr == RSP)
 			vmcs_writenat(GUEST_RSP, val);
 		else
 			v->regs[gpr] = val;
 		return;
 	}
-	if (apic)
+	if (apic) {
+		vm_dev_lock(v);
 		v->intc.set_cr8(v->intc.ctx, (uint8_t)(guest_gpr(v, gpr) & 15));
-	else
+		vm_dev_unlock(v);
+	} else
 		v->cr8 = (uint8_t)(guest_gpr(v, gpr) & 15);
 }
 
@@ -329,13 +381,15 @@ void handle_io(struct vcpu *v)
 		return;
 	}
 	vcpu_advance_rip();
+	vm_dev_lock(v);
 	if (!(q & IOQ_IN)) {
 		iobus_write(&v->vm->bus, IOBUS_PIO, IOQ_PORT(q), size, val);
-		return;
+	} else {
+		if (iobus_read(&v->vm->bus, IOBUS_PIO, IOQ_PORT(q), size, &val))
+			val = ~0ULL; /* nothing decodes the port: the bus floats high */
+		v->regs[RAX] = (v->regs[RAX] & ~mask) | (val & mask);
 	}
-	if (iobus_read(&v->vm->bus, IOBUS_PIO, IOQ_PORT(q), size, &val))
-		val = ~0ULL; /* nothing decodes the port: the bus floats high */
-	v->regs[RAX] = (v->regs[RAX] & ~mask) | (val & mask);
+	vm_dev_unlock(v);
 }
 
 /* ---- MSRs: the bitmap passes the allow-list through; these see the rest ---- */
@@ -345,8 +399,14 @@ void handle_rdmsr(struct vcpu *v)
 {
 	uint64_t val = 0;
 	uint32_t msr = (uint32_t)v->regs[RCX];
+	int ret = 0;
 
-	if (!vcpu_msr_read(v, msr, &val) && iobus_read(&v->vm->bus, IOBUS_MSR, msr, 8, &val)) {
+	if (!vcpu_msr_read(v, msr, &val)) {
+		vm_dev_lock(v);
+		ret = iobus_read(&v->vm->bus, IOBUS_MSR, msr, 8, &val);
+		vm_dev_unlock(v);
+	}
+	if (ret) {
 		pr_debug("vm \"%s\": RDMSR 0x%lx refused (#GP)\n", v->vm->cfg->name, v->regs[RCX]);
 		vcpu_inject_exception(VECTOR_GP, true, 0);
 		return;
@@ -362,7 +422,12 @@ void handle_wrmsr(struct vcpu *v)
 	uint32_t msr = (uint32_t)v->regs[RCX];
 	int own = vcpu_msr_write(v, msr, val);
 
-	if (own < 0 || (!own && iobus_write(&v->vm->bus, IOBUS_MSR, msr, 8, val))) {
+	if (!own) {
+		vm_dev_lock(v);
+		own = iobus_write(&v->vm->bus, IOBUS_MSR, msr, 8, val) ? -1 : 1;
+		vm_dev_unlock(v);
+	}
+	if (own < 0) {
 		pr_debug("vm \"%s\": WRMSR 0x%lx refused (#GP)\n", v->vm->cfg->name, v->regs[RCX]);
 		vcpu_inject_exception(VECTOR_GP, true, 0);
 		return;

@@ -83,11 +83,13 @@ static uint64_t run_devices(struct vcpu *v, uint64_t now)
 
 	if (!t->next_event)
 		return UINT64_MAX;
-	next = t->next_event(t->ctx);
+	vm_dev_lock(v);
+	next = t->next_event(t->ctx, v->index);
 	if (t->advance && next <= now) {
-		t->advance(t->ctx, now);
-		next = t->next_event(t->ctx);
+		t->advance(t->ctx, now, v->index);
+		next = t->next_event(t->ctx, v->index);
 	}
+	vm_dev_unlock(v);
 	return next;
 }
 
@@ -130,6 +132,14 @@ static void inject_pending(struct vcpu *v)
 /* Before an entry with work pending: re-arm the timer, inject what the guest can take. */
 void vmx_deliver_pending(struct vcpu *v)
 {
+	if (unlikely(v->work & (VCPU_WORK_INIT | VCPU_WORK_FLUSH))) {
+		if (v->work & VCPU_WORK_FLUSH)
+			vmx_flush_take(v);
+		if (v->work & VCPU_WORK_INIT)
+			vmx_take_mp_signals(v);
+		if (v->mp != VCPU_MP_RUN)
+			return; /* INIT: the vCPU leaves its guest and waits for a SIPI */
+	}
 	if (v->work & VCPU_WORK_TIMER) {
 		uint64_t now = rdtsc();
 		__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_TIMER, __ATOMIC_SEQ_CST);
@@ -140,8 +150,10 @@ void vmx_deliver_pending(struct vcpu *v)
 		arm_timer(v, now, run_devices(v, now));
 	}
 	if (v->work & VCPU_WORK_IRQ) {
+		vm_dev_lock(v);
 		inject_pending(v);
 		apicv_update(v);
+		vm_dev_unlock(v);
 	}
 }
 
@@ -185,7 +197,9 @@ void handle_preemption_timer(struct vcpu *v)
 	next = run_devices(v, now);
 	if (now >= v->hw.tick_due) {
 		v->hw.tick_due = now + ((uint64_t)v->hw.timer_reload << v->hw.timer_rate);
+		vm_dev_lock(v);
 		conin_poll(vm);
+		vm_dev_unlock(v);
 		if (vm_watchdog_expired(vm, now))
 			return;
 		if (vms_ending && (vm->cfg->flags & VM_FLAG_BACKGROUND)) {
@@ -202,38 +216,60 @@ void handle_preemption_timer(struct vcpu *v)
  * Something could wake the halted vCPU: a pending vector, a device timer, another VM, a
  * key on the console it has the input of.
  */
-static bool can_wake(const struct vcpu *v)
+static bool can_wake(struct vcpu *v)
 {
 	const struct vm_timer *t = &v->vm->timer;
+	bool timer = false;
 
-	return v->work || vm_count() > 1 || conin_mine(v->vm) ||
-	       (t->next_event && t->next_event(t->ctx) != UINT64_MAX);
+	if (v->work || vm_count() > 1 || v->vm->nr_vcpus > 1 || conin_mine(v->vm))
+		return true;
+	if (t->next_event) {
+		vm_dev_lock(v);
+		timer = t->next_event(t->ctx, v->index) != UINT64_MAX;
+		vm_dev_unlock(v);
+	}
+	return timer;
 }
 
-/* A vector the guest could take now (its controller's priorities allowing). */
-static bool deliverable(struct vcpu *v)
+/*
+ * An event that ends this HLT: an NMI, or with interrupts on (@intr) a vector the guest
+ * could take now (its controller's priorities allowing).
+ */
+static bool deliverable_locked(struct vcpu *v, bool intr)
 {
 	bool nmi = v->intc.nmi && v->intc.nmi(v->intc.ctx, false);
 
-	if (nmi || vcpu_irq_any(v) || intc_pending(v) >= 0)
+	if (nmi || (intr && (vcpu_irq_any(v) || intc_pending(v) >= 0)))
 		return true;
 	__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_IRQ, __ATOMIC_SEQ_CST);
-	return vcpu_irq_any(v) || intc_pending(v) >= 0 ||
+	return (intr && (vcpu_irq_any(v) || intc_pending(v) >= 0)) ||
 	       (v->intc.nmi && v->intc.nmi(v->intc.ctx, false));
+}
+
+static bool deliverable(struct vcpu *v, bool intr)
+{
+	bool r;
+
+	vm_dev_lock(v);
+	r = deliverable_locked(v, intr);
+	vm_dev_unlock(v);
+	return r;
 }
 
 /*
  * HLT: the CPU is this vCPU's alone, so it idles in root until an interrupt it
- * can take, the watchdog or the end of the run, running the VM's device time
- * meanwhile. A guest that halts with interrupts off, or with nothing that
- * could ever wake it, has ended.
+ * can take, the watchdog or the end of the run, running its device time
+ * meanwhile. A boot vCPU that halts with interrupts off, or with nothing that
+ * could ever wake it, has ended its guest; an AP halted with interrupts off waits
+ * for an NMI or INIT (SDM "HLT"), or for its VM to stop.
  */
 void handle_hlt(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
+	bool intr = vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF;
 
 	vcpu_advance_rip();
-	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) || !can_wake(v)) {
+	if (!v->index && (!intr || !can_wake(v))) {
 		pr_info("vm \"%s\": halted at RIP 0x%lx with nothing to wake it\n", vm->cfg->name,
 			vmcs_readnat(GUEST_RIP));
 		vm_stop(vm, 0, "halted");
@@ -242,10 +278,17 @@ void handle_hlt(struct vcpu *v)
 	__atomic_store_n(&v->idle, true, __ATOMIC_SEQ_CST);
 	for (;;) {
 		uint64_t now;
-		if ((__atomic_load_n(&v->work, __ATOMIC_SEQ_CST) & VCPU_WORK_IRQ) && deliverable(v))
+		uint32_t work = __atomic_load_n(&v->work, __ATOMIC_SEQ_CST);
+		if ((work & VCPU_WORK_IRQ) && deliverable(v, intr))
 			break;
+		if ((work & VCPU_WORK_INIT) || vm->state != VM_RUNNING)
+			break;
+		if (work & VCPU_WORK_FLUSH)
+			vmx_flush_take(v);
 		now = rdtsc();
+		vm_dev_lock(v);
 		conin_poll(vm); /* a shell waiting for a key idles here */
+		vm_dev_unlock(v);
 		run_devices(v, now);
 		if (vm_watchdog_expired(vm, now))
 			break;

@@ -330,6 +330,7 @@ void handle_ept_violation(struct vcpu *v)
 	gpa_t a = gpa(vmcs_read64(GUEST_PHYSICAL_ADDRESS));
 	const struct mem_slot *s = memslot_find(&vm->slots, a);
 	const struct io_range *d;
+	int ret;
 
 	if (!s) {
 		violation_stop(vm, a, q, "outside the VM's memory map");
@@ -348,10 +349,17 @@ void handle_ept_violation(struct vcpu *v)
 		violation_stop(vm, a, q, "instruction fetch from emulated MMIO");
 		return;
 	}
-	if (vmx_mmio_emulate(v, a))
+	vm_dev_lock(v);
+	ret = vmx_mmio_emulate(v, a);
+	vm_dev_unlock(v);
+	if (ret)
 		return;
 	d = iobus_find(&vm->bus, IOBUS_MMIO, a.v);
-	if (d && !(d->flags & IORANGE_SLOW) &&
-	    ept_mark_mmio(&vm->ept, gpa(ALIGN_DOWN(a.v, PAGE_SIZE))) == 0)
-		vmx_invept_single(vm->hw.eptp);
+	if (!d || (d->flags & IORANGE_SLOW))
+		return;
+	vm_dev_lock(v); /* the lock serializes the VM's EPT edits too */
+	ret = ept_mark_mmio(&vm->ept, gpa(ALIGN_DOWN(a.v, PAGE_SIZE)));
+	vm_dev_unlock(v);
+	if (!ret)
+		vmx_ept_shootdown(v);
 }

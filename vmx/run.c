@@ -40,7 +40,7 @@ void vmx_vcpu_run(struct vcpu *v)
 	}
 	inject_fault(v);
 	vm_watchdog_kick(vm, rdtsc());
-	while (vm->state == VM_RUNNING) {
+	while (vm->state == VM_RUNNING && v->mp == VCPU_MP_RUN) {
 		if (vmx_enter(v->regs, v->hw.launched)) {
 			pr_err("vm \"%s\": %s failed, VM-instruction error %u\n", vm->cfg->name,
 			       v->hw.launched ? "VMRESUME" : "VMLAUNCH",

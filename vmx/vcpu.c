@@ -19,6 +19,9 @@
 #define AR_CODE32	  0xc09b /* G, D/B, P, S, type execute/read accessed */
 #define AR_DATA32	  0xc093 /* G, D/B, P, S, type read/write accessed */
 #define AR_TSS32_BUSY	  0x008b
+#define AR_CODE16	  0x009b /* P, S, type execute/read accessed: real mode's CS */
+#define AR_DATA16	  0x0093 /* P, S, type read/write accessed */
+#define AR_LDT		  0x0082
 #define AR_UNUSABLE	  BIT(16)
 #define CR0_ET		  BIT(4)
 #define GUEST_PAT_DEFAULT 0x0007040600070406ULL
@@ -114,8 +117,37 @@ static void setup_host_state(void)
 		vmcs_write32(GUEST_##name##_AR, ar);                                               \
 	} while (0)
 
+/* SDM "Processor State After Reset": real mode with 64 KiB segments, CS from the SIPI. */
+static void setup_real_mode_segments(const struct vcpu_boot *b)
+{
+#define SEG16(name, base, ar)                                                                      \
+	do {                                                                                       \
+		vmcs_write16(GUEST_##name##_SEL, (uint16_t)((base) >> 4));                         \
+		vmcs_writenat(GUEST_##name##_BASE, base);                                          \
+		vmcs_write32(GUEST_##name##_LIMIT, 0xffff);                                        \
+		vmcs_write32(GUEST_##name##_AR, ar);                                               \
+	} while (0)
+	SEG16(CS, b->entry, AR_CODE16);
+	SEG16(DS, 0, AR_DATA16);
+	SEG16(ES, 0, AR_DATA16);
+	SEG16(SS, 0, AR_DATA16);
+	SEG16(FS, 0, AR_DATA16);
+	SEG16(GS, 0, AR_DATA16);
+	SEG16(TR, 0, AR_TSS32_BUSY);
+	SEG16(LDTR, 0, AR_LDT);
+#undef SEG16
+	vmcs_writenat(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_writenat(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
+}
+
 static void setup_segments(const struct vcpu_boot *b)
 {
+	if (b->real_mode) {
+		setup_real_mode_segments(b);
+		return;
+	}
 	SEG(CS, b->cs, AR_CODE32);
 	SEG(DS, b->ds, AR_DATA32);
 	SEG(ES, b->ds, AR_DATA32);
@@ -142,14 +174,15 @@ static void setup_segments(const struct vcpu_boot *b)
  * guest/host masks, and the read shadows show what the guest wrote. CR0.PG
  * is owned too, so that entering long mode exits and the IA-32e control follows.
  */
-static void setup_control_regs(void)
+static void setup_control_regs(bool real_mode)
 {
 	uint64_t cr0_fixed = rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
 	uint64_t cr4_fixed = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	uint64_t cr0 = real_mode ? CR0_ET : CR0_PE | CR0_ET; /* CD and NW clear: see docs/smp.md */
 
-	vmcs_writenat(GUEST_CR0, CR0_PE | CR0_ET | cr0_fixed);
+	vmcs_writenat(GUEST_CR0, cr0 | cr0_fixed);
 	vmcs_writenat(CR0_GUEST_HOST_MASK, cr0_fixed | CR0_PG); /* PG: see sync_ia32e() */
-	vmcs_writenat(CR0_READ_SHADOW, CR0_PE | CR0_ET);
+	vmcs_writenat(CR0_READ_SHADOW, cr0);
 	vmcs_writenat(GUEST_CR4, cr4_fixed);
 	vmcs_writenat(CR4_GUEST_HOST_MASK, cr4_fixed);
 	vmcs_writenat(CR4_READ_SHADOW, 0);
@@ -159,10 +192,10 @@ static void setup_control_regs(void)
 static void setup_guest_state(const struct vcpu_boot *b)
 {
 	setup_segments(b);
-	setup_control_regs();
+	setup_control_regs(b->real_mode);
 	vmcs_writenat(GUEST_DR7, 0x400);
 	vmcs_writenat(GUEST_RSP, 0);
-	vmcs_writenat(GUEST_RIP, b->entry);
+	vmcs_writenat(GUEST_RIP, b->real_mode ? 0 : b->entry);
 	vmcs_writenat(GUEST_RFLAGS, 0x2);
 	vmcs_writenat(GUEST_PENDING_DBG, 0);
 	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
@@ -197,6 +230,7 @@ int vcpu_setup(struct vcpu *v, const struct vcpu_boot *b)
 	v->regs[RAX] = b->rax;
 	v->regs[RBX] = b->rbx;
 	v->regs[RSI] = b->rsi;
+	v->regs[RDX] = b->rdx;
 	return 0;
 }
 

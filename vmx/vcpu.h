@@ -24,15 +24,33 @@ struct vcpu_boot {
 	uint16_t cs, ds; /* ds also for ES, SS, FS, GS */
 	uint64_t gdt_base;
 	uint16_t gdt_limit;
-	uint64_t rax, rbx, rsi;
+	uint64_t rax, rbx, rsi, rdx;
+	/*
+	 * An AP's start by SIPI instead (SDM "MP Initialization"): real mode, CS selector
+	 * entry >> 4 with base entry, IP 0, 64 KiB segments, EDX the processor signature.
+	 */
+	bool real_mode;
 };
 
 /* A fresh VMCS for @v entering as @b says; the CPU state outside the VMCS reset too. */
 int vcpu_setup(struct vcpu *v, const struct vcpu_boot *b);
 /* vmx/cpustate.c: MSRs the guest reaches directly, DR0-3/DR6, CR2, x87/SSE to power-on values. */
 void vcpu_reset_cpu_state(void);
-/* Run @v's guest on this CPU until its VM leaves VM_RUNNING. */
+/* Run @v's guest on this CPU until its VM leaves VM_RUNNING or an INIT stops it. */
 void vmx_vcpu_run(struct vcpu *v);
+
+/* vmx/mp.c: several vCPUs */
+/* An AP on its CPU: wait for SIPI, run, again after each INIT; until its VM leaves VM_RUNNING. */
+void vmx_ap_run(struct vcpu *v);
+/* Take the INIT and SIPI @v's APIC latched (VCPU_WORK_INIT), on @v's CPU. */
+void vmx_take_mp_signals(struct vcpu *v);
+/* Flush the VM's EPT on @v's CPU for the shoot-down that asked (VCPU_WORK_FLUSH). */
+void vmx_flush_take(struct vcpu *v);
+/*
+ * The VM's EPT changed: INVEPT here and on every other vCPU's CPU before returning.
+ * Never called holding the VM's device lock (the others may be waiting for it).
+ */
+void vmx_ept_shootdown(struct vcpu *self);
 void vcpu_inject_exception(unsigned vector, bool has_error, uint32_t error);
 
 /*

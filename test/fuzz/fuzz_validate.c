@@ -106,6 +106,12 @@ static void build_vm(struct rd *r, struct world *w, unsigned vi)
 
 	vm->name = PICK(r, vm_names);
 	vm->cpu = u8(r) % 6;
+	if (u8(r) % 4 == 0) { /* cpus[] named: one vCPU (several need the PC platform) */
+		vm->nr_vcpus = 1 + u8(r) % 2;
+		vm->cpus[0] = u8(r) % 6;
+		vm->cpus[1] = u8(r) % 6;
+		vm->cpu = u8(r) % 2 ? vm->cpus[0] : u8(r) % 6;
+	}
 	vm->proto = (enum boot_proto)(u8(r) % 5);
 	vm->policy = (enum vm_policy)(u8(r) % 3);
 	vm->flags = u8(r) % 16;
@@ -266,11 +272,15 @@ static int vm_ok(const struct world *w, unsigned vi)
 {
 	const struct vm_config *vm = &w->vms[vi];
 
-	if (!filled(vm->name) || strlen(vm->name) > 31 || vm->cpu >= w->env.nr_cpus)
+	uint32_t cpu = vm->nr_vcpus ? vm->cpus[0] : vm->cpu;
+
+	if (!filled(vm->name) || strlen(vm->name) > 31 || cpu >= w->env.nr_cpus)
 		return 0;
+	if (vm->nr_vcpus > 1 || (vm->nr_vcpus && vm->cpu && vm->cpu != vm->cpus[0]))
+		return 0; /* several vCPUs need platform=pc, which this world never asks for */
 	for (unsigned j = 0; j < w->cfg.nr_vms; j++)
 		if (j != vi && (!strcmp(w->vms[j].name ? w->vms[j].name : "", vm->name) ||
-				w->vms[j].cpu == vm->cpu))
+				(w->vms[j].nr_vcpus ? w->vms[j].cpus[0] : w->vms[j].cpu) == cpu))
 			return 0;
 	if (vm->proto > BOOT_AUTO || vm->policy > VM_POLICY_RESTART ||
 	    (vm->flags &

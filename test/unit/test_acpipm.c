@@ -470,10 +470,10 @@ static void test_pc_ports(void **state)
 	/* TMR_EN: the platform's device time includes the PM timer's next toggle. */
 	bus_wr(EN, 2, ACPIPM_TMR_EN);
 	assert_int_equal(acpipm_next_event(&pc->acpipm), t0 + tsc_of(1 << 23));
-	assert_true(vm.timer.next_event(vm.timer.ctx) <= t0 + tsc_of(1 << 23));
-	vm.timer.advance(vm.timer.ctx, t0 + tsc_of(1 << 23) - 1);
+	assert_true(vm.timer.next_event(vm.timer.ctx, 0) <= t0 + tsc_of(1 << 23));
+	vm.timer.advance(vm.timer.ctx, t0 + tsc_of(1 << 23) - 1, 0);
 	assert_false(vm.router.level & BIT(PC_IRQ_SCI));
-	vm.timer.advance(vm.timer.ctx, t0 + tsc_of(1 << 23));
+	vm.timer.advance(vm.timer.ctx, t0 + tsc_of(1 << 23), 0);
 	assert_true(vm.router.level & BIT(PC_IRQ_SCI));
 	/* S5 through the bus: the VM stops with 0. */
 	bus_wr(CNT, 2, ACPIPM_SCI_EN | ACPIPM_SLP_TYP_S5 << ACPIPM_SLP_TYP_SHIFT | ACPIPM_SLP_EN);

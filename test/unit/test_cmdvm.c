@@ -259,6 +259,28 @@ static void test_cpu_range_of_one(void **state)
 	assert_int_equal(st.vms[0].cpu, 2);
 }
 
+/* Several vCPUs: vCPU i on the i-th CPU named, ranges and lists mixed, in the order given. */
+static void test_cpu_lists(void **state)
+{
+	static const uint32_t want[] = {3, 0, 1, 2, 7};
+
+	assert_int_equal(parse("vm=a,image=k,cpus=0-1"), 1);
+	assert_int_equal(st.vms[0].nr_vcpus, 2);
+	assert_int_equal(st.vms[0].cpus[0], 0);
+	assert_int_equal(st.vms[0].cpus[1], 1);
+	assert_int_equal(vm_cfg_vcpus(&st.vms[0]), 2);
+	assert_int_equal(parse("vm=a,image=k,cpus=3+0-2+7"), 1);
+	assert_int_equal(st.vms[0].nr_vcpus, 5);
+	assert_int_equal(st.vms[0].cpu, 3);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(vm_cfg_cpu(&st.vms[0], i), want[i]);
+	assert_int_equal(parse("vm=a,image=k,cpus=0-7"), 1);
+	assert_int_equal(vm_cfg_vcpus(&st.vms[0]), VM_MAX_VCPUS);
+	assert_int_equal(parse("vm=a,image=k,cpus=5"), 1);
+	assert_int_equal(vm_cfg_vcpus(&st.vms[0]), 1);
+	assert_int_equal(vm_cfg_cpu(&st.vms[0], 0), 5);
+}
+
 /* ---- the validator sees the parsed configuration like any other ---- */
 
 static void test_validator_overlap(void **state)
@@ -445,8 +467,14 @@ static const struct row rows[] = {
     {"cpus-suffix", "vm=a,cpus=1K", -EINVAL, F("a", "cpus=1K") "bad number \"1K\""},
     {"cpus-overflow", "vm=a,cpus=4294967296", -EINVAL,
      F("a", "cpus=4294967296") "number \"4294967296\" too large"},
-    {"cpus-several", "vm=a,cpus=1-2,image=k", -ENOTSUP,
-     F("a", "cpus=1-2") "several vCPUs are not supported yet"},
+    {"cpus-nine", "vm=a,cpus=0-8,image=k", -E2BIG, F("a", "cpus=0-8") "more than 8 vCPUs"},
+    {"cpus-nine-list", "vm=a,cpus=0+1+2+3+4+5+6+7+8,image=k", -E2BIG,
+     F("a", "cpus=0+1+2+3+4+5+6+7+8") "more than 8 vCPUs"},
+    {"cpus-nine-mixed", "vm=a,cpus=0-6+7-8,image=k", -E2BIG,
+     F("a", "cpus=0-6+7-8") "more than 8 vCPUs"},
+    {"cpus-empty-item", "vm=a,cpus=1++2", -EINVAL, F("a", "cpus=1++2") "bad number \"\""},
+    {"cpus-list-backwards", "vm=a,cpus=1+3-2", -EINVAL,
+     F("a", "cpus=1+3-2") "bad CPU range \"3-2\""},
     {"cpus-backwards", "vm=a,cpus=2-1", -EINVAL, F("a", "cpus=2-1") "bad CPU range \"2-1\""},
     {"cpus-three", "vm=a,cpus=1-2-3", -EINVAL, F("a", "cpus=1-2-3") "bad CPU range \"1-2-3\""},
     {"cpus-open", "vm=a,cpus=1-", -EINVAL, F("a", "cpus=1-") "bad number \"\""},
@@ -530,6 +558,7 @@ int main(void)
 	    cmocka_unit_test(test_no_vm),
 	    cmocka_unit_test(test_options_len),
 	    cmocka_unit_test(test_cpu_range_of_one),
+	    cmocka_unit_test(test_cpu_lists),
 	    cmocka_unit_test(test_validator_overlap),
 	    cmocka_unit_test(test_validator_module),
 	    cmocka_unit_test(test_max_regions),

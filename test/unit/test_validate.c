@@ -140,6 +140,19 @@ MUT(m_name_long, f->vms[1].name = "abcdefghijklmnopqrstuvwxyz012345")
 MUT(m_name_dup, f->vms[1].name = "rt0")
 MUT(m_cpu_absent, f->vms[1].cpu = 4)
 MUT(m_cpu_shared, f->vms[1].cpu = 0)
+/* several vCPUs (vm 1 runs on cpu 2 alone in the baseline; vm 0 on cpu 0) */
+#define VCPUS(vm, n, ...)                                                                          \
+	do {                                                                                       \
+		const uint32_t list_[] = {__VA_ARGS__};                                            \
+		memcpy(f->vms[vm].cpus, list_, sizeof(list_));                                     \
+		f->vms[vm].nr_vcpus = (n);                                                         \
+	} while (0)
+MUT(m_vcpus_many, VCPUS(1, VM_MAX_VCPUS + 1, 2))
+MUT(m_vcpus_twice, VCPUS(1, 3, 2, 3, 2))
+MUT(m_vcpus_absent, VCPUS(1, 2, 2, 5))
+MUT(m_vcpus_taken, f->vms[0].cpu = 1; VCPUS(1, 2, 2, 1))
+MUT(m_vcpus_cpu_disagree, VCPUS(1, 2, 3, 1))
+MUT(m_vcpus_minimal, VCPUS(1, 2, 2, 3))
 MUT(m_proto, f->vms[0].proto = (enum boot_proto)7)
 MUT(m_policy, f->vms[0].policy = (enum vm_policy)9)
 MUT(m_flags, f->vms[0].flags = 0x19)
@@ -213,6 +226,15 @@ static const struct row rows[] = {
     {"cpu_absent", m_cpu_absent, -ENODEV, "vm \"linux\": cpu 4 not present (4 CPUs)"},
     {"no_cpus", m_no_cpus, -ENODEV, "vm \"rt0\": cpu 0 not present (0 CPUs)"},
     {"cpu_shared", m_cpu_shared, -EBUSY, "vm \"linux\": cpu 0 already runs vm \"rt0\""},
+    {"vcpus_many", m_vcpus_many, -EINVAL, "vm \"linux\": 9 vCPUs: at most 8"},
+    {"vcpus_twice", m_vcpus_twice, -EBUSY, "vm \"linux\": cpu 2 given twice (vCPUs 0 and 2)"},
+    {"vcpus_absent", m_vcpus_absent, -ENODEV, "vm \"linux\": cpu 5 not present (4 CPUs)"},
+    {"vcpus_taken", m_vcpus_taken, -EBUSY, "vm \"linux\": cpu 1 already runs vm \"rt0\""},
+    {"vcpus_cpu_disagree", m_vcpus_cpu_disagree, -EINVAL,
+     "vm \"linux\": cpu 2 and cpus[0] 3 disagree"},
+    {"vcpus_minimal", m_vcpus_minimal, -EINVAL,
+     "vm \"linux\": 2 vCPUs need platform=pc (APs start by INIT and SIPI through their local "
+     "APIC)"},
     {"proto", m_proto, -EINVAL, "vm \"rt0\": unknown boot protocol 7"},
     {"policy", m_policy, -EINVAL, "vm \"rt0\": unknown restart policy 9"},
     {"flags", m_flags, -EINVAL, "vm \"rt0\": unknown flags 0x10"},
@@ -387,6 +409,18 @@ static void test_edges(void **state)
 	expect_ok(&f);
 	fx_init(&f); /* the highest CPU present */
 	f.vms[1].cpu = 3;
+	expect_ok(&f);
+	fx_init(&f); /* vm 1 on cpus 2, 1 and 3, cpu given as cpus[0] */
+	f.vms[1].cpus[0] = 2;
+	f.vms[1].cpus[1] = 1;
+	f.vms[1].cpus[2] = 3;
+	f.vms[1].nr_vcpus = 3;
+	f.vms[1].platform = VM_PLATFORM_PC;
+	f.vms[1].nr_regions = 3; /* not the MMIO region on the PC's IOAPIC page */
+	expect_ok(&f);
+	f.vms[1].cpu = 0; /* or left 0 */
+	expect_ok(&f);
+	f.vms[1].nr_vcpus = 1; /* one vCPU named by cpus[] */
 	expect_ok(&f);
 }
 

@@ -150,7 +150,14 @@ static void test_fault_policy(void **state)
 	vm_fault(&vm, 7, "debug-exit port");
 	assert_int_equal(vm.state, VM_RESTARTING);
 	assert_non_null(strstr(fx_out, "debug-exit port (status 7): restarting at TSC 777"));
+	vm_fault(&vm, -1, "second vCPU's fault"); /* a second vCPU faulting too: the first stands */
+	assert_int_equal(vm.state, VM_RESTARTING);
+	assert_string_equal(vm.stop_reason, "debug-exit port");
+	assert_int_equal(vm.exit_status, 7);
+	vm_stop(&vm, 0, "HC_EXIT"); /* and a stop meanwhile does not cancel the restart */
+	assert_int_equal(vm.state, VM_RESTARTING);
 	vm.restarts = 2;
+	vm_reset_runtime(&vm); /* what the restart does */
 	vm_fault(&vm, -1, "EPT violation");
 	assert_int_equal(vm.state, VM_STOPPED);
 	assert_non_null(strstr(fx_out, "EPT violation after 2 restarts: giving up"));
