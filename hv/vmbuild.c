@@ -223,7 +223,7 @@ static int load_modules(struct vm *vm, gpa_t after, struct guest_module *mods)
  */
 static_assert(ACPI_BUILD_MAX <= PAGE_SIZE, "the ACPI tables fit the build page");
 
-static int build_acpi(struct vm *vm, struct linux_boot *lb)
+static long build_acpi_tables(struct vm *vm, uint64_t *rsdp)
 {
 	uint8_t *buf;
 	uint32_t ids[VM_MAX_VCPUS];
@@ -245,8 +245,6 @@ static int build_acpi(struct vm *vm, struct linux_boot *lb)
 	char err[LOADER_ERR_LEN];
 	long n;
 
-	if (vm->cfg->platform != VM_PLATFORM_PC)
-		return 0;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		ids[i] = i; /* the APIC ID CPUID reports (vmx/exit_insn.c) */
 	if (acpi_build_check(&c, ACPI_TABLES_GPA, ACPI_BUILD_MAX, err, sizeof(err))) {
@@ -256,10 +254,25 @@ static int build_acpi(struct vm *vm, struct linux_boot *lb)
 	buf = page_alloc(0, OWNER_HYP, NULL);
 	if (!buf)
 		return -ENOMEM;
-	n = acpi_build(&c, ACPI_TABLES_GPA, buf, ACPI_BUILD_MAX, &lb->rsdp);
+	n = acpi_build(&c, ACPI_TABLES_GPA, buf, ACPI_BUILD_MAX, rsdp);
 	if (n >= 0 && gmem_write(&vm->slots, gpa(ACPI_TABLES_GPA), buf, (size_t)n))
 		n = -EFAULT;
 	page_free(buf, 0, OWNER_HYP);
+	if (n >= 0)
+		pr_debug("vm \"%s\": ACPI tables at 0x%llx, %ld bytes, RSDP at 0x%lx, %u CPUs\n",
+			 vm->cfg->name, ACPI_TABLES_GPA, n, *rsdp, vm->nr_vcpus);
+	return n;
+}
+
+static int build_acpi(struct vm *vm, struct linux_boot *lb)
+{
+	long n;
+
+	if (vm->cfg->platform != VM_PLATFORM_PC)
+		return 0;
+	n = build_acpi_tables(vm, &lb->rsdp);
+	if (n == -EINVAL || n == -ENOMEM)
+		return (int)n;
 	if (n < 0) {
 		pr_err("vm \"%s\": no RAM for the ACPI tables at 0x%llx (a Linux VM needs RAM "
 		       "below 1 MiB)\n",
@@ -268,9 +281,31 @@ static int build_acpi(struct vm *vm, struct linux_boot *lb)
 	}
 	lb->reserved[lb->nr_reserved++] =
 	    (struct linux_range){ACPI_TABLES_GPA, ALIGN_UP((uint64_t)n, PAGE_SIZE), E820_NVS};
-	pr_debug("vm \"%s\": ACPI tables at 0x%llx, %ld bytes, RSDP at 0x%lx\n", vm->cfg->name,
-		 ACPI_TABLES_GPA, n, lb->rsdp);
 	return 0;
+}
+
+/*
+ * A multiboot guest on the PC platform finds the same tables where a PC's BIOS leaves
+ * the RSDP (the 0xE0000-0xFFFFF scan of the ACPI spec), when its RAM covers them and
+ * its image did not load there; otherwise it runs without (one line says why).
+ */
+static int build_acpi_mb(struct vm *vm, const struct load_result *lr)
+{
+	uint64_t rsdp = 0;
+	long n;
+
+	if (vm->cfg->platform != VM_PLATFORM_PC)
+		return 0;
+	if (lr->lo.v < ACPI_TABLES_GPA + ACPI_BUILD_MAX && lr->end.v > ACPI_TABLES_GPA) {
+		pr_info("vm \"%s\": image over 0x%llx: no ACPI tables\n", vm->cfg->name,
+			ACPI_TABLES_GPA);
+		return 0;
+	}
+	n = build_acpi_tables(vm, &rsdp);
+	if (n == -EFAULT)
+		pr_info("vm \"%s\": no RAM at 0x%llx: no ACPI tables\n", vm->cfg->name,
+			ACPI_TABLES_GPA);
+	return n < 0 && n != -EFAULT ? (int)n : 0;
 }
 
 /* A bzImage: the first boot module of the configuration is its initrd. */
@@ -353,6 +388,8 @@ int vm_load_guest(struct vm *vm)
 	}
 	cfg.cmdline = cmdline;
 	ret = load_modules(vm, lr.end, mods);
+	if (!ret)
+		ret = build_acpi_mb(vm, &lr);
 	if (ret)
 		return ret;
 	cfg.proto = lr.proto;
