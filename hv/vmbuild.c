@@ -287,12 +287,17 @@ static int build_acpi(struct vm *vm, struct linux_boot *lb)
 /*
  * A multiboot guest on the PC platform finds the same tables where a PC's BIOS leaves
  * the RSDP (the 0xE0000-0xFFFFF scan of the ACPI spec), when its RAM covers them and
- * its image did not load there; otherwise it runs without (one line says why).
+ * its image did not load there; otherwise it runs without (one line says why). Their
+ * bytes are then taken out of the RAM its memory map reports (@cfg's regions become
+ * @split's, the tables' page a reserved entry), so the guest neither reuses them nor
+ * counts them as its RAM.
  */
-static int build_acpi_mb(struct vm *vm, const struct load_result *lr)
+static int build_acpi_mb(struct vm *vm, const struct load_result *lr, struct vm_config *cfg,
+			 struct vm_region *split)
 {
-	uint64_t rsdp = 0;
-	long n;
+	uint64_t rsdp = 0, lo = ACPI_TABLES_GPA, hi;
+	unsigned n = 0;
+	long len;
 
 	if (vm->cfg->platform != VM_PLATFORM_PC)
 		return 0;
@@ -301,11 +306,28 @@ static int build_acpi_mb(struct vm *vm, const struct load_result *lr)
 			ACPI_TABLES_GPA);
 		return 0;
 	}
-	n = build_acpi_tables(vm, &rsdp);
-	if (n == -EFAULT)
+	len = build_acpi_tables(vm, &rsdp);
+	if (len == -EFAULT)
 		pr_info("vm \"%s\": no RAM at 0x%llx: no ACPI tables\n", vm->cfg->name,
 			ACPI_TABLES_GPA);
-	return n < 0 && n != -EFAULT ? (int)n : 0;
+	if (len <= 0)
+		return len < 0 && len != -EFAULT ? (int)len : 0;
+	hi = lo + ALIGN_UP((uint64_t)len, PAGE_SIZE);
+	for (unsigned i = 0; i < cfg->nr_regions; i++) {
+		struct vm_region r = cfg->regions[i];
+		if (r.kind != REGION_RAM || r.gpa >= hi || r.gpa + r.size <= lo) {
+			split[n++] = r;
+			continue;
+		}
+		if (r.gpa < lo)
+			split[n++] = (struct vm_region)RAM(r.gpa, lo - r.gpa);
+		split[n++] = (struct vm_region)ROM(lo, hi - lo, "acpi"); /* reported reserved */
+		if (r.gpa + r.size > hi)
+			split[n++] = (struct vm_region)RAM(hi, r.gpa + r.size - hi);
+	}
+	cfg->regions = split;
+	cfg->nr_regions = n;
+	return 0;
 }
 
 /* A bzImage: the first boot module of the configuration is its initrd. */
@@ -364,6 +386,7 @@ int vm_load_guest(struct vm *vm)
 	const struct mb2_module *m = find_module(vm->boot_info, vm->cfg->image);
 	const char *extra = vm->extra_args ? vm->extra_args : "";
 	char cmdline[VALIDATE_CMDLINE_MAX + 128]; /* per call: two VMs may restart at once */
+	struct vm_region split[VALIDATE_MAX_REGIONS + 2]; /* one RAM region split in three */
 	struct vm_config cfg = *vm->cfg;
 	char err[LOADER_ERR_LEN];
 	struct load_result lr;
@@ -389,7 +412,7 @@ int vm_load_guest(struct vm *vm)
 	cfg.cmdline = cmdline;
 	ret = load_modules(vm, lr.end, mods);
 	if (!ret)
-		ret = build_acpi_mb(vm, &lr);
+		ret = build_acpi_mb(vm, &lr, &cfg, split);
 	if (ret)
 		return ret;
 	cfg.proto = lr.proto;

@@ -196,7 +196,9 @@ RUN_TESTS = [
                      r"\[user\] uart_irq: received \"kestrel rx\" and CR by \d+ interrupts",
                      r"\[user\] TEST uart_irq PASS", STOP % 0, OK]),
          kind="run.sh-tty", type=[(rb"uart_irq: type now", b"kestrel rx\r")]),
-    run("run-refused-vcpus", ["--vcpus", "2", HELLO], 2,
-        expect=[r".*vm 0 \(\"user\"\): field \"cpus=0-1\": several vCPUs are not supported yet",
-                r"kestrel: exit status 1"], status=1),
+    # VCPUS=2: a VM of two vCPUs; hello never starts its AP, which waits for a SIPI
+    run("run-hello-vcpus2", ["--vcpus", "2", HELLO], 1,
+        expect=[r"boot: cmdline \"vm=user,cpus=0-1,ram=256M,image=kernel\"",
+                r"\[user\] hello: exit 0", STOP % 0,
+                r"vm \"user\": vCPU 1 on CPU 1: INIT 0, SIPI 0 \(ignored 0\), .*", OK]),
 ]
