@@ -104,6 +104,26 @@ static const struct vm_config hostile_vms[] = {
      .watchdog = 20000000},
 };
 
+/* The same attacks from a VM of two vCPUs (its second one waits for a SIPI it never gets). */
+static const struct vm_config hostile2_vms[] = {
+    {.name = "victim",
+     .cpu = 0,
+     REGIONS(part_regions),
+     .image = "testguest",
+     .cmdline = "test=victim mib=1",
+     .flags = VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND},
+    {.name = "attacker",
+     .cpus = {1, 2},
+     .nr_vcpus = 2,
+     REGIONS(attacker_regions),
+     .image = "testguest",
+     .cmdline = "test=hostile",
+     .policy = VM_POLICY_RESTART,
+     .max_restarts = 100,
+     .platform = VM_PLATFORM_PC,
+     .watchdog = 20000000},
+};
+
 /* One VM at a time: restart scrubs RAM; the watchdog catches a missing heartbeat. */
 static const struct vm_config secret_vms[] = {{
     .name = "keeper",
@@ -267,6 +287,7 @@ const struct hv_config hv_configs[] = {
     CONFIG("heartbeat", heartbeat_vms),
     TEST_CONFIG("platform", platform_vms),
     TEST_CONFIG("linux-pair", linux_pair_vms),
+    TEST_CONFIG("hostile2", hostile2_vms),
     TEST_CONFIG("vcpus2", vcpus2_vms),
     TEST_CONFIG("vcpus3", vcpus3_vms),
     TEST_CONFIG("vcpus-pair", vcpus_pair_vms),

@@ -159,10 +159,22 @@ static const struct {
     {"WRMSR 0xFFFFFFFF -> #GP", 0xFFFFFFFF, true},
 };
 
+/*
+ * A VM on the PC platform (CPUID.1:EDX[9], a local APIC) has IA32_APIC_BASE, the PIC,
+ * the RTC and the reset ports as a PC has them: the probes that expect the minimal
+ * platform's absence of them are skipped there.
+ */
+static bool pc_platform(void)
+{
+	return cpuid(1, 0).edx & BIT(9);
+}
+
 static void probe_msrs(void)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(gp_probes); i++) {
 		uint64_t v = 0;
+		if (gp_probes[i].msr == 0x1B && pc_platform())
+			continue;
 		int err = gp_probes[i].write ? wrmsr_safe(gp_probes[i].msr, 0)
 					     : rdmsr_safe(gp_probes[i].msr, &v);
 
@@ -189,6 +201,10 @@ static void probe_ports(void)
 {
 	outl(0xCF8, 0x80000000); /* PCI configuration address: bus 0, device 0 */
 	probe_result("IN 0xCFC (PCI configuration data) -> all ones", inl(0xCFC), 0xFFFFFFFF);
+	if (pc_platform()) {
+		gprintf("hostile: PC platform: its PIC, RTC and reset ports are not probed\n");
+		return;
+	}
 	probe_result("IN 0x60 (keyboard controller) -> all ones", inb(0x60), 0xFF);
 	probe_result("IN 0x21 (PIC mask) -> all ones", inb(0x21), 0xFF);
 	outb(0x70, 0x80); /* CMOS index with NMI disable */

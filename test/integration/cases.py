@@ -373,4 +373,18 @@ TESTS += [
                  r"audit: vm \"attacker\": .* 0 violation\(s\)"],
          forbid=[r"FATAL.*", r".*FAIL.*", r"\[victim\] VICTIM checksum changed.*"],
          checks=[victim_alive_through_attacks(20)], timeout=200),
+    # the same attacks from a VM of two vCPUs (CPUs 1 and 2) on the PC platform
+    dict(name="hostile-neighbour-2vcpu", machine="bochs", megs=256, cpus=3,
+         cmdline="config=hostile2",
+         expect=[r"smp: 3 CPUs online",
+                 r"\[attacker\] ATTACK 0 done: \d+ probes answered as promised",
+                 r"vm \"attacker\": triple fault at RIP .*",
+                 r"\[attacker\] HOSTILE DONE 43", r"\[attacker\] TEST hostile PASS",
+                 r"vm \"attacker\": stopped \(exit hypercall\), status 0",
+                 r"vm \"attacker\": vCPU 1 on CPU 2: .*",
+                 r"vm \"victim\": stopped \(run ended\), status 0",
+                 r"audit: vm \"victim\": .* 0 violation\(s\)",
+                 r"audit: vm \"attacker\": .* 0 violation\(s\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r"\[victim\] VICTIM checksum changed.*"],
+         checks=[victim_alive_through_attacks(20)], timeout=300),
 ]
