@@ -1,8 +1,9 @@
 /*
  * The test guest's internal interfaces: console, CPU helpers, traps with fix-ups, page
  * tables and its virtual layout, boot information, command line, hypercalls, doorbells and
- * the scenario runner. Everything here runs in 64-bit mode after entry.S on a single CPU,
- * with interrupts off except inside irq_sleep().
+ * the scenario runner. Everything here runs in 64-bit mode after entry.S on the boot CPU,
+ * with interrupts off except inside irq_sleep(); the SMP scenarios' APs (smp.h) share the
+ * IDT, GDT and page tables and call none of it but traps.
  */
 #ifndef GUEST_H
 #define GUEST_H

@@ -105,7 +105,12 @@ def secret_case(n):
                P + r"smp_secret: restarts 1, %d CPUs" % n] + checked + [P + r"TEST smp_secret PASS"])
 
 
-VCPUS_TESTS = []
+VCPUS_TESTS = [
+    # one vCPU: the guest finds the VM's MADT and it lists exactly that vCPU
+    dict(hv("vcpus1-madt", 1, "smp_start", madt(1, P) + [P + r"smp_start: 1 CPUs up",
+                                                         P + r"TEST smp_start PASS"],
+            words=True), cpus=1),
+]
 for _n in (2, 3):
     VCPUS_TESTS += [
         hv("vcpus%d-smp-all" % _n, _n, ALL,
