@@ -3,7 +3,7 @@
  * tables and its virtual layout, boot information, command line, hypercalls, doorbells and
  * the scenario runner. Everything here runs in 64-bit mode after entry.S on the boot CPU,
  * with interrupts off except inside irq_sleep(); the SMP scenarios' APs (smp.h) share the
- * IDT, GDT and page tables and call none of it but traps.
+ * IDT, GDT and page tables, and never print, fail a check or touch the boot information.
  */
 #ifndef GUEST_H
 #define GUEST_H
