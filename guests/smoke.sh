@@ -4,7 +4,9 @@
 #  - testguest.elf through GRUB (grub-mkrescue ISO, "multiboot2 /boot/testguest.elf ...")
 #    with the scenarios that need no hypervisor (ring_selftest included), and a few that
 #    must fail there, to see the failure paths report correctly; the static-partitioning
-#    scenarios (heartbeat, victim, hostile, secret) with their no-hypervisor overrides.
+#    scenarios (heartbeat, victim, hostile, secret) with their no-hypervisor overrides;
+#  - the SMP scenarios with -smp 2 (APs started from QEMU's MADT, IPIs, locks, smp_secret's
+#    first boot and its second boot's zero checks), and their failure with one CPU.
 # Exits non-zero on any mismatch. Needs qemu-system-x86_64, grub-mkrescue (with
 # grub-pc-bin), xorriso and mtools. Run from anywhere: guests/smoke.sh
 set -u
@@ -231,6 +233,48 @@ qemu_run secret-1 qemu64 -cdrom "$TMP/secret-1.iso"
 expect secret-1 '^secret: [0-9]+ KiB of RAM scanned, [1-9][0-9]* words not zero$' '^TEST secret FAIL '
 expect_rc secret-1 3
 show_on_failure secret-1 "$f0"
+
+# 9. Several CPUs: the SMP scenarios on QEMU's own MADT and APICs (TCG has no x2APIC here:
+#    smp_ipi says it skips those checks when CPUID lacks it), then with one CPU.
+f0=$failures
+iso smp2 "test=smp_start,smp_ipi,smp_lock,smp_fault,smp_bench smp_iters=5000 smp_rounds=20"
+qemu_run smp2 qemu64 -smp 2 -cdrom "$TMP/smp2.iso"
+expect smp2 '^smp: the MADT lists 2 enabled CPUs; the BSP has APIC ID 0$' '^AP 1: APIC ID 1$' \
+	'^smp_start: AP 1 \(APIC ID 1\) started by SIPI [12], first instruction [0-9]+ TSC ticks' \
+	'^smp_start: a SIPI to each running AP was ignored$' '^TEST smp_start PASS$' \
+	'^smp_ipi: 2 CPUs, every IPI taken exactly once where it was sent$' '^TEST smp_ipi PASS$' \
+	'^smp_lock: 2 CPUs x 5000: xchg lock 10000, cmpxchg lock 10000, xadd 10000, overlaps 0$' \
+	'^TEST smp_lock PASS$' '^smp_fault: no hypervisor: the fault part is skipped$' \
+	'^TEST smp_fault PASS$' '^smp_bench: AP 1 start-up: [0-9]+ TSC ticks' \
+	'^smp_bench: IPI round trip CPU 0 -> 1 -> 0: min [0-9]+ avg [0-9]+ max [0-9]+ TSC ticks' \
+	'^TEST smp_bench PASS$' '^ALL PASS$'
+expect_not smp2 '^AP [2-9]|FAIL|^EXCEPTION'
+expect_rc smp2 1
+show_on_failure smp2 "$f0"
+f0=$failures
+iso smp1 "test=smp_start,smp_ipi"
+qemu_run smp1 qemu64 -cdrom "$TMP/smp1.iso"
+expect smp1 '^smp: the MADT lists 1 enabled CPUs; the BSP has APIC ID 0$' '^smp_start: 1 CPUs up$' \
+	'^TEST smp_start PASS$' '^TEST smp_ipi FAIL one CPU: no IPI to check$' '^FAILED 1$'
+expect_rc smp1 3
+show_on_failure smp1 "$f0"
+f0=$failures
+iso smp-secret-0 "test=smp_secret restarts=0"
+qemu_run smp-secret-0 qemu64 -smp 2 -cdrom "$TMP/smp-secret-0.iso"
+expect smp-secret-0 '^smp_secret: restarts 0, 2 CPUs$' \
+	'^smp_secret: CPU 0: state and 64 bytes at 0x900000 planted$' \
+	'^smp_secret: CPU 1: state and 64 bytes at 0x901000 planted$' '^SMP SECRET written$'
+expect_not smp-secret-0 '^TEST smp_secret'
+expect_rc smp-secret-0 15
+show_on_failure smp-secret-0 "$f0"
+f0=$failures
+iso smp-secret-1 "test=smp_secret restarts=1"
+qemu_run smp-secret-1 qemu64 -smp 2 -cdrom "$TMP/smp-secret-1.iso"
+expect smp-secret-1 '^secret: [0-9]+ KiB of RAM scanned, [1-9][0-9]* words not zero$' \
+	'^smp_secret: CPU 0: state after the restart checked$' \
+	'^smp_secret: CPU 1: state after the restart checked$' '^TEST smp_secret FAIL RAM not scrubbed'
+expect_rc smp-secret-1 3
+show_on_failure smp-secret-1 "$f0"
 
 echo "smoke: $((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]

@@ -119,12 +119,14 @@ boot_mbi:	.long 0
 boot_mbi_in_bss: .long 0
 
 	.balign 16
+	.globl gdt, gdt_limit /* the APs load it too (smp_boot.S) */
 gdt:
 	.quad 0
 	.quad 0x00CF9B000000FFFF /* 0x08: code, 32-bit, flat, accessed */
 	.quad 0x00AF9B000000FFFF /* 0x10: code, 64-bit */
 	.quad 0x00CF93000000FFFF /* 0x18: data, flat, accessed */
 gdt_end:
+	.set gdt_limit, gdt_end - gdt - 1
 	.balign 8
 	.word 0, 0, 0
 gdt_ptr:

@@ -1,8 +1,9 @@
 /*
  * The test guest's internal interfaces: console, CPU helpers, traps with fix-ups, page
  * tables and its virtual layout, boot information, command line, hypercalls, doorbells and
- * the scenario runner. Everything here runs in 64-bit mode after entry.S on a single CPU,
- * with interrupts off except inside irq_sleep().
+ * the scenario runner. Everything here runs in 64-bit mode after entry.S on the boot CPU,
+ * with interrupts off except inside irq_sleep(); the SMP scenarios' APs (smp.h) share the
+ * IDT, GDT and page tables, and never print, fail a check or touch the boot information.
  */
 #ifndef GUEST_H
 #define GUEST_H
@@ -125,6 +126,8 @@ extern volatile struct trap_record trap_fixups;
 
 void trap_init(void);
 void trap_load_empty_idt(void);
+/* Load the IDT trap_init() built (an AP's first step; smp.c). */
+void trap_load_idt(void);
 /* Send vector vec (32-255, not VEC_DOORBELL) to irq_dispatch() (on) or back to counting. */
 void trap_route_irq(unsigned vec, bool on);
 /* Vector @vec's gate to @handler, an assembly stub ending in IRETQ. */
@@ -216,6 +219,7 @@ struct boot_info {
 	unsigned nr_mmap, nr_mods;
 	struct boot_mmap mmap[BOOT_MAX_MMAP];
 	struct boot_mod mods[BOOT_MAX_MODS];
+	const void *rsdp; /* the loader's copy of the ACPI RSDP (tag 15, else 14), or NULL */
 };
 extern struct boot_info boot;
 extern uint64_t boot_tsc;   /* RDTSC at entry (entry.S) */
@@ -292,6 +296,16 @@ void t_ioapic_regs(void);
 void t_rtc_periodic(void);
 void t_uart_irq(void);
 void t_absent_device(void);
+/* several CPUs (smp.h) */
+void t_smp_start(void);
+void t_smp_ipi(void);
+void t_smp_lock(void);
+void t_smp_fault(void);
+void t_smp_secret(void);
+void t_smp_bench(void);
+/* t_secret's RAM check, for smp_secret: every word below 1 GiB the loader did not fill is
+ * zero (t_fail otherwise). */
+void secret_scan_ram(void);
 
 /* The run ends with guest_stop() (HC_EXIT first) rather than guest_exit(): for VMs whose
  * policy restarts them on the debug-exit port. */

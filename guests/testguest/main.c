@@ -61,6 +61,13 @@ const struct scenario scenarios[] = {
     {"rtc_periodic", t_rtc_periodic, false},
     {"uart_irq", t_uart_irq, false},
     {"absent_device", t_absent_device, false},
+    /* several CPUs (bare, or config=vcpus2/vcpus3): not part of "all" */
+    {"smp_start", t_smp_start, false},
+    {"smp_ipi", t_smp_ipi, false},
+    {"smp_lock", t_smp_lock, false},
+    {"smp_fault", t_smp_fault, false},
+    {"smp_secret", t_smp_secret, false},
+    {"smp_bench", t_smp_bench, false},
 };
 const unsigned nr_scenarios = ARRAY_SIZE(scenarios);
 

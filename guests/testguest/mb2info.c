@@ -1,18 +1,21 @@
 /*
  * Reads the Multiboot2 information the loader left at boot_mbi into struct boot_info:
- * command line, loader name, basic memory info, memory map and modules. Pointers in
+ * command line, loader name, basic memory info, memory map, modules and the RSDP copy
+ * (tags 14/15, the newer one preferred). Pointers in
  * boot_info point into the information itself (identity-mapped, below 1 GiB).
  */
 #include "guests/testguest/guest.h"
 #include "lib/errno.h"
 
-#define MB2_TAG_END	0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_LOADER	2
-#define MB2_TAG_MODULE	3
-#define MB2_TAG_MEMINFO 4
-#define MB2_TAG_MMAP	6
-#define MB2_INFO_MAX	(64 * KiB) /* sanity bound on total_size */
+#define MB2_TAG_END	 0
+#define MB2_TAG_CMDLINE	 1
+#define MB2_TAG_LOADER	 2
+#define MB2_TAG_MODULE	 3
+#define MB2_TAG_MEMINFO	 4
+#define MB2_TAG_MMAP	 6
+#define MB2_TAG_ACPI_OLD 14	    /* a copy of the RSDP, ACPI 1.0 */
+#define MB2_TAG_ACPI_NEW 15	    /* a copy of the RSDP, ACPI 2.0 or later */
+#define MB2_INFO_MAX	 (64 * KiB) /* sanity bound on total_size */
 
 struct mb2_tag {
 	uint32_t type, size;
@@ -55,6 +58,13 @@ static void mb2_tag(const uint8_t *tag, uint32_t type, uint32_t size, struct boo
 		break;
 	case MB2_TAG_MMAP:
 		mb2_mmap(tag, size, out);
+		break;
+	case MB2_TAG_ACPI_NEW:
+		out->rsdp = tag + 8;
+		break;
+	case MB2_TAG_ACPI_OLD:
+		if (!out->rsdp)
+			out->rsdp = tag + 8;
 		break;
 	case MB2_TAG_MODULE:
 		if (out->nr_mods < BOOT_MAX_MODS)

@@ -141,7 +141,7 @@ static uint64_t count_nonzero(uint64_t lo, uint64_t hi, bool skip_used, uint64_t
 
 /* Every word of RAM below 1 GiB that the loader did not fill must read zero; page by page,
  * word by word only on pages the loader touched. */
-static void secret_scan_ram(void)
+void secret_scan_ram(void)
 {
 	uint64_t nonzero = 0, first = 0, pages = 0;
 

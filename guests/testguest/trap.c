@@ -60,14 +60,19 @@ static void idt_set(unsigned vec, uint64_t handler)
 	};
 }
 
-void trap_init(void)
+void trap_load_idt(void)
 {
 	struct idt_ptr p = {sizeof(idt) - 1, (uint64_t)idt};
 
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+void trap_init(void)
+{
 	for (unsigned v = 0; v < IDT_VECTORS; v++)
 		idt_set(v, v < EXC_VECTORS ? isr_stubs[v] : (uint64_t)stray_isr);
 	idt_set(VEC_DOORBELL, (uint64_t)doorbell_isr);
-	__asm__ volatile("lidt %0" : : "m"(p));
+	trap_load_idt();
 }
 
 #define IRQ_STUB_SIZE 16 /* isr.S */

@@ -32,11 +32,12 @@ from cases_smp import SMP_TESTS  # noqa: E402
 from cases_run import RUN_TESTS, run_kind  # noqa: E402
 from cases_platform import PLATFORM_TESTS  # noqa: E402
 from cases_linux import LINUX_TESTS, run_linux  # noqa: E402
+from cases_vcpus import VCPUS_TESTS  # noqa: E402
 from serialtype import run_typing  # noqa: E402
 
 # The slowest first (Linux: minutes each), so the pool's tail is made of short boots.
 TESTS = sorted(LINUX_TESTS, key=lambda t: -t.get("timeout", 0)) + TESTS + SMP_TESTS + RUN_TESTS + \
-    PLATFORM_TESTS
+    PLATFORM_TESTS + VCPUS_TESTS
 
 
 def guest_modules():
