@@ -4,7 +4,7 @@ a runner for the same guest scenarios on bare Bochs, without the hypervisor.
 Hypervisor cases (run.py): the test guest's SMP scenarios (guests/testguest/t_smp*.c) in VM
 "smp" of config=vcpus2 / vcpus3 (one VM, testguest, platform=pc, RAM at 0, 128 MiB, vCPUs on
 CPUs 0-1 / 0-2, policy restart) or the same VM from vm= words, on Bochs with 2 or 3 CPUs.
-Pending until the hypervisor runs several vCPUs per VM (run.py --pending runs them).
+They run in make test.
 
 Bare cases: run.py boots only hypervisor images, so they have their own runner here:
     python3 test/integration/cases_vcpus.py [-k SUBSTRING] [--list]
@@ -80,7 +80,7 @@ def hv(name, n, test, lines, words=False, args="", timeout=900):
         "config=vcpus%d guestargs=test=%s%s" % (n, test, args)
     valid = r"config: \"cmdline\" valid, 1 VM\(s\)" if words else \
         r"config: \"vcpus%d\" valid, 1 VM\(s\)" % n
-    return dict(name=name, machine="bochs", cpus=n, megs=256, timeout=timeout, pending=True,
+    return dict(name=name, machine="bochs", cpus=n, megs=256, timeout=timeout, pending=False,
                 cmdline=cmdline, expect=[valid] + lines + [P + r"ALL PASS", STOP],
                 forbid=FORBID)
 
