@@ -19,6 +19,8 @@ extern uint64_t hv_tsc_hz;
 void hooks_benchmarks(const char *cmdline);
 /* inject=hv-pagefault / hv-gp: fault in the hypervisor on purpose (tests). */
 void hooks_faults(const char *cmdline);
+/* inject=nmi: physical NMIs to the CPUs of @vms but this one, while those VMs run. */
+void hooks_nmi_vms(const char *cmdline, struct vm *vms, unsigned n);
 
 /* hv/probe.c: config=probe, what this machine offers and a starter vm= line */
 struct acpi_info;

@@ -6,6 +6,9 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/nmi.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "devices/devices.h"
 #include "ept/audit.h"
 #include "hv/hv.h"
@@ -16,7 +19,7 @@
 #include "vmx/exit.h"
 #include "vmx/vcpu.h"
 
-#define MAX_CPUS_STATS 16
+#define MAX_CPUS_STATS SMP_MAX_CPUS /* every CPU a VM can run on */
 
 /* Back to the configuration's initial state: scrubbed RAM, fresh devices, the guest reloaded. */
 int vm_restart(struct vm *vm)
@@ -87,4 +90,10 @@ void hv_print_stats(const struct vm *asker)
 	for (unsigned c = 0; c < MAX_CPUS_STATS; c++)
 		if (per_cpu[c])
 			pr_debug("stats: cpu %u: %lu exits\n", c, per_cpu[c]);
+	for (unsigned c = 0; c < smp_nr_cpus(); c++)
+		if (nmi_count(c))
+			pr_info(
+			    "stats: cpu %u: %lu host NMIs (counted, none fatal, none given to a "
+			    "guest)\n",
+			    c, nmi_count(c));
 }

@@ -346,6 +346,17 @@ def victim_alive_through_attacks(min_windows):
     return fn
 
 
+def nmis_all_counted(lines):
+    """As many NMIs counted on the attacker's CPU as the hook sent it."""
+    sent = [int(m.group(1)) for m in (re.fullmatch(r"inject: (\d+) NMI\(s\) to cpu 1, .*", l)
+                                      for l in lines) if m]
+    got = [int(m.group(1)) for m in (re.fullmatch(r"stats: cpu 1: (\d+) host NMIs .*", l)
+                                     for l in lines) if m]
+    if len(sent) != 1 or not got or got[-1] != sent[0]:
+        return "NMIs sent to cpu 1 %s, counted %s" % (sent, got)
+    return None
+
+
 TESTS += [
     dict(name="pair-ring-doorbell", machine="bochs", megs=256, cpus=2, cmdline="config=pair",
          expect=[r"smp: 2 CPUs online", r"config: \"pair\" valid, 2 VM\(s\)",
@@ -358,6 +369,20 @@ TESTS += [
          forbid=[r"FATAL.*", r".*FAIL.*", r"audit: .* [1-9]\d* violation\(s\)"],
          checks=[number(r"\[pong\] RING received (\d+) checksum 0x[0-9a-f]+", 1000, 1000,
                         "messages received")], timeout=120),
+    # Physical NMIs: one to the boot CPU in VMX root before any VM runs, then to the
+    # attacker's CPU until one arrives while its guest runs (the others land in root).
+    # Each is counted on its CPU, none is fatal, none reaches a guest, the run goes on.
+    dict(name="nmi-host-survives", machine="bochs", megs=256, cpus=2,
+         cmdline="config=hostile inject=nmi",
+         expect=[r"smp: 2 CPUs online",
+                 r"inject: NMI to cpu 0 in VMX root: 1 taken, the boot goes on",
+                 r"inject: \d+ NMI\(s\) to cpu 1, running vm \"attacker\": 1 arrived in its guest",
+                 r"\[attacker\] HOSTILE DONE 43", r"\[attacker\] TEST hostile PASS",
+                 r"vm \"victim\": stopped \(run ended\), status 0",
+                 r"stats: cpu 0: 1 host NMIs \(counted, none fatal, none given to a guest\)",
+                 r"stats: cpu 1: \d+ host NMIs \(counted, none fatal, none given to a guest\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r"\[victim\] VICTIM checksum changed.*"],
+         checks=[nmis_all_counted, victim_alive_through_attacks(20)], timeout=200),
     dict(name="hostile-neighbour", machine="bochs", megs=256, cpus=2, cmdline="config=hostile",
          expect=[r"smp: 2 CPUs online",
                  r"\[attacker\] ATTACK survived-ok HC_DOORBELL a VM its peers do not name -> -EPERM",
@@ -367,6 +392,8 @@ TESTS += [
                  r"vm \"attacker\": watchdog: no heartbeat within 20000000 TSC ticks .*",
                  r"\[attacker\] HOSTILE DONE 43", r"\[attacker\] TEST hostile PASS",
                  r"vm \"attacker\": stopped \(exit hypercall\), status 0",
+                 # MONITOR and MWAIT exited (intercepted) and the guest got #UD for each
+                 r"vm \"attacker\": exits .* mwait:1 monitor:1 .*",
                  r"vm \"attacker\": cpu 1, restarts 43, watchdog fires 1, .*",
                  r"vm \"victim\": stopped \(run ended\), status 0",
                  r"audit: vm \"victim\": .* 0 violation\(s\)",
