@@ -11,6 +11,7 @@
 #define VM_VM_H
 
 #include "config/config.h"
+#include "config/validate.h"
 #include "emul/decode.h"
 #include "ept/ept.h"
 #include "fw/mb2.h"
@@ -19,9 +20,9 @@
 #include "vm/intr.h"
 #include "vm/iobus.h"
 
-#define VM_NR_EXIT_COUNTERS 70 /* indexed by the backend's exit reason */
-#define VM_MAX_DEVS	    8
-#define VM_MAX_RAM_BLOCKS   64
+#define VM_NR_EXIT_COUNTERS 70			    /* indexed by the backend's exit reason */
+#define VM_MAX_DEVS	    VALIDATE_MAX_DEVS	    /* the validator counts them */
+#define VM_MAX_RAM_BLOCKS   VALIDATE_MAX_RAM_BLOCKS /* as it counts these */
 #define VM_LINE_MAX	    256
 #define VM_MAX_VCPUS	    1
 #define VM_DCACHE	    16
@@ -267,7 +268,8 @@ static inline void vcpu_irq_ack(struct vcpu *v, uint8_t vector)
 
 /* ---- every VM of the run ---- */
 
-void vm_register(struct vm *vm);
+/* 0, or -ENOSPC past VALIDATE_MAX_RUN_VMS (which the validator refuses first). */
+int vm_register(struct vm *vm);
 struct vm *vm_by_id(unsigned id);
 unsigned vm_count(void);
 struct vm *vm_at(unsigned i);
