@@ -14,6 +14,7 @@
 #include "hv/hv.h"
 #include "lib/console.h"
 #include "lib/printf.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "vm/conin.h"
 #include "vmx/exit.h"
@@ -66,10 +67,18 @@ void vm_print_stats(const struct vm *vm)
 	    vm->doorbells_received, vm->doorbells_refused, vm->doorbells_coalesced);
 }
 
+/*
+ * One printer at a time (HC_STATS from a privileged VM on one CPU, the end of the run on
+ * another): each block of statistics comes out whole. The counters are other CPUs'
+ * VMs' own, read as they are (aligned 64-bit loads: a value, possibly a stale one).
+ */
+static spinlock_t stats_lock = SPINLOCK_INIT;
+
 void hv_print_stats(const struct vm *asker)
 {
 	uint64_t per_cpu[MAX_CPUS_STATS] = {0};
 
+	spin_lock(&stats_lock);
 	if (asker)
 		pr_info("stats: requested by vm \"%s\"\n", asker->cfg->name);
 	for (unsigned i = 0; i < vm_count(); i++) {
@@ -96,4 +105,5 @@ void hv_print_stats(const struct vm *asker)
 			    "stats: cpu %u: %lu host NMIs (counted, none fatal, none given to a "
 			    "guest)\n",
 			    c, nmi_count(c));
+	spin_unlock(&stats_lock);
 }
