@@ -12,6 +12,9 @@
 #include "mm/owner.h"
 #include "vm/vm.h"
 
+/* guestargs= (added to every guest command line) is at most 127 characters: longer is refused. */
+#define HV_GUESTARGS_MAX 128
+
 /* hv/main.c: the TSC's rate, measured at boot */
 extern uint64_t hv_tsc_hz;
 

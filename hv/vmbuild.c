@@ -326,7 +326,7 @@ int vm_load_guest(struct vm *vm)
 	struct guest_module mods[VALIDATE_MAX_GUEST_MODULES];
 	const struct mb2_module *m = find_module(vm->boot_info, vm->cfg->image);
 	const char *extra = vm->extra_args ? vm->extra_args : "";
-	char cmdline[VALIDATE_CMDLINE_MAX + 128]; /* per call: two VMs may restart at once */
+	char cmdline[VALIDATE_CMDLINE_MAX + HV_GUESTARGS_MAX]; /* per call: VMs restart at once */
 	struct vm_config cfg = *vm->cfg;
 	char err[LOADER_ERR_LEN];
 	struct load_result lr;

@@ -256,12 +256,18 @@ static void park_idle_cpus(const struct hv_config *cfg, unsigned n)
 
 int vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, const char *cmdline)
 {
-	static char inject[32], extra[128];
+	static char inject[32], extra[HV_GUESTARGS_MAX];
+	char whole[HV_GUESTARGS_MAX + 1];
 	unsigned n = cfg->nr_vms;
 
 	if (n > MAX_VMS) /* vms_validate refused it: config/validate.c checks the same limit */
 		panic("config \"%s\": %u VMs past validation, limit %u", cfg->name, n, MAX_VMS);
-
+	if (cmdline_get(cmdline, "guestargs", whole, sizeof(whole)) &&
+	    strlen(whole) >= sizeof(extra)) {
+		pr_err("config: guestargs= longer than %zu characters: refused, not cut short\n",
+		       sizeof(extra) - 1);
+		power_off(HV_EXIT_FAIL);
+	}
 	vm_stats_printer = hv_print_stats;
 	cmdline_get(cmdline, "guestargs", extra, sizeof(extra));
 	for (unsigned i = 0; i < sizeof(extra); i++)

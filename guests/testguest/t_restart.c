@@ -25,8 +25,13 @@ static void check_own(const struct hc_vm_info *info)
 		return;
 	}
 	n = strnlen(info->name, sizeof(info->name));
-	if (strncmp(self, info->name, n) || (self[n] != ' ' && self[n] != '\0'))
-		t_fail("command line says self=%.31s, but this VM is \"%.31s\"", self, info->name);
+	if (strncmp(self, info->name, n) || (self[n] != ' ' && self[n] != '\0')) {
+		int w = 0;
+		while (w < 31 && self[w] && self[w] != ' ')
+			w++;
+		t_fail("command line says self=%.*s, but this VM is \"%.31s\"", w, self,
+		       info->name);
+	}
 	ksnprintf(want, sizeof(want), "test=restart_loop self=%.31s ", info->name);
 	if (!boot.cmdline || strncmp(boot.cmdline, want, strlen(want)))
 		t_fail("boot information's command line \"%.60s\" is not this VM's",

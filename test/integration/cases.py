@@ -267,6 +267,9 @@ TESTS += [
                  r"\(align regions to their size\)",
                  r"config: \"cmdline\" rejected; no VM was started"],
          forbid=[r"vm \"x\": loaded.*"], status=1),
+    dict(name="config-limit-guestargs", machine="bochs", cmdline="guestargs=" + "a" * 128,
+         expect=[r"config: guestargs= longer than 127 characters: refused, not cut short"],
+         forbid=[r"vm \"demo\": loaded.*"], status=1),
     dict(name="guest-image-malformed", machine="bochs", cmdline="config=bad-image",
          expect=[r"vm \"garbled\": guest image \"testrom\": multiboot2: no header in the first "
                  r"32768 bytes", r"vm \"garbled\": not started"],
