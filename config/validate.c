@@ -152,6 +152,12 @@ static bool is_empty(const char *s)
 	return !s || !s[0];
 }
 
+/* Module names are kept and compared as 31 characters at most (hv/vms.c, config/cmdvm.h). */
+static bool module_name_long(const char *name)
+{
+	return strnlen(name, VALIDATE_MODULE_NAME_MAX) >= VALIDATE_MODULE_NAME_MAX;
+}
+
 static bool module_loaded(const struct validate_env *env, const char *name)
 {
 	for (unsigned i = 0; env->modules && i < env->nr_modules; i++)
@@ -177,8 +183,8 @@ static int check_config(struct vctx *c)
 		return cfg_fail(c, -EINVAL, "no VMs");
 	if (!cfg->vms)
 		return cfg_fail(c, -EINVAL, "%u VMs but no VM array", cfg->nr_vms);
-	if (cfg->nr_vms > VALIDATE_MAX_VMS)
-		return cfg_fail(c, -E2BIG, "%u VMs, limit %u", cfg->nr_vms, VALIDATE_MAX_VMS);
+	if (cfg->nr_vms > VALIDATE_MAX_RUN_VMS) /* hv/vms.c has room for these, no more */
+		return cfg_fail(c, -E2BIG, "%u VMs, limit %u", cfg->nr_vms, VALIDATE_MAX_RUN_VMS);
 	return 0;
 }
 
@@ -264,12 +270,22 @@ static int check_vm_boot(struct vctx *c, unsigned vi)
 			       (uint64_t)(vm->flags & ~VM_FLAGS_KNOWN));
 	if (is_empty(vm->image))
 		return vm_fail(c, vi, -EINVAL, "no guest image");
+	if (module_name_long(vm->image))
+		return vm_fail(c, vi, -E2BIG,
+			       "guest image name \"%.16s...\" longer than %u characters", vm->image,
+			       VALIDATE_MODULE_NAME_MAX - 1);
 	if (!module_loaded(c->env, vm->image))
 		return vm_fail(c, vi, -ENOENT, "guest image \"%s\" is not a boot module",
 			       vm->image);
 	if (vm->nr_modules > VALIDATE_MAX_GUEST_MODULES || (vm->nr_modules && !vm->modules))
 		return vm_fail(c, vi, -E2BIG, "%u guest modules, limit %u", vm->nr_modules,
 			       VALIDATE_MAX_GUEST_MODULES);
+	for (unsigned i = 0; i < vm->nr_modules; i++)
+		if (vm->modules[i] && module_name_long(vm->modules[i]))
+			return vm_fail(
+			    c, vi, -E2BIG,
+			    "guest module %u name \"%.16s...\" longer than %u characters", i,
+			    vm->modules[i], VALIDATE_MODULE_NAME_MAX - 1);
 	for (unsigned i = 0; i < vm->nr_modules; i++)
 		if (is_empty(vm->modules[i]) || !module_loaded(c->env, vm->modules[i]))
 			return vm_fail(c, vi, -ENOENT,
@@ -329,6 +345,11 @@ static int check_rom(struct vctx *c, unsigned vi, unsigned ri)
 
 	if (is_empty(r->name))
 		return region_fail(c, vi, ri, -EINVAL, "rom names no module");
+	if (module_name_long(r->name))
+		return region_fail(c, vi, ri, -E2BIG,
+				   "rom module name \"%.16s...\" longer than %u "
+				   "characters",
+				   r->name, VALIDATE_MODULE_NAME_MAX - 1);
 	if (!module_loaded(c->env, r->name))
 		return region_fail(c, vi, ri, -ENOENT, "rom module \"%s\" is not a boot module",
 				   r->name);
@@ -450,6 +471,12 @@ static int check_shared(struct vctx *c, unsigned vi, unsigned ri)
 					   r->name, r->size, c->cfg->vms[vj].name, rj, o->size);
 		}
 	}
+	/* The VM builder backs a shared region with one buddy block (hv/vmbuild.c add_shared). */
+	if ((r->size & (r->size - 1)) || r->size > (PAGE_SIZE << VALIDATE_BLOCK_MAX_ORDER))
+		return region_fail(c, vi, ri, -EINVAL,
+				   "shared \"%s\" of 0x%lx bytes is not one buddy block (a power "
+				   "of two, at most 0x%lx)",
+				   r->name, r->size, PAGE_SIZE << VALIDATE_BLOCK_MAX_ORDER);
 	return 0;
 }
 
@@ -506,6 +533,58 @@ static int check_regions(struct vctx *c, unsigned vi)
 	for (unsigned ri = 0; !rc && ri < vm->nr_regions; ri++)
 		rc = check_region(c, vi, ri);
 	return rc;
+}
+
+/* Buddy blocks a RAM or ROM region takes, as the VM builder splits it; stops past @limit. */
+static unsigned region_blocks(const struct vm_region *r, unsigned limit)
+{
+	uint64_t g = r->gpa >> PAGE_SHIFT, left = r->size >> PAGE_SHIFT;
+	unsigned n = 0;
+
+	while (left && n <= limit) {
+		unsigned k = validate_block_order(g, left);
+		g += 1ULL << k;
+		left -= 1ULL << k;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The VM's runtime tables, counted as the VM builder fills them: buddy blocks of RAM and
+ * ROM (vm->ram[]), memory slots (one per block, one per other region, the PC's two
+ * device pages), device instances (one per emulated region, plus the platform's).
+ */
+static int check_vm_tables(struct vctx *c, unsigned vi)
+{
+	const struct vm_config *vm = &c->cfg->vms[vi];
+	unsigned blocks = 0, slots = vm->platform == VM_PLATFORM_PC ? VALIDATE_PC_SLOTS : 0;
+	unsigned devs = VALIDATE_PLATFORM_DEVS;
+
+	for (unsigned ri = 0; ri < vm->nr_regions; ri++) {
+		const struct vm_region *r = reg(c, vi, ri);
+		bool backed = r->kind == REGION_RAM || r->kind == REGION_ROM;
+		unsigned n = backed ? region_blocks(r, VALIDATE_MAX_RAM_BLOCKS) : 1;
+
+		blocks += backed ? n : 0;
+		slots += n;
+		devs += r->kind == REGION_MMIO_EMUL;
+		if (blocks > VALIDATE_MAX_RAM_BLOCKS)
+			return vm_fail(c, vi, -E2BIG,
+				       "RAM and ROM take more than %u buddy blocks by region %u "
+				       "(align regions to their size)",
+				       VALIDATE_MAX_RAM_BLOCKS, ri);
+	}
+	if (slots > VALIDATE_MAX_SLOTS)
+		return vm_fail(c, vi, -E2BIG, "%u memory slots, limit %u", slots,
+			       VALIDATE_MAX_SLOTS);
+	if (devs > VALIDATE_MAX_DEVS)
+		return vm_fail(
+		    c, vi, -E2BIG,
+		    "%u emulated devices, limit %u (%u per VM, %u of them the platform's)",
+		    devs - VALIDATE_PLATFORM_DEVS, VALIDATE_MAX_DEVS - VALIDATE_PLATFORM_DEVS,
+		    VALIDATE_MAX_DEVS, VALIDATE_PLATFORM_DEVS);
+	return 0;
 }
 
 /* Multiboot kernels load at 1 MiB: the page there must be RAM. */
@@ -586,6 +665,8 @@ static int check_vm(struct vctx *c, unsigned vi)
 	if (!rc)
 		rc = check_platform(c, vi);
 	if (!rc)
+		rc = check_vm_tables(c, vi);
+	if (!rc)
 		rc = check_boot_ram(c, vi);
 	if (!rc)
 		rc = check_peers(c, vi);
@@ -609,10 +690,14 @@ static bool shared_seen_before(const struct vctx *c, unsigned vi, unsigned ri)
 	return false;
 }
 
-/* Frames the VM builder will take from the buddy allocator; a shared name counts once. */
+/*
+ * Frames the VM builder will take from the buddy allocator; a shared name counts once, and
+ * the owner registry (mm/owner.h) has room for VALIDATE_MAX_SHARED names.
+ */
 static int check_total(struct vctx *c)
 {
 	uint64_t sum[REGION_KIND_COUNT] = {0}, total;
+	unsigned names = 0;
 
 	for (unsigned vi = 0; vi < c->cfg->nr_vms; vi++) {
 		for (unsigned ri = 0; ri < c->cfg->vms[vi].nr_regions; ri++) {
@@ -620,6 +705,11 @@ static int check_total(struct vctx *c)
 
 			if (r->kind == REGION_SHARED && shared_seen_before(c, vi, ri))
 				continue;
+			if (r->kind == REGION_SHARED && ++names > VALIDATE_MAX_SHARED)
+				return vm_fail(c, vi, -E2BIG,
+					       "region %u: shared \"%s\" is shared memory number "
+					       "%u, limit %u",
+					       ri, r->name, names, VALIDATE_MAX_SHARED);
 			sum[r->kind] = sat_add(sum[r->kind], r->size);
 		}
 	}

@@ -9,15 +9,42 @@
 #include "lib/types.h"
 #include "config/config.h"
 
+/*
+ * One source of truth for table sizes: the runtime's tables are sized by these (or
+ * static_assert against them), and the validator refuses a configuration beyond any
+ * of them with a named error, so nothing is ever cut short after validation.
+ */
 #define VALIDATE_NAME_MAX	   32  /* a VM name is 1..31 characters (fits 32 bytes with NUL) */
 #define VALIDATE_CMDLINE_MAX	   256 /* a command line is at most 255 characters */
 #define VALIDATE_MAX_REGIONS	   32  /* regions per VM */
 #define VALIDATE_MAX_GUEST_MODULES 8   /* boot modules passed on to one guest */
 #define VALIDATE_MAX_VMS	   256 /* VMs per configuration: one OWNER_VM(n) tag each */
-#define VALIDATE_MAX_RUN_VMS	   4   /* VMs the hypervisor runs at once (boot/vms.c) */
+#define VALIDATE_MAX_RUN_VMS	   4   /* VMs the hypervisor runs at once (hv/vms.c MAX_VMS) */
 #define VALIDATE_MODULE_NAME_MAX   32  /* a module's first word, as kept: 31 characters */
+#define VALIDATE_MAX_RAM_BLOCKS	   64  /* buddy blocks backing one VM's RAM and ROM (vm/vm.h) */
+#define VALIDATE_MAX_SLOTS	   64  /* memory slots of one VM (mm/memslot.h MEMSLOT_MAX) */
+#define VALIDATE_BLOCK_MAX_ORDER   18  /* the largest buddy block, 2^18 pages (mm/buddy.h) */
+#define VALIDATE_MAX_DEVS	   8   /* device instances of one VM (vm/vm.h VM_MAX_DEVS) */
+#define VALIDATE_PLATFORM_DEVS	   2   /* every VM's own: COM1 or the PC, and the debug exit */
+#define VALIDATE_PC_SLOTS	   2   /* the PC platform's LAPIC and IOAPIC pages are slots */
+#define VALIDATE_MAX_SHARED	   32  /* shared-memory names in a configuration (mm/owner.h) */
 #define VALIDATE_BOOT_GPA	   0x100000ULL /* multiboot load address: must be RAM */
 #define VALIDATE_ERR_LEN	   256 /* room for any message whose names are < 32 characters */
+static_assert(VALIDATE_MAX_RUN_VMS <= VALIDATE_MAX_VMS, "a run is one configuration");
+
+/*
+ * The order of the buddy block that backs guest frame @gfn of a RAM or ROM region with
+ * @left pages still to back: the largest that fits and keeps @gfn aligned (the VM
+ * builder, hv/vmbuild.c, allocates exactly these when memory is not fragmented).
+ */
+static inline unsigned validate_block_order(uint64_t gfn, uint64_t left)
+{
+	unsigned k = VALIDATE_BLOCK_MAX_ORDER;
+
+	while (k && ((1ULL << k) > left || (gfn & ((1ULL << k) - 1))))
+		k--;
+	return k;
+}
 
 /* A host-physical range [start, end); end > start. */
 struct validate_range {

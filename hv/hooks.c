@@ -5,10 +5,13 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/nmi.h"
+#include "arch/x86/smp.h"
 #include "hv/hv.h"
 #include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/string.h"
+#include "vmx/exit.h"
 
 #define BENCH_ROUNDS 1000
 
@@ -38,7 +41,9 @@ void hooks_benchmarks(const char *cmdline)
 
 /*
  * inject=hv-pagefault / hv-gp: the hypervisor faults on purpose and must print
- * the vector, error code, RIP, CR2 and registers, then power off.
+ * the vector, error code, RIP, CR2 and registers, then power off. inject=nmi:
+ * an NMI to this CPU in VMX root, which must be counted and nothing more (the
+ * VMs' CPUs get theirs once their guests run, hooks_nmi_vms).
  */
 void hooks_faults(const char *cmdline)
 {
@@ -46,8 +51,52 @@ void hooks_faults(const char *cmdline)
 
 	if (!cmdline_get(cmdline, "inject", what, sizeof(what)))
 		return;
-	if (!strcmp(what, "hv-pagefault"))
+	if (!strcmp(what, "nmi")) {
+		uint64_t before = nmi_count(smp_this_cpu());
+		smp_send_nmi(smp_this_cpu());
+		for (unsigned i = 0; i < 1000000 && nmi_count(smp_this_cpu()) == before; i++)
+			cpu_relax();
+		pr_info("inject: NMI to cpu %u in VMX root: %lu taken, the boot goes on\n",
+			smp_this_cpu(), nmi_count(smp_this_cpu()) - before);
+	} else if (!strcmp(what, "hv-pagefault"))
 		*(volatile uint64_t *)0x100000000000ULL = 1; /* 16 TiB: beyond the direct map */
 	else if (!strcmp(what, "hv-gp"))
 		*(volatile uint64_t *)0x8000000000000000ULL = 1; /* non-canonical */
+}
+
+#define NMI_TRIES 100
+#define NMI_GAP	  100000 /* TSC ticks between two tries */
+
+/*
+ * inject=nmi, once the VMs on other CPUs run: NMIs to each such CPU until one of them
+ * arrives while its guest runs (an exception-nmi exit), at most NMI_TRIES; the others
+ * land in VMX root. Every one must be counted and none must reach a guest.
+ */
+void hooks_nmi_vms(const char *cmdline, struct vm *vms, unsigned n)
+{
+	char what[32];
+
+	if (!cmdline_get(cmdline, "inject", what, sizeof(what)) || strcmp(what, "nmi"))
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		struct vm *vm = &vms[i];
+		unsigned cpu = vm->vcpus[0].cpu, sent = 0;
+
+		if (cpu == smp_this_cpu())
+			continue;
+		while (sent < NMI_TRIES &&
+		       !__atomic_load_n(&vm->vcpus[0].stats.exits[EXIT_EXCEPTION_NMI],
+					__ATOMIC_RELAXED)) {
+			uint64_t t = rdtsc();
+			smp_send_nmi(cpu);
+			sent++;
+			while (rdtsc() - t < NMI_GAP)
+				cpu_relax();
+		}
+		pr_info(
+		    "inject: %u NMI(s) to cpu %u, running vm \"%s\": %lu arrived in its guest\n",
+		    sent, cpu, vm->cfg->name,
+		    __atomic_load_n(&vm->vcpus[0].stats.exits[EXIT_EXCEPTION_NMI],
+				    __ATOMIC_RELAXED));
+	}
 }

@@ -12,6 +12,9 @@
 #include "mm/owner.h"
 #include "vm/vm.h"
 
+/* guestargs= (added to every guest command line) is at most 127 characters: longer is refused. */
+#define HV_GUESTARGS_MAX 128
+
 /* hv/main.c: the TSC's rate, measured at boot */
 extern uint64_t hv_tsc_hz;
 
@@ -19,6 +22,8 @@ extern uint64_t hv_tsc_hz;
 void hooks_benchmarks(const char *cmdline);
 /* inject=hv-pagefault / hv-gp: fault in the hypervisor on purpose (tests). */
 void hooks_faults(const char *cmdline);
+/* inject=nmi: physical NMIs to the CPUs of @vms but this one, while those VMs run. */
+void hooks_nmi_vms(const char *cmdline, struct vm *vms, unsigned n);
 
 /* hv/probe.c: config=probe, what this machine offers and a starter vm= line */
 struct acpi_info;

@@ -6,17 +6,21 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/nmi.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "devices/devices.h"
 #include "ept/audit.h"
 #include "hv/hv.h"
 #include "lib/console.h"
 #include "lib/printf.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "vm/conin.h"
 #include "vmx/exit.h"
 #include "vmx/vcpu.h"
 
-#define MAX_CPUS_STATS 16
+#define MAX_CPUS_STATS SMP_MAX_CPUS /* every CPU a VM can run on */
 
 /* Back to the configuration's initial state: scrubbed RAM, fresh devices, the guest reloaded. */
 int vm_restart(struct vm *vm)
@@ -125,10 +129,18 @@ void vm_print_stats(const struct vm *vm)
 	    vm->doorbells_received, vm->doorbells_refused, vm->doorbells_coalesced);
 }
 
+/*
+ * One printer at a time (HC_STATS from a privileged VM on one CPU, the end of the run on
+ * another): each block of statistics comes out whole. The counters are other CPUs'
+ * VMs' own, read as they are (aligned 64-bit loads: a value, possibly a stale one).
+ */
+static spinlock_t stats_lock = SPINLOCK_INIT;
+
 void hv_print_stats(const struct vm *asker)
 {
 	uint64_t per_cpu[MAX_CPUS_STATS] = {0};
 
+	spin_lock(&stats_lock);
 	if (asker)
 		pr_info("stats: requested by vm \"%s\"\n", asker->cfg->name);
 	for (unsigned i = 0; i < vm_count(); i++) {
@@ -153,4 +165,11 @@ void hv_print_stats(const struct vm *asker)
 	for (unsigned c = 0; c < MAX_CPUS_STATS; c++)
 		if (per_cpu[c])
 			pr_debug("stats: cpu %u: %lu exits\n", c, per_cpu[c]);
+	for (unsigned c = 0; c < smp_nr_cpus(); c++)
+		if (nmi_count(c))
+			pr_info(
+			    "stats: cpu %u: %lu host NMIs (counted, none fatal, none given to a "
+			    "guest)\n",
+			    c, nmi_count(c));
+	spin_unlock(&stats_lock);
 }

@@ -35,14 +35,12 @@ static const char *const kind_names[] = REGION_KIND_NAMES;
 
 struct owner_registry hv_owners;
 
-/* Largest order whose block fits in @left pages and keeps @g aligned. */
+static_assert(BUDDY_MAX_ORDER == VALIDATE_BLOCK_MAX_ORDER, "the validator counts our blocks");
+
+/* Largest order whose block fits in @left pages and keeps @g aligned: what the validator counts. */
 static unsigned block_order(gfn_t g, uint64_t left)
 {
-	unsigned k = BUDDY_MAX_ORDER;
-
-	while (k && ((1ULL << k) > left || (g.v & ((1ULL << k) - 1))))
-		k--;
-	return k;
+	return validate_block_order(g.v, left);
 }
 
 static int add_backed(struct vm *vm, const struct vm_region *r, uint16_t idx, owner_t owner)
@@ -385,8 +383,8 @@ int vm_load_guest(struct vm *vm)
 	struct guest_module mods[VALIDATE_MAX_GUEST_MODULES];
 	const struct mb2_module *m = find_module(vm->boot_info, vm->cfg->image);
 	const char *extra = vm->extra_args ? vm->extra_args : "";
-	char cmdline[VALIDATE_CMDLINE_MAX + 128]; /* per call: two VMs may restart at once */
-	struct vm_region split[VALIDATE_MAX_REGIONS + 2]; /* one RAM region split in three */
+	char cmdline[VALIDATE_CMDLINE_MAX + HV_GUESTARGS_MAX]; /* per call: VMs restart at once */
+	struct vm_region split[VALIDATE_MAX_REGIONS + 2];      /* one RAM region split in three */
 	struct vm_config cfg = *vm->cfg;
 	char err[LOADER_ERR_LEN];
 	struct load_result lr;
@@ -484,9 +482,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const str
 		print_map(vm);
 	if (!ret)
 		ret = vm_load_guest(vm);
-	vm->state = ret ? VM_STOPPED : VM_RUNNING;
 	if (!ret)
-		vm_register(vm);
+		ret = vm_register(vm);
+	vm->state = ret ? VM_STOPPED : VM_RUNNING;
 	return ret;
 }
 

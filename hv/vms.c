@@ -63,15 +63,25 @@ const struct hv_config *vms_pick_config(const char *opts, const char *full)
 	power_off(HV_EXIT_FAIL);
 }
 
+/*
+ * Each boot module's first word, as the validator compares names (mb2_find_module's
+ * words). A word longer than a configuration may name (VALIDATE_MODULE_NAME_MAX - 1)
+ * is kept as "", which no name matches: never cut to a prefix another name could match.
+ * Boot only (one CPU, before any VM): the static table needs no lock.
+ */
 static unsigned first_words(const struct mb2_info *bi, const char **out)
 {
 	for (unsigned i = 0; i < bi->nr_modules; i++) {
 		const char *s = bi->modules[i].string;
 		unsigned n = 0;
-		while (s[n] && s[n] != ' ' && n + 1 < sizeof(module_names[i])) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		while (s[n] && s[n] != ' ' && s[n] != '\t' && n + 1 < sizeof(module_names[i])) {
 			module_names[i][n] = s[n];
 			n++;
 		}
+		if (s[n] && s[n] != ' ' && s[n] != '\t')
+			n = 0;
 		module_names[i][n] = '\0';
 		out[i] = module_names[i];
 	}
@@ -253,9 +263,18 @@ static void park_idle_cpus(const struct hv_config *cfg, unsigned n)
 
 int vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, const char *cmdline)
 {
-	static char inject[32], extra[128];
-	unsigned n = MIN(cfg->nr_vms, MAX_VMS);
+	static char inject[32], extra[HV_GUESTARGS_MAX];
+	char whole[HV_GUESTARGS_MAX + 1];
+	unsigned n = cfg->nr_vms;
 
+	if (n > MAX_VMS) /* vms_validate refused it: config/validate.c checks the same limit */
+		panic("config \"%s\": %u VMs past validation, limit %u", cfg->name, n, MAX_VMS);
+	if (cmdline_get(cmdline, "guestargs", whole, sizeof(whole)) &&
+	    strlen(whole) >= sizeof(extra)) {
+		pr_err("config: guestargs= longer than %zu characters: refused, not cut short\n",
+		       sizeof(extra) - 1);
+		power_off(HV_EXIT_FAIL);
+	}
 	vm_stats_printer = hv_print_stats;
 	cmdline_get(cmdline, "guestargs", extra, sizeof(extra));
 	for (unsigned i = 0; i < sizeof(extra); i++)
@@ -275,6 +294,7 @@ int vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, c
 				pr_err("vm \"%s\": CPU %u would not take vCPU %u\n",
 				       cfg->vms[i].name, v->cpu, k);
 		}
+	hooks_nmi_vms(cmdline, vms, n);
 	for (unsigned i = 0; i < n; i++)
 		for (unsigned k = 0; k < vms[i].nr_vcpus; k++)
 			if (vms[i].vcpus[k].cpu == smp_this_cpu())

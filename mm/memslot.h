@@ -9,9 +9,10 @@
 
 #include "lib/types.h"
 #include "config/config.h"
+#include "config/validate.h"
 
-#define MEMSLOT_MAX	  64
-#define MEMSLOT_NO_REGION 0xffff /* a platform device's page, not a configured region */
+#define MEMSLOT_MAX	  VALIDATE_MAX_SLOTS /* what the validator counts a VM's slots against */
+#define MEMSLOT_NO_REGION 0xffff	     /* a platform device's page, not a configured region */
 
 /*
  * One RAM region may be backed by several slots (several buddy blocks).

@@ -11,9 +11,12 @@
 #include "mm/buddy.h"
 #include "mm/page.h"
 #include "config/config.h"
+#include "config/validate.h"
 
-#define OWNER_MAX_SHARED 32 /* shared regions; region i is tagged OWNER_SHARED(i) */
+#define OWNER_MAX_SHARED                                                                           \
+	VALIDATE_MAX_SHARED /* shared regions; region i is tagged OWNER_SHARED(i) */
 #define OWNER_MAX_GRANTS 16 /* VMs per shared region */
+static_assert(OWNER_MAX_GRANTS >= VALIDATE_MAX_RUN_VMS, "every VM of a run may name a region");
 
 static_assert(OWNER_IS_SHARED(OWNER_SHARED(OWNER_MAX_SHARED - 1)), "shared tags fit their range");
 

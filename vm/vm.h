@@ -11,6 +11,7 @@
 #define VM_VM_H
 
 #include "config/config.h"
+#include "config/validate.h"
 #include "emul/decode.h"
 #include "ept/ept.h"
 #include "fw/mb2.h"
@@ -20,9 +21,9 @@
 #include "vm/iobus.h"
 #include "lib/spinlock.h"
 
-#define VM_NR_EXIT_COUNTERS 70 /* indexed by the backend's exit reason */
-#define VM_MAX_DEVS	    8
-#define VM_MAX_RAM_BLOCKS   64
+#define VM_NR_EXIT_COUNTERS 70			    /* indexed by the backend's exit reason */
+#define VM_MAX_DEVS	    VALIDATE_MAX_DEVS	    /* the validator counts them */
+#define VM_MAX_RAM_BLOCKS   VALIDATE_MAX_RAM_BLOCKS /* as it counts these */
 #define VM_LINE_MAX	    256
 #define VM_DCACHE	    16
 
@@ -364,7 +365,8 @@ uint64_t vm_exits(const struct vm *vm, unsigned reason);
 
 /* ---- every VM of the run ---- */
 
-void vm_register(struct vm *vm);
+/* 0, or -ENOSPC past VALIDATE_MAX_RUN_VMS (which the validator refuses first). */
+int vm_register(struct vm *vm);
 struct vm *vm_by_id(unsigned id);
 unsigned vm_count(void);
 struct vm *vm_at(unsigned i);

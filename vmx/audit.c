@@ -29,14 +29,19 @@ static const char *const insn_errors[] = {
     [28] = "invalid operand to INVEPT/INVVPID",
 };
 
-static unsigned problems;
+/* One audit, on the failing vCPU's CPU: on the caller's stack, so two CPUs auditing at once
+ * each count their own problems. */
+struct audit {
+	struct vm *vm;
+	unsigned problems;
+};
 
-static void check(struct vm *vm, bool ok, const char *what)
+static void check(struct audit *a, bool ok, const char *what)
 {
 	if (ok)
 		return;
-	problems++;
-	pr_err("vm \"%s\":   audit: %s\n", vm->cfg->name, what);
+	a->problems++;
+	pr_err("vm \"%s\":   audit: %s\n", a->vm->cfg->name, what);
 }
 
 static bool ctl_ok(uint64_t cap, uint32_t v)
@@ -44,58 +49,58 @@ static bool ctl_ok(uint64_t cap, uint32_t v)
 	return (v & (uint32_t)cap) == (uint32_t)cap && (v & ~(uint32_t)(cap >> 32)) == 0;
 }
 
-static void audit_controls(struct vm *vm)
+static void audit_controls(struct audit *a)
 {
 	const struct vmx_caps *c = &vmx_caps;
 
-	check(vm, ctl_ok(c->pin, vmcs_read32(PIN_BASED_CTLS)),
+	check(a, ctl_ok(c->pin, vmcs_read32(PIN_BASED_CTLS)),
 	      "pin-based controls violate IA32_VMX_(TRUE_)PINBASED_CTLS");
-	check(vm, ctl_ok(c->proc, vmcs_read32(PROC_BASED_CTLS)),
+	check(a, ctl_ok(c->proc, vmcs_read32(PROC_BASED_CTLS)),
 	      "processor-based controls violate their capability MSR");
-	check(vm, ctl_ok(c->proc2 & 0xffffffff00000000ULL, vmcs_read32(PROC_BASED_CTLS2)),
+	check(a, ctl_ok(c->proc2 & 0xffffffff00000000ULL, vmcs_read32(PROC_BASED_CTLS2)),
 	      "secondary controls not allowed by IA32_VMX_PROCBASED_CTLS2");
-	check(vm, ctl_ok(c->exit, vmcs_read32(EXIT_CTLS)),
+	check(a, ctl_ok(c->exit, vmcs_read32(EXIT_CTLS)),
 	      "VM-exit controls violate their capability MSR");
-	check(vm, ctl_ok(c->entry, vmcs_read32(ENTRY_CTLS)),
+	check(a, ctl_ok(c->entry, vmcs_read32(ENTRY_CTLS)),
 	      "VM-entry controls violate their capability MSR");
-	check(vm, (vmcs_read64(EPT_POINTER) & 7) == 6 && ((vmcs_read64(EPT_POINTER) >> 3) & 7) == 3,
+	check(a, (vmcs_read64(EPT_POINTER) & 7) == 6 && ((vmcs_read64(EPT_POINTER) >> 3) & 7) == 3,
 	      "EPT pointer: memory type must be WB (6) and walk length 4 (3)");
 }
 
-static void audit_guest(struct vm *vm)
+static void audit_guest(struct audit *a)
 {
 	uint64_t cr0 = vmcs_readnat(GUEST_CR0), cr4 = vmcs_readnat(GUEST_CR4);
 	uint64_t fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
 	uint64_t rflags = vmcs_readnat(GUEST_RFLAGS);
 	bool ia32e = vmcs_read32(ENTRY_CTLS) & ENTRY_IA32E_GUEST;
 
-	check(vm, (cr0 & fixed0) == fixed0, "guest CR0 lacks bits IA32_VMX_CR0_FIXED0 requires");
-	check(vm, (cr0 & ~rdmsr(MSR_IA32_VMX_CR0_FIXED1)) == 0,
+	check(a, (cr0 & fixed0) == fixed0, "guest CR0 lacks bits IA32_VMX_CR0_FIXED0 requires");
+	check(a, (cr0 & ~rdmsr(MSR_IA32_VMX_CR0_FIXED1)) == 0,
 	      "guest CR0 sets bits IA32_VMX_CR0_FIXED1 forbids");
-	check(vm, !(cr0 & CR0_PG) || (cr0 & CR0_PE), "guest CR0.PG set without CR0.PE");
-	check(vm, (cr4 & rdmsr(MSR_IA32_VMX_CR4_FIXED0)) == rdmsr(MSR_IA32_VMX_CR4_FIXED0),
+	check(a, !(cr0 & CR0_PG) || (cr0 & CR0_PE), "guest CR0.PG set without CR0.PE");
+	check(a, (cr4 & rdmsr(MSR_IA32_VMX_CR4_FIXED0)) == rdmsr(MSR_IA32_VMX_CR4_FIXED0),
 	      "guest CR4 lacks bits IA32_VMX_CR4_FIXED0 requires (e.g. VMXE)");
-	check(vm, (cr4 & ~rdmsr(MSR_IA32_VMX_CR4_FIXED1)) == 0,
+	check(a, (cr4 & ~rdmsr(MSR_IA32_VMX_CR4_FIXED1)) == 0,
 	      "guest CR4 sets bits IA32_VMX_CR4_FIXED1 forbids");
-	check(vm, (rflags & BIT(1)) && !(rflags & (BIT(3) | BIT(5) | BIT(15) | GENMASK(63, 22))),
+	check(a, (rflags & BIT(1)) && !(rflags & (BIT(3) | BIT(5) | BIT(15) | GENMASK(63, 22))),
 	      "guest RFLAGS: bit 1 must be 1, bits 3, 5, 15 and 63:22 must be 0");
-	check(vm, !ia32e || ((cr0 & CR0_PG) && (cr4 & CR4_PAE)),
+	check(a, !ia32e || ((cr0 & CR0_PG) && (cr4 & CR4_PAE)),
 	      "IA-32e mode guest without CR0.PG and CR4.PAE");
-	check(vm, !!(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) == ia32e,
+	check(a, !!(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) == ia32e,
 	      "guest EFER.LMA differs from the IA-32e mode guest control");
-	check(vm,
+	check(a,
 	      (vmcs_read32(GUEST_TR_AR) & 0x1f) == 0xb || (vmcs_read32(GUEST_TR_AR) & 0x1f) == 0x3,
 	      "guest TR must be a busy TSS");
-	check(vm, !(vmcs_read32(GUEST_CS_AR) & BIT(16)), "guest CS is marked unusable");
-	check(vm, vmcs_read64(VMCS_LINK_POINTER) == ~0ULL, "VMCS link pointer must be all ones");
-	check(vm, vmcs_read32(GUEST_ACTIVITY_STATE) <= 3, "guest activity state out of range");
+	check(a, !(vmcs_read32(GUEST_CS_AR) & BIT(16)), "guest CS is marked unusable");
+	check(a, vmcs_read64(VMCS_LINK_POINTER) == ~0ULL, "VMCS link pointer must be all ones");
+	check(a, vmcs_read32(GUEST_ACTIVITY_STATE) <= 3, "guest activity state out of range");
 }
 
 void vmx_audit_entry_failure(struct vcpu *v, bool instruction_error)
 {
 	struct vm *vm = v->vm;
+	struct audit a = {vm, 0};
 
-	problems = 0;
 	if (instruction_error) {
 		uint32_t e = vmcs_read32(VM_INSTRUCTION_ERROR);
 		pr_err("vm \"%s\":   VM-instruction error %u: %s\n", vm->cfg->name, e,
@@ -103,10 +108,10 @@ void vmx_audit_entry_failure(struct vcpu *v, bool instruction_error)
 			   ? insn_errors[e]
 			   : "see the SDM's table of VM-instruction errors");
 	}
-	audit_controls(vm);
-	audit_guest(vm);
+	audit_controls(&a);
+	audit_guest(&a);
 	pr_err("vm \"%s\":   audit: %u problem(s) found; guest RIP 0x%lx CR0 0x%lx CR4 0x%lx "
 	       "RFLAGS 0x%lx\n",
-	       vm->cfg->name, problems, vmcs_readnat(GUEST_RIP), vmcs_readnat(GUEST_CR0),
+	       vm->cfg->name, a.problems, vmcs_readnat(GUEST_RIP), vmcs_readnat(GUEST_CR0),
 	       vmcs_readnat(GUEST_CR4), vmcs_readnat(GUEST_RFLAGS));
 }

@@ -10,14 +10,19 @@ enum exit_reason {
 	EXIT_TRIPLE_FAULT = 2,
 	EXIT_INIT = 3,
 	EXIT_SIPI = 4,
+	EXIT_IO_SMI = 5,
+	EXIT_OTHER_SMI = 6,
 	EXIT_INTR_WINDOW = 7,
 	EXIT_NMI_WINDOW = 8,
+	EXIT_TASK_SWITCH = 9,
 	EXIT_CPUID = 10,
 	EXIT_GETSEC = 11,
 	EXIT_HLT = 12,
 	EXIT_INVD = 13,
 	EXIT_INVLPG = 14,
+	EXIT_RDPMC = 15,
 	EXIT_RDTSC = 16,
+	EXIT_RSM = 17,
 	EXIT_VMCALL = 18,
 	EXIT_VMCLEAR = 19,
 	EXIT_VMLAUNCH = 20,
@@ -29,23 +34,47 @@ enum exit_reason {
 	EXIT_VMXOFF = 26,
 	EXIT_VMXON = 27,
 	EXIT_CR_ACCESS = 28,
+	EXIT_MOV_DR = 29,
 	EXIT_IO = 30,
 	EXIT_RDMSR = 31,
 	EXIT_WRMSR = 32,
 	EXIT_BAD_GUEST_STATE = 33,
 	EXIT_BAD_MSR_LOAD = 34,
+	EXIT_MWAIT = 36,
+	EXIT_MTF = 37,
+	EXIT_MONITOR = 39,
+	EXIT_PAUSE = 40,
+	EXIT_BAD_MCE = 41,
 	EXIT_TPR_BELOW_THRESHOLD = 43,
+	EXIT_APIC_ACCESS = 44,
+	EXIT_VIRT_EOI = 45,
+	EXIT_GDTR_IDTR = 46,
+	EXIT_LDTR_TR = 47,
 	EXIT_EPT_VIOLATION = 48,
 	EXIT_EPT_MISCONFIG = 49,
 	EXIT_INVEPT = 50,
+	EXIT_RDTSCP = 51,
 	EXIT_PREEMPT_TIMER = 52,
 	EXIT_INVVPID = 53,
+	EXIT_WBINVD = 54,
 	EXIT_XSETBV = 55,
+	EXIT_APIC_WRITE = 56,
+	EXIT_RDRAND = 57,
 	EXIT_INVPCID = 58,
 	EXIT_VMFUNC = 59,
+	EXIT_ENCLS = 60,
+	EXIT_RDSEED = 61,
+	EXIT_PML_FULL = 62,
+	EXIT_XSAVES = 63,
+	EXIT_XRSTORS = 64,
+	EXIT_PCONFIG = 65,
+	EXIT_SPP = 66,
+	EXIT_UMWAIT = 67,
+	EXIT_TPAUSE = 68,
+	EXIT_LOADIWKEY = 69,
 };
 #define NR_EXIT_REASONS VM_NR_EXIT_COUNTERS
-static_assert(EXIT_VMFUNC < NR_EXIT_REASONS, "exit table size");
+static_assert(EXIT_LOADIWKEY < NR_EXIT_REASONS, "exit table size");
 
 #define EXIT_REASON_BASIC GENMASK(15, 0)
 
@@ -58,6 +87,7 @@ void handle_io(struct vcpu *v);
 void handle_rdmsr(struct vcpu *v);
 void handle_wrmsr(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
+void handle_monitor_mwait(struct vcpu *v);
 void handle_ept_violation(struct vcpu *v);
 void handle_hlt(struct vcpu *v);
 void handle_interrupt_window(struct vcpu *v);

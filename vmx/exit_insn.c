@@ -437,6 +437,20 @@ void handle_wrmsr(struct vcpu *v)
 	vcpu_advance_rip();
 }
 
+/*
+ * MONITOR and MWAIT exit (MONITOR exiting and MWAIT exiting, vmx/vcpu.c): run
+ * natively, MWAIT would let the guest put the physical CPU in a C-state, and the
+ * VMX-preemption timer does not count in C-states deeper than C2 (SDM
+ * "VMX-Preemption Timer"), which is what runs the watchdog and the guest's
+ * device time. Neither a NOP nor HLT: the guest's CPUID says there is no
+ * MONITOR/MWAIT (cpuid_hidden above), and for CPUID.01H:ECX.MONITOR[bit 3] = 0
+ * both instructions raise #UD (SDM "MONITOR", "MWAIT"), so that is what it gets.
+ */
+void handle_monitor_mwait(struct vcpu *v)
+{
+	vcpu_inject_exception(VECTOR_UD, false, 0);
+}
+
 void handle_xsetbv(struct vcpu *v)
 {
 	/* No XSAVE state for guests yet. */

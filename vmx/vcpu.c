@@ -50,8 +50,9 @@ static int setup_controls(struct vcpu *v)
 	const struct vmx_caps *c = &vmx_caps;
 	uint32_t pin = vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING |
 						   PIN_VIRTUAL_NMIS | PIN_PREEMPT_TIMER);
-	uint32_t want =
-	    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_USE_MSR_BITMAPS | PROC_SECONDARY;
+	/* MONITOR/MWAIT exit: the guest must not idle the CPU below the timer (exit_insn.c). */
+	uint32_t want = PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_USE_MSR_BITMAPS |
+			PROC_SECONDARY | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING;
 	uint32_t want2 = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
 			 PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
 	uint32_t proc, proc2 = vmx_adjust_ctls(c->proc2, want2);

@@ -1,6 +1,8 @@
 /*
  * Exception entry stubs: push a uniform frame (vector, error code, all GPRs)
  * and call trap_handler(frame). Vectors without a CPU error code push 0.
+ * trap_handler returns only for an NMI: the registers come back and IRETQ
+ * resumes the interrupted code.
  */
 	.text
 .macro ISR vec, has_err
@@ -34,11 +36,27 @@ isr_common:
 	pushq %r14
 	pushq %r15
 	movq %rsp, %rdi
+	movq %rsp, %rbx		/* callee-saved: the frame, past the alignment below */
 	andq $-16, %rsp
 	call trap_handler
-1:	cli
-	hlt
-	jmp 1b
+	movq %rbx, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rbp
+	popq %rbx
+	popq %rdx
+	popq %rcx
+	popq %rax
+	addq $16, %rsp		/* vector and error code */
+	iretq
 
 	.section .rodata
 	.balign 8

@@ -89,6 +89,15 @@ void smp_kick(unsigned cpu)
 		lapic_send(smp_apic_id(cpu), ICR_ASSERT | SMP_KICK_VECTOR);
 }
 
+#define ICR_DM_NMI (4u << 8)
+
+/* Test hook (inject=nmi): a physical NMI to @cpu, this one included (never fatal: trap.c). */
+void smp_send_nmi(unsigned cpu)
+{
+	if (cpu < smp_nr_cpus())
+		lapic_send(smp_apic_id(cpu), ICR_DM_NMI | ICR_ASSERT);
+}
+
 void smp_eoi(void)
 {
 	if (lapic)

@@ -52,6 +52,8 @@ void smp_selftest(void);
 #define SMP_KICK_VECTOR 0xf2
 /* Send @cpu the kick IPI (nothing for this CPU or one that is not there). */
 void smp_kick(unsigned cpu);
+/* A physical NMI to @cpu (this one too): the inject=nmi test hook. */
+void smp_send_nmi(unsigned cpu);
 /* End of interrupt for this CPU's local APIC. */
 void smp_eoi(void);
 

@@ -1,10 +1,16 @@
 /*
  * Exceptions taken in the hypervisor itself are bugs: print the vector, error
  * code, RIP, CR2 and every register, then power off with a failure status.
+ * An NMI is not an exception but a platform event: counted, and the
+ * interrupted code resumes (isr.S returns with IRETQ, which ends the CPU's
+ * blocking by NMI).
  */
 #include <stdarg.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/nmi.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/power.h"
 #include "lib/console.h"
 #include "lib/printf.h"
@@ -42,10 +48,37 @@ static const char *const vector_names[32] = {
     "#CP control protection",
 };
 
+#define VECTOR_NMI 2
+
+/* Per CPU, each written only by its own CPU: no lock, nothing an NMI could wait on. */
+static uint64_t nmis[SMP_MAX_CPUS];
+
+void nmi_note(void)
+{
+	unsigned cpu = smp_this_cpu();
+
+	if (cpu < SMP_MAX_CPUS)
+		__atomic_fetch_add(&nmis[cpu], 1, __ATOMIC_RELAXED);
+}
+
+uint64_t nmi_count(unsigned cpu)
+{
+	return cpu < SMP_MAX_CPUS ? __atomic_load_n(&nmis[cpu], __ATOMIC_RELAXED) : 0;
+}
+
+/*
+ * Returns only for an NMI. It may have interrupted anything, the console's
+ * lock holder included: count it and print nothing here.
+ */
 void trap_handler(struct trap_frame *f)
 {
 	const char *name =
 	    f->vector < 32 && vector_names[f->vector] ? vector_names[f->vector] : "?";
+
+	if (f->vector == VECTOR_NMI) {
+		nmi_note();
+		return;
+	}
 
 	pr_err("\nFATAL: exception %lu (%s) error code 0x%lx\n", f->vector, name, f->error);
 	pr_err("  RIP %04lx:%016lx RFLAGS %016lx CR2 %016lx\n", f->cs, f->rip, f->rflags,

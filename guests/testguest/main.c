@@ -44,6 +44,7 @@ const struct scenario scenarios[] = {
     {"victim", t_victim, false},
     {"hostile", t_hostile, false},
     {"secret", t_secret, false},
+    {"restart_loop", t_restart_loop, false},
     /* the PC platform (config=platform): not part of "all" */
     {"apic_regs", t_apic_regs, false},
     {"x2apic", t_x2apic, false},

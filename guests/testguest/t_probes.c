@@ -1,7 +1,7 @@
 /*
  * Attack 0 of the hostile scenario: everything a guest may try that must NOT stop it, each
  * checked for the answer docs/abi.md promises: wild hypercalls (error codes, nothing written
- * on refusal), VMX instructions (#UD), MSRs off the allow-list (#GP), and ports that would
+ * on refusal), VMX instructions and MONITOR/MWAIT (#UD), MSRs off the allow-list (#GP), and ports that would
  * reset or reconfigure a real machine (ignored; reads all ones).
  */
 #include "guests/testguest/hostile.h"
@@ -109,10 +109,27 @@ UD_PROBE(ud_invept, "invept (%%rdi), %%rax")
 UD_PROBE(ud_invvpid, "invvpid (%%rdi), %%rax")
 UD_PROBE(ud_vmfunc, "vmfunc")
 
+/*
+ * MONITOR and MWAIT: our CPUID says there are none (CPUID.01H:ECX.MONITOR = 0), so each
+ * is #UD (SDM), whether or not the physical CPU has them: the hypervisor intercepts both
+ * and must never let the guest idle the CPU. MONITOR gets a mapped address in RAX.
+ */
+static void ud_monitor(uint64_t *mem)
+{
+	__asm__ volatile("1: monitor\n2:\n" EXTABLE("1b", "2b")::"a"(mem), "c"(0), "d"(0)
+			 : "memory", "cc");
+}
+
+static void ud_mwait(uint64_t *mem __attribute__((unused)))
+{
+	__asm__ volatile("1: mwait\n2:\n" EXTABLE("1b", "2b")::"a"(0), "c"(0) : "memory", "cc");
+}
+
 static const struct {
 	const char *what;
 	void (*fn)(uint64_t *mem);
 } ud_probes[] = {
+    {"MONITOR -> #UD", ud_monitor},   {"MWAIT -> #UD", ud_mwait},
     {"VMXON -> #UD", ud_vmxon},	      {"VMXOFF -> #UD", ud_vmxoff},
     {"VMCLEAR -> #UD", ud_vmclear},   {"VMPTRLD -> #UD", ud_vmptrld},
     {"VMPTRST -> #UD", ud_vmptrst},   {"VMREAD -> #UD", ud_vmread},

@@ -12,7 +12,7 @@
 #include "lib/errno.h"
 #include "config/validate.h"
 
-#define MAX_VMS	    4
+#define MAX_VMS	    4 /* the hypervisor runs 4 VMs at most: one more is refused */
 #define MAX_REGIONS (VALIDATE_MAX_REGIONS + 1)
 
 struct rd {
@@ -70,10 +70,13 @@ static const char *const vm_names[] = {
     "abcdefghijklmnopqrstuvwxyz0123456789abcd",
     "abcdefghijklmnopqrstuvwxyz01234",
 };
-static const char *const modules[] = {"rt0.elf", "linux.elf", "bios.bin", NULL, "ring"};
-static const char *const images[] = {"rt0.elf", "linux.elf", "missing.elf", "", NULL};
+#define LONG_MODULE "a-module-name-of-32-characters.e" /* one more than a config may name */
+static const char *const modules[] = {"rt0.elf", "linux.elf", "bios.bin",
+				      NULL,	 "ring",      LONG_MODULE};
+static const char *const images[] = {"rt0.elf", "linux.elf", "missing.elf", "", NULL, LONG_MODULE};
 static const char *const cmdlines[] = {NULL, "", "console=com1", cmd255, cmd256};
-static const char *const region_names[] = {"ring", "bios.bin", "lapic", NULL, "", "q\x7f"};
+static const char *const region_names[] = {"ring", "bios.bin", "lapic",	   NULL,
+					   "",	   "q\x7f",    LONG_MODULE};
 static const struct validate_range host_ranges[] = {
     {0x0, 0x9f000},	      {0x100000, 0x40000000},	 {0x1000000, 0x1400000},
     {0xfebf0000, 0xfec00000}, {0xfffff000, 0x100000000},
@@ -118,6 +121,7 @@ static void build_vm(struct rd *r, struct world *w, unsigned vi)
 	vm->image = PICK(r, images);
 	vm->cmdline = PICK(r, cmdlines);
 	vm->peers = u8(r) % 16 ? u8(r) % 16 : BIT(63);
+	vm->platform = (enum vm_platform)(u8(r) % 2);
 	vm->nr_regions = n == 7 ? MAX_REGIONS : n;
 	vm->regions = u8(r) == 0xff ? NULL : w->regs[vi];
 	for (unsigned i = 0; i < vm->nr_regions; i++)
@@ -162,7 +166,7 @@ static void build(struct rd *r, struct world *w)
 	memset(w, 0, sizeof(*w));
 	build_env(r, w);
 	w->cfg.name = PICK(r, cfg_names);
-	w->cfg.nr_vms = n == 5 ? VALIDATE_MAX_VMS + 1 : n == 6 ? 1 : n;
+	w->cfg.nr_vms = n == 5 ? VALIDATE_MAX_VMS + 1 : n == 6 ? MAX_VMS + 1 : n;
 	w->cfg.vms = u8(r) == 0xff ? NULL : w->vms;
 	for (unsigned i = 0; i < w->cfg.nr_vms && i < MAX_VMS; i++)
 		build_vm(r, w, i);
@@ -213,10 +217,12 @@ static int region_ok(const struct validate_env *e, const struct vm_region *g)
 		return 0;
 	switch (g->kind) {
 	case REGION_ROM:
-		return !(g->rights & REGION_W) && filled(g->name) && loaded(e, g->name);
+		return !(g->rights & REGION_W) && filled(g->name) && strlen(g->name) <= 31 &&
+		       loaded(e, g->name);
 	case REGION_MMIO_EMUL:
-	case REGION_SHARED:
 		return filled(g->name);
+	case REGION_SHARED: /* one buddy block: a power of two up to 1 GiB */
+		return filled(g->name) && __builtin_popcountll(g->size) == 1 && g->size <= GiB;
 	case REGION_MMIO_PASS:
 		break;
 	default:
@@ -268,6 +274,58 @@ static int boots(const struct vm_config *vm)
 	return 0;
 }
 
+/* Blocks as the builder cuts them: each as large as the frame's alignment and the rest allow. */
+static unsigned blocks_of(const struct vm_region *g)
+{
+	uint64_t gfn = g->gpa / 4096, left = g->size / 4096;
+	unsigned n = 0;
+
+	while (left && n < 100) {
+		unsigned k = gfn ? (unsigned)__builtin_ctzll(gfn) : 63;
+		unsigned fit = 63 - (unsigned)__builtin_clzll(left);
+
+		k = k < fit ? k : fit;
+		k = k < 18 ? k : 18;
+		gfn += 1ULL << k;
+		left -= 1ULL << k;
+		n++;
+	}
+	return n;
+}
+
+/* At most 64 RAM/ROM blocks, 64 memory slots, 8 devices (2 of them the platform's). */
+static int tables_ok(const struct vm_config *vm)
+{
+	unsigned blocks = 0, slots = vm->platform == VM_PLATFORM_PC ? 2 : 0, devs = 2;
+
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		const struct vm_region *g = &vm->regions[i];
+
+		if (g->kind == REGION_RAM || g->kind == REGION_ROM) {
+			unsigned b = blocks_of(g);
+			blocks += b;
+			slots += b;
+		} else {
+			slots++;
+		}
+		devs += g->kind == REGION_MMIO_EMUL;
+	}
+	return blocks <= 64 && slots <= 64 && devs <= 8;
+}
+
+/* A PC VM's LAPIC and IOAPIC pages are the platform's. */
+static int pc_pages_free(const struct vm_config *vm)
+{
+	for (unsigned i = 0; vm->platform == VM_PLATFORM_PC && i < vm->nr_regions; i++) {
+		const struct vm_region *g = &vm->regions[i];
+
+		if (!disjoint(g->gpa, g->gpa + g->size, 0xfec00000, 0xfec01000) ||
+		    !disjoint(g->gpa, g->gpa + g->size, 0xfee00000, 0xfee01000))
+			return 0;
+	}
+	return 1;
+}
+
 static int vm_ok(const struct world *w, unsigned vi)
 {
 	const struct vm_config *vm = &w->vms[vi];
@@ -286,7 +344,7 @@ static int vm_ok(const struct world *w, unsigned vi)
 	    (vm->flags &
 	     ~(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT | VM_FLAG_CONSOLE)))
 		return 0;
-	if (!filled(vm->image) || !loaded(&w->env, vm->image))
+	if (!filled(vm->image) || strlen(vm->image) > 31 || !loaded(&w->env, vm->image))
 		return 0;
 	if (vm->cmdline && strlen(vm->cmdline) > 255)
 		return 0;
@@ -298,10 +356,12 @@ static int vm_ok(const struct world *w, unsigned vi)
 	for (unsigned i = 0; i < vm->nr_regions; i++)
 		if (!region_ok(&w->env, &vm->regions[i]))
 			return 0;
-	return map_disjoint(vm) && boots(vm);
+	return map_disjoint(vm) && boots(vm) && pc_pages_free(vm) && tables_ok(vm);
 }
 
 /* Frames the guests need: RAM, ROM, and each shared name once (a name set, 128-bit sum). */
+static unsigned nr_shared_names;
+
 static unsigned __int128 guest_sum(const struct world *w)
 {
 	const char *names[MAX_VMS * MAX_REGIONS];
@@ -324,6 +384,7 @@ static unsigned __int128 guest_sum(const struct world *w)
 			    g->kind == REGION_SHARED)
 				sum += g->size;
 		}
+	nr_shared_names = nr_names;
 	return sum;
 }
 
@@ -350,7 +411,7 @@ static int machine_ok(const struct world *w)
 			    !disjoint(a->hpa, a->hpa + a->size, b->hpa, b->hpa + b->size))
 				return 0;
 		}
-	return guest_sum(w) <= w->env.free_bytes;
+	return guest_sum(w) <= w->env.free_bytes && nr_shared_names <= 32;
 }
 
 static int oracle(const struct world *w)

@@ -251,6 +251,25 @@ TESTS += [
                  r"\[0xffffe000\.\.0xfffff000\) covers the host's firmware-reserved range "
                  r"\(reserved\) \[0x[0-9a-f]+\.\.0x100000000\)"],
          status=1),
+    # one past a runtime table is refused by the validator, never cut short or left to the
+    # builder: 7 emulated devices (8 instances a VM, 2 the platform's), 65 buddy blocks
+    dict(name="config-limit-devices", machine="bochs",
+         cmdline="vm=x,ram=16M,image=testguest," +
+                 ",".join("mmio=0x%x:4K:uart" % (0xd0000000 + i * 0x1000) for i in range(7)),
+         expect=[r"config: vm \"x\": 7 emulated devices, limit 6 \(8 per VM, 2 of them the "
+                 r"platform's\)", r"config: \"cmdline\" rejected; no VM was started"],
+         forbid=[r"vm \"x\": loaded.*"], status=1),
+    dict(name="config-limit-ram-blocks", machine="bochs",
+         # 255 pages from an odd frame: blocks of 1, 2, 4, ... 128 pages, 8 a region
+         cmdline="vm=x,ram=16M,image=testguest," +
+                 ",".join("ram=0x%x:0xFF000" % (0x1001000 + k * 0x100000) for k in range(8)),
+         expect=[r"config: vm \"x\": RAM and ROM take more than 64 buddy blocks by region 8 "
+                 r"\(align regions to their size\)",
+                 r"config: \"cmdline\" rejected; no VM was started"],
+         forbid=[r"vm \"x\": loaded.*"], status=1),
+    dict(name="config-limit-guestargs", machine="bochs", cmdline="guestargs=" + "a" * 128,
+         expect=[r"config: guestargs= longer than 127 characters: refused, not cut short"],
+         forbid=[r"vm \"demo\": loaded.*"], status=1),
     dict(name="guest-image-malformed", machine="bochs", cmdline="config=bad-image",
          expect=[r"vm \"garbled\": guest image \"testrom\": multiboot2: no header in the first "
                  r"32768 bytes", r"vm \"garbled\": not started"],
@@ -346,6 +365,41 @@ def victim_alive_through_attacks(min_windows):
     return fn
 
 
+def own_boots(name, cpu):
+    """Boots 0..10 of @name each said its command line and boot information were its own."""
+    rx = re.compile(r"\[%s\] restart_loop: boot (\d+)/10 on cpu %d: command line and boot "
+                    r"information are its own" % (name, cpu))
+
+    def fn(lines):
+        boots = [int(m.group(1)) for m in (rx.fullmatch(l) for l in lines) if m]
+        if boots != list(range(11)):
+            return "%s's boots %s, want 0..10 in order" % (name, boots)
+        if not any(re.fullmatch(r"\[%s\] TEST restart_loop PASS" % name, l) for l in lines):
+            return "no PASS line from %s" % name
+        return None
+    return fn
+
+
+def restarts_overlap(lines):
+    """The two loops ran at the same time: beta booted between alpha's first and last boot."""
+    a = [i for i, l in enumerate(lines) if l.startswith("[alpha] restart_loop: boot")]
+    b = [i for i, l in enumerate(lines) if l.startswith("[beta] restart_loop: boot")]
+    if not a or not b or not any(a[0] < i < a[-1] for i in b):
+        return "the restart loops did not overlap"
+    return None
+
+
+def nmis_all_counted(lines):
+    """As many NMIs counted on the attacker's CPU as the hook sent it."""
+    sent = [int(m.group(1)) for m in (re.fullmatch(r"inject: (\d+) NMI\(s\) to cpu 1, .*", l)
+                                      for l in lines) if m]
+    got = [int(m.group(1)) for m in (re.fullmatch(r"stats: cpu 1: (\d+) host NMIs .*", l)
+                                     for l in lines) if m]
+    if len(sent) != 1 or not got or got[-1] != sent[0]:
+        return "NMIs sent to cpu 1 %s, counted %s" % (sent, got)
+    return None
+
+
 TESTS += [
     dict(name="pair-ring-doorbell", machine="bochs", megs=256, cpus=2, cmdline="config=pair",
          expect=[r"smp: 2 CPUs online", r"config: \"pair\" valid, 2 VM\(s\)",
@@ -358,6 +412,34 @@ TESTS += [
          forbid=[r"FATAL.*", r".*FAIL.*", r"audit: .* [1-9]\d* violation\(s\)"],
          checks=[number(r"\[pong\] RING received (\d+) checksum 0x[0-9a-f]+", 1000, 1000,
                         "messages received")], timeout=120),
+    # Physical NMIs: one to the boot CPU in VMX root before any VM runs, then to the
+    # attacker's CPU until one arrives while its guest runs (the others land in root).
+    # Each is counted on its CPU, none is fatal, none reaches a guest, the run goes on.
+    dict(name="nmi-host-survives", machine="bochs", megs=256, cpus=2,
+         cmdline="config=hostile inject=nmi",
+         expect=[r"smp: 2 CPUs online",
+                 r"inject: NMI to cpu 0 in VMX root: 1 taken, the boot goes on",
+                 r"inject: \d+ NMI\(s\) to cpu 1, running vm \"attacker\": 1 arrived in its guest",
+                 r"\[attacker\] HOSTILE DONE 43", r"\[attacker\] TEST hostile PASS",
+                 r"vm \"victim\": stopped \(run ended\), status 0",
+                 r"stats: cpu 0: 1 host NMIs \(counted, none fatal, none given to a guest\)",
+                 r"stats: cpu 1: \d+ host NMIs \(counted, none fatal, none given to a guest\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r"\[victim\] VICTIM checksum changed.*"],
+         checks=[nmis_all_counted, victim_alive_through_attacks(20)], timeout=200),
+    # Two VMs restarting at once, 10 times each on their own CPUs: every boot checks that
+    # its command line and boot information are its own (t_restart.c). The loops overlap.
+    dict(name="restart-concurrent-own-cmdline", machine="bochs", megs=256, cpus=2,
+         cmdline="vm=alpha,cpus=0,ram=4M,image=testguest,policy=restart,"
+                 "cmdline=test=restart_loop self=alpha boots=10 mib=4 "
+                 "vm=beta,cpus=1,ram=6M,image=testguest,policy=restart,"
+                 "cmdline=test=restart_loop self=beta boots=10 mib=6",
+         expect=[r"\[alpha\] restart_loop: boot 10/10 on cpu 0: command line and boot "
+                 r"information are its own",
+                 r"vm \"alpha\": cpu 0, restarts 10, watchdog fires 0, .*",
+                 r"vm \"beta\": cpu 1, restarts 10, watchdog fires 0, .*"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r".*fail:.*"],
+         checks=[restarts_overlap, own_boots("alpha", 0), own_boots("beta", 1)],
+         timeout=200),
     dict(name="hostile-neighbour", machine="bochs", megs=256, cpus=2, cmdline="config=hostile",
          expect=[r"smp: 2 CPUs online",
                  r"\[attacker\] ATTACK survived-ok HC_DOORBELL a VM its peers do not name -> -EPERM",
@@ -367,6 +449,8 @@ TESTS += [
                  r"vm \"attacker\": watchdog: no heartbeat within 20000000 TSC ticks .*",
                  r"\[attacker\] HOSTILE DONE 43", r"\[attacker\] TEST hostile PASS",
                  r"vm \"attacker\": stopped \(exit hypercall\), status 0",
+                 # MONITOR and MWAIT exited (intercepted) and the guest got #UD for each
+                 r"vm \"attacker\": exits .* mwait:1 monitor:1 .*",
                  r"vm \"attacker\": cpu 1, restarts 43, watchdog fires 1, .*",
                  r"vm \"victim\": stopped \(run ended\), status 0",
                  r"audit: vm \"victim\": .* 0 violation\(s\)",

@@ -133,7 +133,7 @@ static char long_cmdline[VALIDATE_CMDLINE_MAX + 1];
 MUT(m_cfg_name, f->cfg.name = NULL)
 MUT(m_no_vms, f->cfg.nr_vms = 0)
 MUT(m_vms_null, f->cfg.vms = NULL)
-MUT(m_too_many_vms, f->cfg.nr_vms = VALIDATE_MAX_VMS + 1)
+MUT(m_too_many_vms, f->cfg.nr_vms = VALIDATE_MAX_RUN_VMS + 1)
 MUT(m_name_empty, f->vms[1].name = "")
 MUT(m_name_null, f->vms[1].name = NULL)
 MUT(m_name_long, f->vms[1].name = "abcdefghijklmnopqrstuvwxyz012345")
@@ -217,7 +217,7 @@ static const struct row rows[] = {
     {"cfg_name", m_cfg_name, -EINVAL, "config: no name"},
     {"no_vms", m_no_vms, -EINVAL, "config \"demo\": no VMs"},
     {"vms_null", m_vms_null, -EINVAL, "config \"demo\": 2 VMs but no VM array"},
-    {"too_many_vms", m_too_many_vms, -E2BIG, "config \"demo\": 257 VMs, limit 256"},
+    {"too_many_vms", m_too_many_vms, -E2BIG, "config \"demo\": 5 VMs, limit 4"},
     {"name_empty", m_name_empty, -EINVAL, "vm 1: empty name"},
     {"name_null", m_name_null, -EINVAL, "vm 1: empty name"},
     {"name_long", m_name_long, -EINVAL,
