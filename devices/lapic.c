@@ -49,6 +49,7 @@ static void lapic_regs_reset(struct lapic *l, uint32_t id_reg)
 	if (l->cfg.eoi_suppress)
 		ver |= LAPIC_VER_NO_BCAST;
 	memset(l->regs, 0, LAPIC_PAGE_SIZE);
+	memset(l->shadow, 0, sizeof(l->shadow));
 	lapic_reg_set(l, LAPIC_ID, id_reg);
 	lapic_reg_set(l, LAPIC_VER, ver);
 	lapic_reg_set(l, LAPIC_DFR, 0xFFFFFFFFu);
