@@ -225,6 +225,24 @@ static bool intc_x2apic(void *ctx)
 	return lapic_x2apic_mode(&pv->pc->lapic[pv->index]);
 }
 
+/* The xAPIC registers are the bus's page while the APIC is in xAPIC mode at its default base. */
+static bool intc_xapic_page(void *ctx, uint64_t *gpa)
+{
+	struct pc_vcpu *pv = ctx;
+	const struct lapic *l = &pv->pc->lapic[pv->index];
+
+	*gpa = PC_LAPIC_BASE;
+	return lapic_hw_enabled(l) && !lapic_x2apic_mode(l) && lapic_mmio_base(l) == PC_LAPIC_BASE;
+}
+
+static void intc_apic_write(void *ctx, uint32_t off)
+{
+	struct pc_vcpu *pv = ctx;
+
+	lapic_apic_write(&pv->pc->lapic[pv->index], off, now(pv->pc));
+	wake(pv->pc, pv->index);
+}
+
 /* ---- set-up ---- */
 
 static int claim(struct pc *pc, enum iobus_space sp, uint64_t base, uint64_t size,
@@ -278,6 +296,8 @@ int pc_apic_attach(struct pc *pc)
 							   .apic_page = pc->lapic_page_hpa[i],
 							   .tpr_threshold = intc_tpr_threshold,
 							   .x2apic = intc_x2apic,
+							   .xapic_page = intc_xapic_page,
+							   .apic_write = intc_apic_write,
 							   .ctx = &pc->vcpu[i]};
 	}
 	ret = claim(pc, IOBUS_MMIO, PC_LAPIC_BASE, PAGE_SIZE, &lapic_mmio_ops, "lapic");

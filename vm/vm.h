@@ -53,6 +53,8 @@ struct vcpu_hw {
 	bool vnmi;	       /* virtual NMIs: the CPU tracks the guest's NMI blocking */
 	bool tpr_shadow;       /* MOV CR8 works on the APIC page's TPR without exiting */
 	bool x2apic_reads;     /* RDMSR of x2APIC registers reads the APIC page */
+	bool apic_access;      /* "virtualize APIC accesses": the xAPIC page at apic_gpa */
+	uint64_t apic_gpa;     /* where the EPT maps the VM's APIC-access page while on */
 };
 
 /* Pending external-interrupt vectors of a vCPU (the interrupt path's last stage). */
@@ -82,6 +84,14 @@ struct vcpu_intc {
 	hpa_t apic_page;
 	uint8_t (*tpr_threshold)(void *ctx);
 	bool (*x2apic)(void *ctx); /* in x2APIC mode: the page answers x2APIC register reads */
+	/*
+	 * Both or neither, for an APIC-access page: xapic_page says whether the guest's xAPIC
+	 * registers are the page at *gpa now (xAPIC mode, the base where the bus serves them);
+	 * apic_write completes a write the CPU stored in the register page at @off
+	 * (APIC-register virtualization's APIC-write exit).
+	 */
+	bool (*xapic_page)(void *ctx, uint64_t *gpa);
+	void (*apic_write)(void *ctx, uint32_t off);
 	void *ctx;
 };
 
@@ -110,6 +120,7 @@ struct vm_hw {
 	uint64_t eptp;
 	void *msr_bitmap;
 	hpa_t msr_bitmap_hpa;
+	hpa_t apic_access_hpa; /* the APIC-access page (vmx/apicv.c), allocated once */
 };
 
 /* Where a VM's console input goes (vm/conin.h): a device's receive side. */

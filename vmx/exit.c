@@ -45,6 +45,8 @@ static const char *const reason_names[NR_EXIT_REASONS] = {
     [EXIT_BAD_GUEST_STATE] = "entry-fail-guest-state",
     [EXIT_BAD_MSR_LOAD] = "entry-fail-msr-load",
     [EXIT_TPR_BELOW_THRESHOLD] = "tpr-below-threshold",
+    [EXIT_APIC_ACCESS] = "apic-access",
+    [EXIT_APIC_WRITE] = "apic-write",
     [EXIT_EPT_VIOLATION] = "ept-violation",
     [EXIT_EPT_MISCONFIG] = "ept-misconfig",
     [EXIT_INVEPT] = "invept",
@@ -207,6 +209,8 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_XSETBV] = handle_xsetbv,
     [EXIT_BAD_GUEST_STATE] = handle_invalid_guest_state,
     [EXIT_TPR_BELOW_THRESHOLD] = handle_tpr_below_threshold,
+    [EXIT_APIC_ACCESS] = handle_apic_access,
+    [EXIT_APIC_WRITE] = handle_apic_write,
     [EXIT_EPT_VIOLATION] = handle_ept_violation,
     [EXIT_EPT_MISCONFIG] = handle_ept_misconfig,
 };

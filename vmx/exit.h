@@ -35,12 +35,14 @@ enum exit_reason {
 	EXIT_BAD_GUEST_STATE = 33,
 	EXIT_BAD_MSR_LOAD = 34,
 	EXIT_TPR_BELOW_THRESHOLD = 43,
+	EXIT_APIC_ACCESS = 44,
 	EXIT_EPT_VIOLATION = 48,
 	EXIT_EPT_MISCONFIG = 49,
 	EXIT_INVEPT = 50,
 	EXIT_PREEMPT_TIMER = 52,
 	EXIT_INVVPID = 53,
 	EXIT_XSETBV = 55,
+	EXIT_APIC_WRITE = 56,
 	EXIT_INVPCID = 58,
 	EXIT_VMFUNC = 59,
 };
@@ -75,5 +77,7 @@ void apicv_write_fields(struct vcpu *v);
 void apicv_sync_mode(struct vcpu *v);
 void apicv_update(struct vcpu *v);
 void handle_tpr_below_threshold(struct vcpu *v);
+void handle_apic_access(struct vcpu *v);
+void handle_apic_write(struct vcpu *v);
 
 #endif
