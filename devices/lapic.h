@@ -155,6 +155,7 @@ struct lapic {
 	uint64_t timer_next;   /* absolute TSC of the next expiry, UINT64_MAX if none */
 	uint64_t tsc_deadline; /* IA32_TSC_DEADLINE, 0 = disarmed */
 	uint32_t shadow[LAPIC_REG_END / 16];
+	bool cpu_vectors; /* virtual-interrupt delivery: the CPU moves IRR/ISR bits too */
 };
 
 /*
@@ -198,6 +199,22 @@ int lapic_mmio_write(struct lapic *l, uint32_t off, unsigned width, uint64_t now
  * @pre off < 4096
  */
 int lapic_apic_write(struct lapic *l, uint32_t off, uint64_t now);
+
+/*
+ * VMX virtual-interrupt delivery: while @on, the CPU delivers fixed vectors from IRR (RVI)
+ * and retires ISR on EOI (SVI) in the page itself, between the model's calls, on the
+ * vCPU's own CPU only; the model then reads the arrays from the page instead of its
+ * summaries (and rebuilds them when @off).
+ */
+void lapic_set_cpu_vectors(struct lapic *l, bool on);
+/*
+ * For the VMCS before an entry: the guest interrupt status (RVI, the highest IRR vector,
+ * in bits 7:0; SVI, the highest ISR vector, in 15:8; 0 for none) and the EOI-exit bitmap:
+ * the level-triggered vectors (TMR), whose EOI the IOAPIC or a LINT pin must see.
+ */
+uint16_t lapic_intr_status(const struct lapic *l, uint64_t eoi_exit[4]);
+/* An EOI-induced exit: the CPU has retired @vector from ISR; broadcast it, free its LINT. */
+void lapic_virtual_eoi(struct lapic *l, uint8_t vector);
 
 /* x2APIC MSRs 0x800-0x8FF: 0, or -1 for #GP (including when not in x2APIC mode). */
 int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t now, uint64_t *val);

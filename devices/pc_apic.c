@@ -243,6 +243,30 @@ static void intc_apic_write(void *ctx, uint32_t off)
 	wake(pv->pc, pv->index);
 }
 
+static_assert(PC_INTC_EXTINT == VCPU_INTC_EXTINT, "the VMX side tells ExtINT from vectors");
+
+static void intc_vintr(void *ctx, bool on)
+{
+	struct pc_vcpu *pv = ctx;
+
+	lapic_set_cpu_vectors(&pv->pc->lapic[pv->index], on);
+}
+
+static uint16_t intc_intr_status(void *ctx, uint64_t eoi_exit[4])
+{
+	struct pc_vcpu *pv = ctx;
+
+	return lapic_intr_status(&pv->pc->lapic[pv->index], eoi_exit);
+}
+
+static void intc_virtual_eoi(void *ctx, uint8_t vector)
+{
+	struct pc_vcpu *pv = ctx;
+
+	lapic_virtual_eoi(&pv->pc->lapic[pv->index], vector);
+	wake(pv->pc, pv->index); /* a level line still high asserts again */
+}
+
 /* ---- set-up ---- */
 
 static int claim(struct pc *pc, enum iobus_space sp, uint64_t base, uint64_t size,
@@ -298,6 +322,9 @@ int pc_apic_attach(struct pc *pc)
 							   .x2apic = intc_x2apic,
 							   .xapic_page = intc_xapic_page,
 							   .apic_write = intc_apic_write,
+							   .vintr = intc_vintr,
+							   .intr_status = intc_intr_status,
+							   .virtual_eoi = intc_virtual_eoi,
 							   .ctx = &pc->vcpu[i]};
 	}
 	ret = claim(pc, IOBUS_MMIO, PC_LAPIC_BASE, PAGE_SIZE, &lapic_mmio_ops, "lapic");

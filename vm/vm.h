@@ -55,6 +55,8 @@ struct vcpu_hw {
 	bool x2apic_reads;     /* RDMSR of x2APIC registers reads the APIC page */
 	bool apic_access;      /* "virtualize APIC accesses": the xAPIC page at apic_gpa */
 	uint64_t apic_gpa;     /* where the EPT maps the VM's APIC-access page while on */
+	bool vintr;	       /* virtual-interrupt delivery: RVI/SVI, EOI virtualization */
+	uint64_t eoi_exit[4];  /* the EOI-exit bitmap written last */
 };
 
 /* Pending external-interrupt vectors of a vCPU (the interrupt path's last stage). */
@@ -70,6 +72,8 @@ struct vcpu_irqs {
  * the vector it would have the CPU take now (-1: none; ExtINT resolved), and the
  * CPU taking it. Without one, vectors pend in struct vcpu_irqs alone.
  */
+#define VCPU_INTC_EXTINT 256 /* pending(): ExtINT, the PIC's vector comes from ack() */
+
 struct vcpu_intc {
 	int (*pending)(void *ctx);
 	int (*ack)(void *ctx, int pending); /* the vector to inject for what pending() said */
@@ -92,6 +96,16 @@ struct vcpu_intc {
 	 */
 	bool (*xapic_page)(void *ctx, uint64_t *gpa);
 	void (*apic_write)(void *ctx, uint32_t off);
+	/*
+	 * Virtual-interrupt delivery, all or none: vintr tells the controller that the CPU now
+	 * moves its page's IRR/ISR bits too (so only the vCPU's own CPU may change them, between
+	 * exits); intr_status gives RVI | SVI << 8 and the EOI-exit bitmap for the next entry;
+	 * virtual_eoi completes an EOI-induced exit. pending() still reports the fixed vectors
+	 * (HLT wakes on them); below VCPU_INTC_EXTINT the CPU delivers them itself.
+	 */
+	void (*vintr)(void *ctx, bool on);
+	uint16_t (*intr_status)(void *ctx, uint64_t eoi_exit[4]);
+	void (*virtual_eoi)(void *ctx, uint8_t vector);
 	void *ctx;
 };
 

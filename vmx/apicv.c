@@ -31,6 +31,7 @@
 	(BIT(0x02) | BIT(0x03) | BIT(0x08) | BIT(0x0D) | BIT(0x0F) | GENMASK(0x27, 0x10) |         \
 	 BIT(0x28) | BIT(0x2F) | GENMASK(0x38, 0x32) | BIT(0x3E))
 #define X2APIC_MSR_BASE	   0x800
+#define LAPIC_MSR_EOI	   0x80B
 #define PROC2_X2APIC_READS (PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT)
 
 /* The CR8 controls @proc asks for: a TPR shadow when the CPU and the controller allow it. */
@@ -42,11 +43,26 @@ void apicv_setup(struct vcpu *v, uint32_t *proc)
 	v->hw.x2apic_reads = false;
 	v->hw.apic_access = false;
 	v->hw.apic_gpa = 0;
+	v->hw.vintr =
+	    v->hw.tpr_shadow && vmx_caps.vintr && ic->vintr && ic->intr_status && ic->virtual_eoi;
 	if (!v->hw.tpr_shadow) {
 		*proc |= PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING;
 		return;
 	}
 	*proc |= PROC_USE_TPR_SHADOW;
+}
+
+/*
+ * WRMSR of x2APIC EOI (0x80B): exits, or (@through, with "virtualize x2APIC mode" and
+ * virtual-interrupt delivery) is the CPU's EOI virtualization. The write bitmap for MSRs
+ * 0-0x1FFF is bytes 2048-3071.
+ */
+static void x2apic_eoi_bit(struct vcpu *v, bool through)
+{
+	uint8_t *b = (uint8_t *)v->vm->hw.msr_bitmap + 2048 + LAPIC_MSR_EOI / 8;
+	uint8_t bit = (uint8_t)(1u << (LAPIC_MSR_EOI % 8));
+
+	*b = through ? (uint8_t)(*b & ~bit) : (uint8_t)(*b | bit);
 }
 
 /* RDMSR of the page's x2APIC registers: exits (@through false) or reads the page. */
@@ -63,6 +79,31 @@ static void x2apic_read_bits(struct vcpu *v, bool through)
 		bm[msr / 8] =
 		    through ? (uint8_t)(bm[msr / 8] & ~bit) : (uint8_t)(bm[msr / 8] | bit);
 	}
+}
+
+/*
+ * Virtual-interrupt delivery: RVI/SVI from the page's IRR/ISR (the CPU keeps them between
+ * exits; the model changed them), the EOI-exit bitmap from TMR, written where they differ
+ * from the VMCS (@all: every field).
+ */
+static void write_intr_state(struct vcpu *v, bool all)
+{
+	uint64_t bm[4];
+	uint16_t st = v->intc.intr_status(v->intc.ctx, bm);
+
+	if (all || st != vmcs_read16(GUEST_INTR_STATUS))
+		vmcs_write16(GUEST_INTR_STATUS, st);
+#define EOI_EXIT(i, field)                                                                         \
+	do {                                                                                       \
+		if (all || bm[i] != v->hw.eoi_exit[i])                                             \
+			vmcs_write64(field, bm[i]);                                                \
+		v->hw.eoi_exit[i] = bm[i];                                                         \
+	} while (0)
+	EOI_EXIT(0, EOI_EXIT_BITMAP0);
+	EOI_EXIT(1, EOI_EXIT_BITMAP1);
+	EOI_EXIT(2, EOI_EXIT_BITMAP2);
+	EOI_EXIT(3, EOI_EXIT_BITMAP3);
+#undef EOI_EXIT
 }
 
 /* The VM's APIC-access page (one hypervisor frame, never read or written by anyone). */
@@ -137,8 +178,10 @@ void apicv_sync_mode(struct vcpu *v)
 	if (xa)
 		proc2 |= PROC2_VIRT_APIC_ACCESS | PROC2_APIC_REG_VIRT;
 	vmcs_write32(PROC_BASED_CTLS2, proc2);
-	if (x2 != v->hw.x2apic_reads)
+	if (x2 != v->hw.x2apic_reads) {
 		x2apic_read_bits(v, x2);
+		x2apic_eoi_bit(v, x2 && v->hw.vintr);
+	}
 	v->hw.x2apic_reads = x2;
 	v->hw.apic_access = xa;
 	v->hw.apic_gpa = xa ? g : 0;
@@ -150,8 +193,18 @@ void apicv_write_fields(struct vcpu *v)
 	if (!v->hw.tpr_shadow)
 		return;
 	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, v->intc.apic_page.v);
-	vmcs_write32(TPR_THRESHOLD, v->intc.tpr_threshold(v->intc.ctx));
 	x2apic_read_bits(v, false); /* a restart: the bitmap may still let them through */
+	x2apic_eoi_bit(v, false);
+	if (v->intc.vintr)
+		v->intc.vintr(v->intc.ctx, v->hw.vintr);
+	if (v->hw.vintr) {
+		vmcs_write32(PROC_BASED_CTLS2,
+			     vmcs_read32(PROC_BASED_CTLS2) | PROC2_VIRT_INTR_DELIVERY);
+		vmcs_write32(TPR_THRESHOLD, 0); /* not used with virtual-interrupt delivery */
+		write_intr_state(v, true);
+	} else {
+		vmcs_write32(TPR_THRESHOLD, v->intc.tpr_threshold(v->intc.ctx));
+	}
 	if (vmx_caps.apic_access && vmx_caps.apic_regs && v->intc.xapic_page &&
 	    apic_access_page(v->vm).v) {
 		vmcs_write64(APIC_ACCESS_ADDR, v->vm->hw.apic_access_hpa.v);
@@ -161,10 +214,12 @@ void apicv_write_fields(struct vcpu *v)
 	apicv_sync_mode(v);
 }
 
-/* IRR or TPR changed (VCPU_WORK_IRQ): the threshold follows. */
+/* IRR, ISR, TMR or TPR changed (VCPU_WORK_IRQ): the threshold, or RVI/SVI and the bitmap. */
 void apicv_update(struct vcpu *v)
 {
-	if (v->hw.tpr_shadow)
+	if (v->hw.vintr)
+		write_intr_state(v, false);
+	else if (v->hw.tpr_shadow)
 		vmcs_write32(TPR_THRESHOLD, v->intc.tpr_threshold(v->intc.ctx));
 }
 
@@ -203,6 +258,15 @@ void handle_apic_access(struct vcpu *v)
 		return;
 	}
 	vmx_mmio_emulate(v, gpa(a));
+}
+
+/*
+ * Trap-like: the guest's EOI of a vector the EOI-exit bitmap names (level-triggered); the
+ * CPU has retired it from ISR and SVI, the model tells the IOAPIC and the LINT pins.
+ */
+void handle_virtualized_eoi(struct vcpu *v)
+{
+	v->intc.virtual_eoi(v->intc.ctx, (uint8_t)vmcs_readnat(EXIT_QUALIFICATION));
 }
 
 /* Trap-like: the write is in the register page; the model completes it (the RIP moved on). */

@@ -36,6 +36,7 @@ enum exit_reason {
 	EXIT_BAD_MSR_LOAD = 34,
 	EXIT_TPR_BELOW_THRESHOLD = 43,
 	EXIT_APIC_ACCESS = 44,
+	EXIT_VIRTUALIZED_EOI = 45,
 	EXIT_EPT_VIOLATION = 48,
 	EXIT_EPT_MISCONFIG = 49,
 	EXIT_INVEPT = 50,
@@ -79,5 +80,6 @@ void apicv_update(struct vcpu *v);
 void handle_tpr_below_threshold(struct vcpu *v);
 void handle_apic_access(struct vcpu *v);
 void handle_apic_write(struct vcpu *v);
+void handle_virtualized_eoi(struct vcpu *v);
 
 #endif

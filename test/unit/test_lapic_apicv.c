@@ -4,7 +4,9 @@
  * and then exits. Each write-virtualized register, stored in the page and handed to
  * lapic_apic_write, must leave the APIC exactly as the same write through MMIO leaves a
  * twin APIC (whole page, timer deadline, IPIs, EOI broadcasts), with the guest's raw value
- * never surviving where the register does not take it (read-only bits, ESR, EOI).
+ * never surviving where the register does not take it (read-only bits, ESR, EOI). And
+ * virtual-interrupt delivery: RVI/SVI and the EOI-exit bitmap, a model that reads IRR/ISR
+ * from the page while the CPU moves their bits, and the EOI-induced exit's level part.
  */
 #include "test/unit/lapic_fixture.h"
 
@@ -221,6 +223,118 @@ static void test_page_current(void **state)
 	assert_same();
 }
 
+/* ---- virtual-interrupt delivery: the CPU moves IRR/ISR bits in the page ---- */
+
+static void page_bit(unsigned base, uint8_t v, bool on)
+{
+	uint32_t *w = &F.page[(base + (v >> 5) * 16u) / 4];
+
+	*w = on ? *w | 1u << (v & 31) : *w & ~(1u << (v & 31));
+}
+
+/* What the CPU's virtual-interrupt delivery does with @v (SDM "Virtual-Interrupt Delivery"). */
+static void cpu_delivers(uint8_t v)
+{
+	page_bit(LAPIC_ISR, v, true);
+	page_bit(LAPIC_IRR, v, false);
+	F.page[LAPIC_PPR / 4] = v & 0xF0;
+}
+
+/* What EOI virtualization does: retire @v, PPR from TPR (0 here) and the next ISR class. */
+static void cpu_eois(uint8_t v, uint8_t next_isr)
+{
+	page_bit(LAPIC_ISR, v, false);
+	F.page[LAPIC_PPR / 4] = next_isr & 0xF0;
+}
+
+/* RVI/SVI and the EOI-exit bitmap, computed independently of the model. */
+static void test_intr_status(void **state)
+{
+	uint64_t bm[4] = {1, 1, 1, 1};
+
+	start();
+	both(LAPIC_SVR, 0x1FF, 0);
+	assert_int_equal(lapic_intr_status(&F.l, bm), 0);
+	assert_true(bm[0] == 0 && bm[1] == 0 && bm[2] == 0 && bm[3] == 0);
+	deliver_both(0x31, false);
+	deliver_both(0x62, true);
+	deliver_both(0xFE, true);
+	take_both(0xFE);
+	deliver_both(0x45, false);
+	assert_int_equal(lapic_intr_status(&F.l, bm), 0xFE62);
+	assert_int_equal(bm[0], 0);
+	assert_int_equal(bm[1], 1ULL << (0x62 - 64));
+	assert_int_equal(bm[2], 0);
+	assert_int_equal(bm[3], 1ULL << (0xFE - 192));
+}
+
+/* With the CPU moving vectors, the model reads the page: its summaries would be stale. */
+static void test_cpu_moves_vectors(void **state)
+{
+	uint64_t bm[4];
+
+	start();
+	both(LAPIC_SVR, 0x1FF, 0);
+	lapic_set_cpu_vectors(&F.l, true);
+	deliver_both(0x31, false);
+	deliver_both(0x45, false);
+	assert_int_equal(lapic_intr_status(&F.l, bm), 0x0045);
+	cpu_delivers(0x45);
+	assert_int_equal(lapic_intr_status(&F.l, bm), 0x4531);
+	assert_int_equal(lapic_pending(&F.l), -1); /* 0x31 below PPR 0x40 */
+	assert_int_equal(rd(LAPIC_PPR), 0x40);
+	cpu_eois(0x45, 0);
+	assert_int_equal(lapic_pending(&F.l), 0x31);
+	cpu_delivers(0x31);
+	assert_int_equal(lapic_intr_status(&F.l, bm), 0x3100);
+	assert_int_equal(lapic_pending(&F.l), -1);
+	/* an EOI the model does (x2APIC EOI exiting) retires what the CPU put in service */
+	wr(LAPIC_EOI, 0);
+	assert_false(isr(0x31));
+	assert_int_equal(rd(LAPIC_PPR), 0);
+	/* off again: the summaries are rebuilt from the page */
+	deliver_both(0x50, false);
+	cpu_delivers(0x50);
+	lapic_set_cpu_vectors(&F.l, false);
+	assert_int_equal(lapic_intr_status(&F.l, bm), 0x5000);
+	assert_int_equal(lapic_pending(&F.l), -1);
+	wr(LAPIC_EOI, 0);
+	assert_int_equal(lapic_intr_status(&F.l, bm), 0);
+}
+
+/* An EOI-induced exit: a level vector is broadcast and frees its LINT pin; an edge one is not. */
+static void test_virtual_eoi(void **state)
+{
+	start();
+	both(LAPIC_SVR, 0x1FF, 0);
+	lapic_set_cpu_vectors(&F.l, true);
+	both(LAPIC_LVT_LINT1, LAPIC_TRIGGER | 0x66, 0); /* fixed, level */
+	lapic_set_lint(&F.l, 1, true);
+	assert_true(F.page[LAPIC_LVT_LINT1 / 4] & LAPIC_LEVEL);
+	assert_true(irr(0x66) && tmr(0x66));
+	cpu_delivers(0x66);
+	cpu_eois(0x66, 0);
+	lapic_virtual_eoi(&F.l, 0x66);
+	assert_int_equal(F.neoi, 1);
+	assert_int_equal(F.eoi[0], 0x66);
+	/* the pin is still high: remote IRR freed, the level asserts again */
+	assert_true(irr(0x66));
+	assert_true(F.page[LAPIC_LVT_LINT1 / 4] & LAPIC_LEVEL);
+	assert_int_equal(lapic_get_ppr(&F.l), 0);
+	lapic_set_lint(&F.l, 1, false);
+	cpu_delivers(0x66);
+	cpu_eois(0x66, 0);
+	lapic_virtual_eoi(&F.l, 0x66);
+	assert_int_equal(F.neoi, 2);
+	assert_false(F.page[LAPIC_LVT_LINT1 / 4] & LAPIC_LEVEL);
+	assert_false(irr(0x66));
+	deliver_both(0x70, false); /* edge: never in the bitmap, no broadcast if it came */
+	cpu_delivers(0x70);
+	cpu_eois(0x70, 0);
+	lapic_virtual_eoi(&F.l, 0x70);
+	assert_int_equal(F.neoi, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +347,9 @@ int main(void)
 	    cmocka_unit_test(test_partial_write_dropped),
 	    cmocka_unit_test(test_not_xapic),
 	    cmocka_unit_test(test_page_current),
+	    cmocka_unit_test(test_intr_status),
+	    cmocka_unit_test(test_cpu_moves_vectors),
+	    cmocka_unit_test(test_virtual_eoi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
