@@ -49,6 +49,7 @@ static void lapic_regs_reset(struct lapic *l, uint32_t id_reg)
 	if (l->cfg.eoi_suppress)
 		ver |= LAPIC_VER_NO_BCAST;
 	memset(l->regs, 0, LAPIC_PAGE_SIZE);
+	memset(l->shadow, 0, sizeof(l->shadow));
 	lapic_reg_set(l, LAPIC_ID, id_reg);
 	lapic_reg_set(l, LAPIC_VER, ver);
 	lapic_reg_set(l, LAPIC_DFR, 0xFFFFFFFFu);
@@ -146,10 +147,25 @@ int lapic_set_base(struct lapic *l, uint64_t val)
 	return 0;
 }
 
-/* Highest set vector of a 256-bit IRR/ISR array, or -1; its summary finds the word. */
+/* Which of an array's words are nonzero, as the page holds them now. */
+static unsigned vec_words_of(const struct lapic *l, unsigned base)
+{
+	unsigned sum = 0;
+
+	for (unsigned i = 0; i < 8; i++)
+		if (lapic_reg(l, base + i * 16))
+			sum |= 1u << i;
+	return sum;
+}
+
+/*
+ * Highest set vector of a 256-bit IRR/ISR array, or -1; its summary finds the word
+ * (read from the page while the CPU moves vectors too).
+ */
 static int lapic_highest(const struct lapic *l, unsigned base)
 {
-	unsigned sum = l->vec_words[lapic_vec_array(base)], i;
+	unsigned sum = l->cpu_vectors ? vec_words_of(l, base) : l->vec_words[lapic_vec_array(base)],
+		 i;
 
 	if (!sum)
 		return -1;
@@ -210,6 +226,24 @@ uint8_t lapic_tpr_threshold(const struct lapic *l)
 	return (uint8_t)((uint32_t)v >> 4);
 }
 
+void lapic_set_cpu_vectors(struct lapic *l, bool on)
+{
+	l->cpu_vectors = on;
+	for (unsigned base = LAPIC_ISR; base <= LAPIC_IRR; base += 0x80)
+		l->vec_words[lapic_vec_array(base)] = (uint8_t)vec_words_of(l, base);
+	lapic_update_ppr(l);
+}
+
+uint16_t lapic_intr_status(const struct lapic *l, uint64_t eoi_exit[4])
+{
+	int rvi = lapic_highest(l, LAPIC_IRR), svi = lapic_highest(l, LAPIC_ISR);
+
+	for (unsigned i = 0; i < 4; i++)
+		eoi_exit[i] = (uint64_t)lapic_reg(l, LAPIC_TMR + (2 * i + 1) * 16) << 32 |
+			      lapic_reg(l, LAPIC_TMR + 2 * i * 16);
+	return (uint16_t)((rvi < 0 ? 0 : rvi) | (svi < 0 ? 0 : svi) << 8);
+}
+
 void lapic_ack(struct lapic *l, uint8_t vector)
 {
 	lapic_vec_assign(l, LAPIC_IRR, vector, false);
@@ -247,6 +281,8 @@ void lapic_set_cr8(struct lapic *l, uint8_t cr8)
  * EOI retires the highest in-service vector. A level-triggered one (TMR set) is
  * broadcast to the IOAPICs unless SVR suppresses it, and frees a LINT pin's remote IRR.
  */
+static void eoi_level(struct lapic *l, int v);
+
 void lapic_eoi(struct lapic *l)
 {
 	int v = lapic_highest(l, LAPIC_ISR);
@@ -255,6 +291,18 @@ void lapic_eoi(struct lapic *l)
 		return;
 	lapic_vec_assign(l, LAPIC_ISR, (uint8_t)v, false);
 	lapic_update_ppr(l);
+	eoi_level(l, v);
+}
+
+void lapic_virtual_eoi(struct lapic *l, uint8_t vector)
+{
+	lapic_update_ppr(l); /* the CPU's PPR virtualization did the same from the page */
+	eoi_level(l, vector);
+}
+
+/* The level-triggered part of the EOI of @v: the broadcast and the LINT pins' remote IRR. */
+static void eoi_level(struct lapic *l, int v)
+{
 	if (!lapic_vec_test(l, LAPIC_TMR, (uint8_t)v))
 		return;
 	if (!(lapic_reg(l, LAPIC_SVR) & LAPIC_SVR_NO_BCAST) && l->ops->eoi)

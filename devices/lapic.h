@@ -40,6 +40,7 @@
 #define LAPIC_TMCCT	   0x390 /* timer current count */
 #define LAPIC_TDCR	   0x3E0 /* timer divide configuration */
 #define LAPIC_SELF_IPI	   0x3F0 /* x2APIC only (MSR 0x83F) */
+#define LAPIC_REG_END	   0x400 /* every register is below */
 #define LAPIC_MSR_BASE	   0x800
 #define LAPIC_MSR_ICR	   0x830
 #define LAPIC_MSR_SELF	   0x83F
@@ -126,7 +127,10 @@ struct lapic_config {
  * (always 0: delivery is synchronous). PPR in the page is kept current when the model
  * changes TPR or ISR; TPR itself may change in the page without a call (TPR shadow).
  * ISR/TMR/IRR change only through the model (vec_words follows them): nothing in
- * the CPU writes them, as virtual-interrupt delivery would. In x2APIC mode
+ * the CPU writes them, as virtual-interrupt delivery would. Under VMX APIC-register
+ * virtualization the CPU may store a guest's write in the page before the model hears
+ * of it (an APIC-write exit): shadow[off / 16] is what the model last wrote to each
+ * register, so lapic_apic_write can put it back and do the write as MMIO would. In x2APIC mode
  * ID is the 32-bit x2APIC ID, LDR the derived logical ID and ICR_HI the 32-bit dest.
  * Timer: while running, the count K since the count started is timer_j0 plus the ticks
  * from timer_base; timer_cycle0 (a multiple of TMICT) is where the one-shot cycle began.
@@ -150,6 +154,8 @@ struct lapic {
 	uint64_t timer_cycle0;
 	uint64_t timer_next;   /* absolute TSC of the next expiry, UINT64_MAX if none */
 	uint64_t tsc_deadline; /* IA32_TSC_DEADLINE, 0 = disarmed */
+	uint32_t shadow[LAPIC_REG_END / 16];
+	bool cpu_vectors; /* virtual-interrupt delivery: the CPU moves IRR/ISR bits too */
 };
 
 /*
@@ -183,6 +189,32 @@ bool lapic_sw_enabled(const struct lapic *l);
  */
 int lapic_mmio_read(struct lapic *l, uint32_t off, unsigned width, uint64_t now, uint32_t *val);
 int lapic_mmio_write(struct lapic *l, uint32_t off, unsigned width, uint64_t now, uint32_t val);
+
+/*
+ * VMX APIC-write exit (trap-like): the CPU has stored a guest write to the page at @off
+ * (bits 31:0 of the register at off & ~0xF). The register is given back the value the model
+ * last wrote, then the write takes the MMIO path (lapic_mmio_write, 4 bytes): a write not
+ * at the register's start (a byte or word further in) is dropped, as from MMIO. Returns
+ * 0, LAPIC_MMIO_ABSENT when not in xAPIC mode (the page is restored all the same).
+ * @pre off < 4096
+ */
+int lapic_apic_write(struct lapic *l, uint32_t off, uint64_t now);
+
+/*
+ * VMX virtual-interrupt delivery: while @on, the CPU delivers fixed vectors from IRR (RVI)
+ * and retires ISR on EOI (SVI) in the page itself, between the model's calls, on the
+ * vCPU's own CPU only; the model then reads the arrays from the page instead of its
+ * summaries (and rebuilds them when @off).
+ */
+void lapic_set_cpu_vectors(struct lapic *l, bool on);
+/*
+ * For the VMCS before an entry: the guest interrupt status (RVI, the highest IRR vector,
+ * in bits 7:0; SVI, the highest ISR vector, in 15:8; 0 for none) and the EOI-exit bitmap:
+ * the level-triggered vectors (TMR), whose EOI the IOAPIC or a LINT pin must see.
+ */
+uint16_t lapic_intr_status(const struct lapic *l, uint64_t eoi_exit[4]);
+/* An EOI-induced exit: the CPU has retired @vector from ISR; broadcast it, free its LINT. */
+void lapic_virtual_eoi(struct lapic *l, uint8_t vector);
 
 /* x2APIC MSRs 0x800-0x8FF: 0, or -1 for #GP (including when not in x2APIC mode). */
 int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t now, uint64_t *val);

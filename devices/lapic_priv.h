@@ -12,9 +12,12 @@ static inline uint32_t lapic_reg(const struct lapic *l, unsigned off)
 	return l->regs[off / 4];
 }
 
+/* Every register write of the model; the shadow keeps what it wrote (lapic_apic_write). */
 static inline void lapic_reg_set(struct lapic *l, unsigned off, uint32_t v)
 {
 	l->regs[off / 4] = v;
+	if (off < LAPIC_REG_END)
+		l->shadow[off >> 4] = v;
 }
 
 /* Bit `vector` of a 256-bit IRR/ISR/TMR array starting at `base`. */

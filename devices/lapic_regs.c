@@ -232,6 +232,20 @@ int lapic_mmio_write(struct lapic *l, uint32_t off, unsigned width, uint64_t now
 	return 0;
 }
 
+int lapic_apic_write(struct lapic *l, uint32_t off, uint64_t now)
+{
+	unsigned reg = off & ~0xFu;
+	uint32_t val;
+
+	if (reg >= LAPIC_REG_END) /* the CPU stores only registers' bits 31:0 */
+		return 0;
+	val = lapic_reg(l, reg);
+	l->regs[reg / 4] = l->shadow[reg >> 4];
+	if (off & 0xF) /* a byte or word inside the register: dropped, as from MMIO */
+		return lapic_hw_enabled(l) && !lapic_x2apic_mode(l) ? 0 : LAPIC_MMIO_ABSENT;
+	return lapic_mmio_write(l, reg, 4, now, val);
+}
+
 int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t now, uint64_t *val)
 {
 	uint32_t off = (msr - LAPIC_MSR_BASE) << 4;

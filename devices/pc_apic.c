@@ -252,6 +252,48 @@ static bool intc_take_sipi(void *ctx, uint8_t *vector)
 	return lapic_take_sipi(&pv->pc->lapic[pv->index], vector);
 }
 
+/* The xAPIC registers are the bus's page while the APIC is in xAPIC mode at its default base. */
+static bool intc_xapic_page(void *ctx, uint64_t *gpa)
+{
+	struct pc_vcpu *pv = ctx;
+	const struct lapic *l = &pv->pc->lapic[pv->index];
+
+	*gpa = PC_LAPIC_BASE;
+	return lapic_hw_enabled(l) && !lapic_x2apic_mode(l) && lapic_mmio_base(l) == PC_LAPIC_BASE;
+}
+
+static void intc_apic_write(void *ctx, uint32_t off)
+{
+	struct pc_vcpu *pv = ctx;
+
+	lapic_apic_write(&pv->pc->lapic[pv->index], off, now(pv->pc));
+	wake(pv->pc, pv->index);
+}
+
+static_assert(PC_INTC_EXTINT == VCPU_INTC_EXTINT, "the VMX side tells ExtINT from vectors");
+
+static void intc_vintr(void *ctx, bool on)
+{
+	struct pc_vcpu *pv = ctx;
+
+	lapic_set_cpu_vectors(&pv->pc->lapic[pv->index], on);
+}
+
+static uint16_t intc_intr_status(void *ctx, uint64_t eoi_exit[4])
+{
+	struct pc_vcpu *pv = ctx;
+
+	return lapic_intr_status(&pv->pc->lapic[pv->index], eoi_exit);
+}
+
+static void intc_virtual_eoi(void *ctx, uint8_t vector)
+{
+	struct pc_vcpu *pv = ctx;
+
+	lapic_virtual_eoi(&pv->pc->lapic[pv->index], vector);
+	wake(pv->pc, pv->index); /* a level line still high asserts again */
+}
+
 /* ---- set-up ---- */
 
 static int claim(struct pc *pc, enum iobus_space sp, uint64_t base, uint64_t size,
@@ -307,6 +349,11 @@ int pc_apic_attach(struct pc *pc)
 							   .x2apic = intc_x2apic,
 							   .take_init = intc_take_init,
 							   .take_sipi = intc_take_sipi,
+							   .xapic_page = intc_xapic_page,
+							   .apic_write = intc_apic_write,
+							   .vintr = intc_vintr,
+							   .intr_status = intc_intr_status,
+							   .virtual_eoi = intc_virtual_eoi,
 							   .ctx = &pc->vcpu[i]};
 	}
 	ret = claim(pc, IOBUS_MMIO, PC_LAPIC_BASE, PAGE_SIZE, &lapic_mmio_ops, "lapic");

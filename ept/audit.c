@@ -3,12 +3,15 @@
  * ept_walk per page) and asks page_owner() about every 4 KiB frame of every
  * present leaf, so a tag changed behind the EPT's back is caught whatever the
  * leaf size. Only pages tagged OWNER_HYP are followed as tables. Read-only.
+ * One hypervisor frame may be mapped: the APIC-access page the EPT recorded
+ * (EPT_MAP_APIC_ACCESS), as a 4 KiB leaf without X at its recorded GPA only.
  */
 #include "ept/audit.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 
 struct audit_ctx {
+	const struct ept *ept;
 	unsigned vm;
 	owner_t self;
 	const struct owner_registry *reg;
@@ -123,6 +126,14 @@ static void audit_run(struct audit_ctx *c, uint64_t g, uint64_t h, uint64_t size
 		audit_emit(c, &v);
 }
 
+/* The EPT's APIC-access page, where it recorded it: a hypervisor frame no access reaches. */
+static bool audit_apic_access(const struct audit_ctx *c, uint64_t g, uint64_t h, unsigned level,
+			      uint32_t rights)
+{
+	return c->ept->apic_access.v && level == 1 && g == c->ept->apic_access_gpa &&
+	       h == c->ept->apic_access.v && !(rights & EPTE_X) && page_owner(hpa(h)) == OWNER_HYP;
+}
+
 /* Check every frame of the leaf @e at @level mapping GPA @g, in runs of equal owner. */
 static void audit_leaf(struct audit_ctx *c, uint64_t g, uint64_t e, unsigned level, uint32_t rights)
 {
@@ -131,6 +142,10 @@ static void audit_leaf(struct audit_ctx *c, uint64_t g, uint64_t e, unsigned lev
 
 	c->st->leaves[level - 1]++;
 	c->st->frames += size >> PAGE_SHIFT;
+	if (audit_apic_access(c, g, h, level, rights)) {
+		c->st->apic_access_pages++;
+		return;
+	}
 	if (((e & EPTE_MT) >> EPTE_MT_SHIFT) == EPT_MT_UC)
 		c->st->passthru_leaves++;
 	for (uint64_t off = PAGE_SIZE; off < size; off += PAGE_SIZE) {
@@ -189,7 +204,8 @@ int ept_audit(const struct ept *ept, unsigned vm, const struct owner_registry *r
 	      audit_report_fn report, void *ctx, struct audit_stats *stats)
 {
 	struct audit_stats local = {0};
-	struct audit_ctx c = {.vm = vm,
+	struct audit_ctx c = {.ept = ept,
+			      .vm = vm,
 			      .self = OWNER_VM(vm),
 			      .reg = reg,
 			      .report = report,

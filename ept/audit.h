@@ -47,6 +47,7 @@ struct audit_stats {
 	unsigned long leaves[EPT_LEAF_COUNT]; /* present leaves by size, markers excluded */
 	unsigned long mmio_markers;	      /* skipped */
 	unsigned long passthru_leaves;	      /* UC leaves */
+	unsigned long apic_access_pages;      /* the recorded APIC-access page: accepted */
 	unsigned long tables;		      /* paging-structure pages walked, PML4 included */
 	uint64_t frames;		      /* 4 KiB frames checked */
 	unsigned long violations;
@@ -60,7 +61,9 @@ typedef void (*audit_report_fn)(void *ctx, const struct audit_violation *v);
  * regions). @report (may be NULL) is called once per violation, in GPA order;
  * @stats (may be NULL) is filled from zero. Frame owned by the VM: fine with
  * any rights. Shared: needs a grant for the VM covering the leaf's rights. UC
- * leaf: frames must be OWNER_RESERVED. Anything else is a violation.
+ * leaf: frames must be OWNER_RESERVED. The APIC-access page ept_map recorded
+ * (EPT_MAP_APIC_ACCESS): accepted as a 4 KiB leaf without X at its recorded GPA,
+ * counted in apic_access_pages. Anything else is a violation.
  * Returns the number of violations, or -EINVAL when ept->owner != OWNER_VM(vm).
  */
 int ept_audit(const struct ept *ept, unsigned vm, const struct owner_registry *reg,

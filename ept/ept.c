@@ -9,7 +9,7 @@
 #include "lib/string.h"
 
 #define EPTE_TABLE     EPTE_RWX /* non-leaf entries grant all; the leaf decides */
-#define EPT_MAP_FLAGS  (EPTE_RWX | EPTE_MT | EPTE_IPAT | EPT_MAP_PASSTHRU)
+#define EPT_MAP_FLAGS  (EPTE_RWX | EPTE_MT | EPTE_IPAT | EPT_MAP_PASSTHRU | EPT_MAP_APIC_ACCESS)
 #define EPT_PHYS_LIMIT 52
 
 /* SDM "EPT Translation Mechanism": 9 bits of GPA per level above the 4 KiB offset. */
@@ -224,6 +224,13 @@ static int ept_map_check(const struct ept *ept, uint64_t g, uint64_t h, uint64_t
 		return -EINVAL;
 	if (ept_range_used(ept->pml4_va, EPT_LEVELS, 0, g, g + size))
 		return -EEXIST;
+	if (flags & EPT_MAP_APIC_ACCESS) {
+		if (size != PAGE_SIZE || (flags & (EPTE_X | EPT_MAP_PASSTHRU)))
+			return -EINVAL;
+		if (ept->apic_access.v)
+			return -EEXIST;
+		return page_owner(hpa(h)) == OWNER_HYP ? 0 : -EPERM;
+	}
 	return ept_check_owner(ept, h, size, flags & EPT_MAP_PASSTHRU);
 }
 
@@ -250,6 +257,10 @@ int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, uint64_t size, uint64_t flags
 		if (err)
 			ept_clear(ept, ept->pml4_va, EPT_LEVELS, 0, gpa.v, gpa.v + size);
 		off += ept_span(level);
+	}
+	if (!err && (flags & EPT_MAP_APIC_ACCESS)) {
+		ept->apic_access_gpa = gpa.v;
+		ept->apic_access = hpa;
 	}
 	return err;
 }
@@ -342,6 +353,10 @@ int ept_unmap(struct ept *ept, gpa_t gpa, uint64_t size)
 		return err;
 	}
 	ept_clear(ept, ept->pml4_va, EPT_LEVELS, 0, gpa.v, gpa.v + size);
+	if (ept->apic_access.v && ept->apic_access_gpa - gpa.v < size) {
+		ept->apic_access = hpa(0);
+		ept->apic_access_gpa = 0;
+	}
 	return 0;
 }
 

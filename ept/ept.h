@@ -47,6 +47,13 @@
 
 /* Request flag for ept_map, never stored: the range is passthrough MMIO. */
 #define EPT_MAP_PASSTHRU BIT(62)
+/*
+ * Request flag for ept_map, never stored: the one 4 KiB hypervisor frame is the VM's
+ * APIC-access page (SDM "APIC-Access Page"): with "virtualize APIC accesses" the CPU
+ * turns guest accesses to it into virtual-APIC page accesses or exits, never touching
+ * the frame. Recorded in struct ept so the audit knows it; at most one per EPT.
+ */
+#define EPT_MAP_APIC_ACCESS BIT(61)
 
 /* EPT pointer (SDM "Extended-Page-Table Pointer (EPTP)"). */
 #define EPTP_MT		GENMASK(2, 0)
@@ -82,11 +89,13 @@ struct ept {
 	unsigned table_pages; /* including the PML4 */
 	unsigned long leaves[EPT_LEAF_COUNT];
 	unsigned long mmio_markers;
-	owner_t owner;	    /* the VM's frames; table pages are OWNER_HYP */
-	bool allow_1g;	    /* may map 1 GiB leaves */
-	bool allow_2m;	    /* may map 2 MiB leaves */
-	bool exec_only;	    /* CPU supports execute-only translations */
-	unsigned phys_bits; /* MAXPHYADDR; address bits above it are reserved */
+	owner_t owner;		  /* the VM's frames; table pages are OWNER_HYP */
+	bool allow_1g;		  /* may map 1 GiB leaves */
+	bool allow_2m;		  /* may map 2 MiB leaves */
+	bool exec_only;		  /* CPU supports execute-only translations */
+	unsigned phys_bits;	  /* MAXPHYADDR; address bits above it are reserved */
+	uint64_t apic_access_gpa; /* the APIC-access page's leaf (EPT_MAP_APIC_ACCESS) ... */
+	hpa_t apic_access;	  /* ... and its frame; 0: none mapped */
 };
 
 struct ept_walk_result {
@@ -116,7 +125,9 @@ void ept_destroy(struct ept *ept);
  * then 2 MiB, then 4 KiB leaves as alignment of gpa, hpa and size allows.
  * @pre gpa, hpa, size 4 KiB aligned.
  * Every frame must belong to the VM or a shared owner; with EPT_MAP_PASSTHRU,
- * it must be OWNER_RESERVED instead. All or nothing.
+ * it must be OWNER_RESERVED instead; with EPT_MAP_APIC_ACCESS, size is 4 KiB, the
+ * frame OWNER_HYP, the rights without X and no other APIC-access page mapped (it is
+ * forgotten again when unmapped). All or nothing.
  * Returns 0, -EINVAL (alignment, range, rights or memory type), -EPERM
  * (owner), -EEXIST (something is mapped there), -ENOMEM.
  */

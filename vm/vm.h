@@ -54,6 +54,10 @@ struct vcpu_hw {
 	bool vnmi;	       /* virtual NMIs: the CPU tracks the guest's NMI blocking */
 	bool tpr_shadow;       /* MOV CR8 works on the APIC page's TPR without exiting */
 	bool x2apic_reads;     /* RDMSR of x2APIC registers reads the APIC page */
+	bool apic_access;      /* "virtualize APIC accesses": the xAPIC page at apic_gpa */
+	uint64_t apic_gpa;     /* where the EPT maps the VM's APIC-access page while on */
+	bool vintr;	       /* virtual-interrupt delivery: RVI/SVI, EOI virtualization */
+	uint64_t eoi_exit[4];  /* the EOI-exit bitmap written last */
 };
 
 /* Pending external-interrupt vectors of a vCPU (the interrupt path's last stage). */
@@ -71,6 +75,8 @@ struct vcpu_irqs {
  * the vector it would have the CPU take now (-1: none; ExtINT resolved), and the
  * CPU taking it. Without one, vectors pend in struct vcpu_irqs alone.
  */
+#define VCPU_INTC_EXTINT 256 /* pending(): ExtINT, the PIC's vector comes from ack() */
+
 struct vcpu_intc {
 	int (*pending)(void *ctx);
 	int (*ack)(void *ctx, int pending); /* the vector to inject for what pending() said */
@@ -91,6 +97,24 @@ struct vcpu_intc {
 	 */
 	bool (*take_init)(void *ctx);
 	bool (*take_sipi)(void *ctx, uint8_t *vector);
+	/*
+	 * Both or neither, for an APIC-access page: xapic_page says whether the guest's xAPIC
+	 * registers are the page at *gpa now (xAPIC mode, the base where the bus serves them);
+	 * apic_write completes a write the CPU stored in the register page at @off
+	 * (APIC-register virtualization's APIC-write exit).
+	 */
+	bool (*xapic_page)(void *ctx, uint64_t *gpa);
+	void (*apic_write)(void *ctx, uint32_t off);
+	/*
+	 * Virtual-interrupt delivery, all or none: vintr tells the controller that the CPU now
+	 * moves its page's IRR/ISR bits too (so only the vCPU's own CPU may change them, between
+	 * exits); intr_status gives RVI | SVI << 8 and the EOI-exit bitmap for the next entry;
+	 * virtual_eoi completes an EOI-induced exit. pending() still reports the fixed vectors
+	 * (HLT wakes on them); below VCPU_INTC_EXTINT the CPU delivers them itself.
+	 */
+	void (*vintr)(void *ctx, bool on);
+	uint16_t (*intr_status)(void *ctx, uint64_t eoi_exit[4]);
+	void (*virtual_eoi)(void *ctx, uint8_t vector);
 	void *ctx;
 };
 
@@ -137,6 +161,7 @@ struct vm_hw {
 	uint64_t eptp;
 	void *msr_bitmap;
 	hpa_t msr_bitmap_hpa;
+	hpa_t apic_access_hpa; /* the APIC-access page (vmx/apicv.c), allocated once */
 };
 
 /* Where a VM's console input goes (vm/conin.h): a device's receive side. */

@@ -47,7 +47,7 @@ enum exit_reason {
 	EXIT_BAD_MCE = 41,
 	EXIT_TPR_BELOW_THRESHOLD = 43,
 	EXIT_APIC_ACCESS = 44,
-	EXIT_VIRT_EOI = 45,
+	EXIT_VIRTUALIZED_EOI = 45,
 	EXIT_GDTR_IDTR = 46,
 	EXIT_LDTR_TR = 47,
 	EXIT_EPT_VIOLATION = 48,
@@ -105,5 +105,8 @@ void apicv_write_fields(struct vcpu *v);
 void apicv_sync_mode(struct vcpu *v);
 void apicv_update(struct vcpu *v);
 void handle_tpr_below_threshold(struct vcpu *v);
+void handle_apic_access(struct vcpu *v);
+void handle_apic_write(struct vcpu *v);
+void handle_virtualized_eoi(struct vcpu *v);
 
 #endif

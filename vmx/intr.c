@@ -103,6 +103,8 @@ static void inject_pending(struct vcpu *v)
 		inject_nmi(v);
 	plain = vcpu_irq_highest(v);
 	ctl = intc_pending(v);
+	if (v->hw.vintr && ctl >= 0 && ctl < VCPU_INTC_EXTINT)
+		ctl = -1; /* the APIC's fixed vector: the CPU delivers it from RVI (vmx/apicv.c) */
 	if (plain < 0 && ctl < 0) {
 		if (nmi) /* look again after the next exit: the NMI may still wait */
 			return;

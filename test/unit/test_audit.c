@@ -97,6 +97,65 @@ static void test_hypervisor_frame(void **state)
 	assert_int_equal(got[0].rights, EPTE_R | EPTE_X);
 }
 
+/* ---- the APIC-access page ---- */
+
+#define G_APIC 0xfee00000ULL
+
+/* A hypervisor frame mapped as the APIC-access page: accepted, counted, nothing else. */
+static void test_apic_access_page(void **state)
+{
+	hpa_t h = alloc(0, OWNER_HYP), other = alloc(0, OWNER_HYP);
+
+	assert_int_equal(ept_map(&ept, gpa(G_APIC), h, PAGE_SIZE,
+				 EPTE_R | EPTE_W | EPTE_MT_WB | EPT_MAP_APIC_ACCESS),
+			 0);
+	assert_int_equal(ept.apic_access.v, h.v);
+	assert_int_equal(ept.apic_access_gpa, G_APIC);
+	assert_int_equal(audit(), 0);
+	assert_int_equal(st.apic_access_pages, 1);
+	/* a second one, X, more than 4 KiB, or a frame not the hypervisor's: refused */
+	assert_int_equal(ept_map(&ept, gpa(G_APIC + PAGE_SIZE), other, PAGE_SIZE,
+				 EPTE_R | EPTE_W | EPTE_MT_WB | EPT_MAP_APIC_ACCESS),
+			 -EEXIST);
+	assert_int_equal(ept_unmap(&ept, gpa(G_APIC), PAGE_SIZE), 0);
+	assert_int_equal(ept.apic_access.v, 0);
+	assert_int_equal(
+	    ept_map(&ept, gpa(G_APIC), h, PAGE_SIZE, EPTE_RWX | EPTE_MT_WB | EPT_MAP_APIC_ACCESS),
+	    -EINVAL);
+	assert_int_equal(ept_map(&ept, gpa(G_APIC), h, 2 * PAGE_SIZE,
+				 EPTE_R | EPTE_W | EPTE_MT_WB | EPT_MAP_APIC_ACCESS),
+			 -EINVAL);
+	assert_int_equal(ept_map(&ept, gpa(G_APIC), h_vm0, PAGE_SIZE,
+				 EPTE_R | EPTE_W | EPTE_MT_WB | EPT_MAP_APIC_ACCESS),
+			 -EPERM);
+	/* unmapped, the page is no longer accepted when planted again by hand */
+	assert_int_equal(ept_map(&ept, gpa(G_APIC), h, PAGE_SIZE,
+				 EPTE_R | EPTE_W | EPTE_MT_WB | EPT_MAP_APIC_ACCESS),
+			 0);
+	ept.apic_access = hpa(0);
+	assert_int_equal(audit(), 1);
+	expect(0, G_APIC, h.v, PAGE_SIZE, AUDIT_HYP, OWNER_HYP);
+	assert_int_equal(st.apic_access_pages, 0);
+}
+
+/* The recorded page elsewhere than recorded, or another frame there: the hypervisor's. */
+static void test_apic_access_page_moved(void **state)
+{
+	hpa_t h = alloc(0, OWNER_HYP), other = alloc(0, OWNER_HYP);
+
+	assert_int_equal(ept_map(&ept, gpa(G_APIC), h, PAGE_SIZE,
+				 EPTE_R | EPTE_W | EPTE_MT_WB | EPT_MAP_APIC_ACCESS),
+			 0);
+	set_addr(entry_at(G_APIC, 1), other.v);
+	assert_int_equal(audit(), 1);
+	expect(0, G_APIC, other.v, PAGE_SIZE, AUDIT_HYP, OWNER_HYP);
+	set_addr(entry_at(G_APIC, 1), h.v);
+	set_addr(entry_at(G_ROM, 1), h.v); /* the same frame at a second GPA */
+	assert_int_equal(audit(), 1);
+	expect(0, G_ROM, h.v, PAGE_SIZE, AUDIT_HYP, OWNER_HYP);
+	assert_int_equal(st.apic_access_pages, 1);
+}
+
 /* The VM's block freed behind the EPT's back: one run across four 4 KiB leaves. */
 static void test_free_frames(void **state)
 {
@@ -262,6 +321,8 @@ int main(void)
 	    T(test_frames_inside_1g_leaf),
 	    T(test_hypervisor_frame),
 	    T(test_free_frames),
+	    T(test_apic_access_page),
+	    T(test_apic_access_page_moved),
 	    T(test_shared_without_grant),
 	    T(test_shared_unregistered_tag),
 	    T(test_shared_excess_rights),

@@ -113,12 +113,53 @@ static void test_x2apic_mode_hook(void **state)
 	assert_false(ic->x2apic(ic->ctx));
 }
 
+/* The xAPIC page hook: true only in xAPIC mode at the bus's base. */
+static void test_xapic_page_hook(void **state)
+{
+	struct pc *pc = pc_vm();
+	const struct vcpu_intc *ic = &vm.vcpus[0].intc;
+	uint64_t base = PC_LAPIC_BASE | LAPIC_BASE_EN | LAPIC_BASE_BSP, g = 0;
+
+	(void)pc;
+	assert_true(ic->xapic_page(ic->ctx, &g));
+	assert_int_equal(g, PC_LAPIC_BASE);
+	assert_int_equal(iobus_write(&vm.bus, IOBUS_MSR, 0x1b, 8, base | LAPIC_BASE_EXTD), 0);
+	assert_false(ic->xapic_page(ic->ctx, &g));
+	assert_int_equal(iobus_write(&vm.bus, IOBUS_MSR, 0x1b, 8, 0), 0); /* disabled */
+	assert_false(ic->xapic_page(ic->ctx, &g));
+	assert_int_equal(iobus_write(&vm.bus, IOBUS_MSR, 0x1b, 8, base), 0);
+	assert_true(ic->xapic_page(ic->ctx, &g));
+	/* moved: the bus still serves 0xFEE00000, the page no longer is the APIC's */
+	assert_int_equal(iobus_write(&vm.bus, IOBUS_MSR, 0x1b, 8, base + 0x100000), 0);
+	assert_false(ic->xapic_page(ic->ctx, &g));
+}
+
+/* An APIC-write exit: the CPU's store in the page, completed through the model; kicks. */
+static void test_apic_write_hook(void **state)
+{
+	struct pc *pc = pc_vm();
+	const struct vcpu_intc *ic = &vm.vcpus[0].intc;
+	uint32_t *page = pc->lapic_page[0];
+
+	mmio_wr(LAPIC_SVR, 0x1FF);
+	vm.vcpus[0].work = 0;
+	page[LAPIC_ICR_LO / 4] = (LAPIC_SH_SELF << 18) | 0x45; /* self IPI */
+	ic->apic_write(ic->ctx, LAPIC_ICR_LO);
+	assert_int_equal(ic->pending(ic->ctx), 0x45);
+	assert_true(vm.vcpus[0].work & VCPU_WORK_IRQ);
+	page[LAPIC_LVT_ERR / 4] = 0xFFFFFFFF; /* only vector and mask stick */
+	ic->apic_write(ic->ctx, LAPIC_LVT_ERR);
+	assert_int_equal(mmio_rd(LAPIC_LVT_ERR), LAPIC_MASKED | 0xFF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_page_handed_over),
 	    cmocka_unit_test(test_tpr_in_page_and_threshold),
 	    cmocka_unit_test(test_x2apic_mode_hook),
+	    cmocka_unit_test(test_xapic_page_hook),
+	    cmocka_unit_test(test_apic_write_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
