@@ -157,6 +157,24 @@ def main():
     row("doorbell round trip between two VMs", f.get("doorbell_rtt"),
         "TSC ticks with 2 CPUs (Bochs runs CPUs in lockstep: ~1 instruction of each)")
     print()
+    print("## Several vCPUs in one VM (Bochs, 2 CPUs: TSC ticks, ~1 instruction of each CPU)")
+    out = bochs("config=vcpus2 guestargs=test=smp_start,smp_bench", cpus=2)
+    m = re.search(r"smp_bench: AP 1 start-up: (\d+) TSC ticks", out)
+    row("AP start-up: SIPI's ICR write -> AP's first instruction", int(m.group(1)) if m else None,
+        "guest-measured; the SIPI is taken in root, a VMCS set up in real mode")
+    m = re.search(r"smp_bench: IPI round trip CPU 0 -> 1 -> 0: min (\d+) avg (\d+) max (\d+)", out)
+    row("IPI round trip between two vCPUs (avg)", int(m.group(2)) if m else None,
+        "min %s max %s; fixed IPI, handler answers with one" % (m.group(1), m.group(3))
+        if m else "")
+    sd = re.findall(r"vCPU (\d): last start (\d+) TSC ticks from SIPI to VMCS ready; (\d+) EPT "
+                    r"shoot-downs sent, (\d+) TSC ticks each on average, (\d+) at most", out)
+    row("AP start in root: SIPI taken -> VMCS ready", int(sd[1][1]) if len(sd) > 1 else None,
+        "hypervisor-measured, vCPU 1")
+    sent = [(int(n), int(avg), int(mx)) for _, _, n, avg, mx in sd if int(n)]
+    row("INVEPT shoot-down over 2 vCPUs (average)", sent[0][1] if sent else None,
+        "%d sent by vCPU 0 (MMIO markers), at most %d: INVEPT, kick, wait for the other's"
+        % (sent[0][0], sent[0][2]) if sent else "")
+    print()
     print("## Host allocator microbenchmark (ns, wall clock, noisy)")
     subprocess.run(["make", "-s", "-C", ROOT, "build/bench/host_buddy"], check=True)
     subprocess.run([os.path.join(B, "bench", "host_buddy")], check=True)

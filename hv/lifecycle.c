@@ -118,6 +118,12 @@ void vm_print_stats(const struct vm *vm)
 			"flushes %lu, exits%s\n",
 			vm->cfg->name, i, v->cpu, v->stats.inits, v->stats.sipis,
 			v->stats.sipis_ignored, v->stats.flushes, line);
+		pr_debug(
+		    "vm \"%s\": vCPU %u: last start %lu TSC ticks from SIPI to VMCS ready; %lu "
+		    "EPT shoot-downs sent, %lu TSC ticks each on average, %lu at most\n",
+		    vm->cfg->name, i, v->stats.start_ticks, v->stats.shootdowns,
+		    v->stats.shootdowns ? v->stats.shootdown_ticks / v->stats.shootdowns : 0,
+		    v->stats.shootdown_max);
 	}
 	if (vm->nr_vcpus > 1)
 		pr_info("vm \"%s\": IPIs between its vCPUs %lu, dropped %lu\n", vm->cfg->name,

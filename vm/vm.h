@@ -135,8 +135,10 @@ enum vcpu_mp { VCPU_MP_RUN, VCPU_MP_WAIT_SIPI };
 /* What a vCPU counted; kept across restarts (the VM's figures are their sums). */
 struct vcpu_stats {
 	uint64_t exits[VM_NR_EXIT_COUNTERS];
-	uint64_t inits, sipis, sipis_ignored; /* MP start-up signals taken */
-	uint64_t flushes;		      /* EPT shoot-downs this vCPU took */
+	uint64_t inits, sipis, sipis_ignored;		     /* MP start-up signals taken */
+	uint64_t flushes;				     /* EPT shoot-downs this vCPU took */
+	uint64_t shootdowns, shootdown_ticks, shootdown_max; /* ... and sent, their cost */
+	uint64_t start_ticks; /* its last start: SIPI taken -> VMCS ready (TSC ticks) */
 };
 
 struct vcpu {

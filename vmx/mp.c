@@ -29,7 +29,7 @@ void vmx_flush_take(struct vcpu *v)
 void vmx_ept_shootdown(struct vcpu *self)
 {
 	struct vm *vm = self->vm;
-	uint64_t gen = __atomic_add_fetch(&vm->ept_gen, 1, __ATOMIC_SEQ_CST);
+	uint64_t t0 = rdtsc(), gen = __atomic_add_fetch(&vm->ept_gen, 1, __ATOMIC_SEQ_CST);
 
 	vmx_invept_single(vm->hw.eptp);
 	__atomic_store_n(&vm->ept_flushed[self->index], gen, __ATOMIC_RELEASE);
@@ -43,6 +43,12 @@ void vmx_ept_shootdown(struct vcpu *self)
 				    self); /* another vCPU's shoot-down at the same time */
 			cpu_relax();
 		}
+	if (vm->nr_vcpus > 1) { /* in the statistics (not printed here: a line takes ms) */
+		uint64_t t = rdtsc() - t0;
+		self->stats.shootdowns++;
+		self->stats.shootdown_ticks += t;
+		self->stats.shootdown_max = MAX(self->stats.shootdown_max, t);
+	}
 }
 
 /*
@@ -118,10 +124,7 @@ void vmx_ap_run(struct vcpu *v)
 			vm_fault(vm, -1, "AP set-up failed");
 			return;
 		}
-		pr_debug("vm \"%s\": vCPU %u (CPU %u) starts at 0x%x (SIPI vector 0x%x), %lu TSC "
-			 "ticks after taking the SIPI\n",
-			 vm->cfg->name, v->index, v->cpu, v->sipi_vector << 12, v->sipi_vector,
-			 rdtsc() - sipi_tsc);
+		v->stats.start_ticks = rdtsc() - sipi_tsc; /* printed with the statistics */
 		v->mp = VCPU_MP_RUN;
 		vmx_vcpu_run(v);
 		if (vm->state != VM_RUNNING)
