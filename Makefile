@@ -21,7 +21,8 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segme
 
 # Host-buildable sources: these must not touch hardware.
 HOST_SRCS := $(wildcard mm/*.c ept/*.c emul/*.c vm/*.c fw/*.c loader/*.c devices/*.c) \
-	config/validate.c config/cmdvm.c lib/printf.c lib/console.c lib/cmdline.c
+	config/validate.c config/cmdvm.c lib/printf.c lib/console.c lib/cmdline.c \
+	drivers/fbcon.c drivers/font8x16.c
 # Hypervisor-only sources.
 HV_ONLY   := $(wildcard boot/*.S boot/*.c arch/x86/*.S arch/x86/*.c vmx/*.c vmx/*.S drivers/*.c \
 	hv/*.c config/builtin.c) lib/string.c

@@ -1,10 +1,14 @@
 /*
  * Multiboot2 header (Multiboot2 Specification, "Header format"): asks GRUB for
- * a 32-bit protected-mode entry at _start with the memory map in the info.
- * No framebuffer or EFI-services tags: we want boot services exited.
+ * a 32-bit protected-mode entry at _start with the memory map in the info, and
+ * a framebuffer for the console mirror (drivers/fbcon.c): any mode, optional, so
+ * a loader without video still boots us, and EGA text is fine (no console-flags
+ * tag: GRUB keeps text mode when gfxpayload=text). No EFI-services tag: we want
+ * boot services exited.
  */
 #define MB2_MAGIC	0xe85250d6
 #define MB2_ARCH_I386	0
+#define MB2_TAG_OPTIONAL 1
 
 	.section .multiboot2, "a"
 	.balign 8
@@ -20,6 +24,12 @@ mb2_header:
 	.long 2f - 1b
 	.long 1, 3, 6, 14, 15, 17
 2:
+	/* framebuffer (tag 5), optional: width, height, depth 0 = no preference */
+	.balign 8
+	.short 5, MB2_TAG_OPTIONAL
+	.long 20
+	.long 0, 0, 0
+
 	/* module alignment: page-align modules */
 	.balign 8
 	.short 6, 0

@@ -236,7 +236,8 @@ static void validate_config(const struct hv_config *cfg)
 	unsigned nr_fw;
 
 	pick_firmware_map(&fw, &nr_fw, &src);
-	vms_validate(cfg, fw, nr_fw, acpi_ok ? &acpi : NULL, &boot_info, (uint64_t)__image_end);
+	vms_validate(cfg, fw, nr_fw, acpi_ok ? &acpi : NULL, &boot_info, (uint64_t)__image_start,
+		     (uint64_t)__image_end);
 	picked = cfg;
 }
 
@@ -270,6 +271,7 @@ void hv_main(uint32_t magic, const void *info)
 	cpu_init_tables(0);
 	carve_memory(info);
 	init_memory();
+	hwcon_fb_start(&boot_info.fb, cmdline_buf);
 	read_acpi();
 	read_clocks();
 	start_cpus(info);
