@@ -148,27 +148,138 @@ static void parse_mmap(const struct mb2_tag_ctx *t)
 	out->nr_mmap = n;
 }
 
+/* Bytes from the framebuffer's start past the last row; 0 when it would overflow. */
+static uint64_t fb_span(uint64_t addr, uint32_t pitch, uint32_t height)
+{
+	uint64_t span = (uint64_t)pitch * height;
+
+	return addr + span > addr && addr + span <= MB2_FB_ADDR_LIMIT ? span : 0;
+}
+
+/* A colour channel fits in the pixel and overlaps no other. */
+static bool fb_channels_ok(const struct mb2_tag_ctx *t, const struct mb2_fb_rgb *c, uint8_t bpp)
+{
+	const uint8_t pos[3] = {c->red_pos, c->green_pos, c->blue_pos};
+	const uint8_t size[3] = {c->red_size, c->green_size, c->blue_size};
+	static const char *const name[3] = {"red", "green", "blue"};
+	uint64_t used = 0;
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t mask;
+
+		if (size[i] == 0 || size[i] > 8 || pos[i] + size[i] > bpp) {
+			tag_error(t, "%s channel at bit %u, %u bits, does not fit %u bpp", name[i],
+				  pos[i], size[i], bpp);
+			return false;
+		}
+		mask = GENMASK(pos[i] + size[i] - 1, pos[i]);
+		if (used & mask) {
+			tag_error(t, "%s channel overlaps another", name[i]);
+			return false;
+		}
+		used |= mask;
+	}
+	return true;
+}
+
+/* Indexed colour: a 16-bit count, then that many 3-byte palette entries. */
+static bool fb_palette_ok(const struct mb2_tag_ctx *t)
+{
+	uint16_t n;
+
+	if (t->size < MB2_FB_INFO_OFF + 2) {
+		tag_error(t, "indexed framebuffer without a palette (size %u)", t->size);
+		return false;
+	}
+	memcpy(&n, t->p + MB2_FB_INFO_OFF, sizeof(n));
+	if (n == 0 || MB2_FB_INFO_OFF + 2 + 3u * n > t->size) {
+		tag_error(t, "palette of %u colours does not fit the tag's %u bytes", n, t->size);
+		return false;
+	}
+	return true;
+}
+
+/* Depth and pitch for the type; the colour layout for RGB. */
+static bool fb_format_ok(const struct mb2_tag_ctx *t, const struct mb2_tag_framebuffer *f,
+			 struct mb2_fb_rgb *rgb)
+{
+	uint32_t bytes = (f->bpp + 7u) / 8;
+
+	switch (f->fb_type) {
+	case MB2_FB_TYPE_INDEXED:
+		if (f->bpp != 1 && f->bpp != 2 && f->bpp != 4 && f->bpp != 8) {
+			tag_error(t, "indexed framebuffer of %u bpp (1, 2, 4 or 8)", f->bpp);
+			return false;
+		}
+		if ((uint64_t)f->width * f->bpp > (uint64_t)f->pitch * 8)
+			goto short_pitch;
+		return fb_palette_ok(t);
+	case MB2_FB_TYPE_RGB:
+		if (t->size < MB2_FB_INFO_OFF + sizeof(*rgb)) {
+			tag_error(t, "RGB framebuffer without colour info (size %u)", t->size);
+			return false;
+		}
+		if (f->bpp < 8 || f->bpp > 32) {
+			tag_error(t, "RGB framebuffer of %u bpp (8 to 32)", f->bpp);
+			return false;
+		}
+		memcpy(rgb, t->p + MB2_FB_INFO_OFF, sizeof(*rgb));
+		if (!fb_channels_ok(t, rgb, f->bpp))
+			return false;
+		break;
+	case MB2_FB_TYPE_EGA:
+		if (f->bpp != 16) {
+			tag_error(t, "EGA text framebuffer of %u bpp (16)", f->bpp);
+			return false;
+		}
+		break;
+	default:
+		tag_error(t, "framebuffer type %u unknown", f->fb_type);
+		return false;
+	}
+	if ((uint64_t)f->width * bytes <= f->pitch)
+		return true;
+short_pitch:
+	tag_error(t, "pitch %u bytes too small for %u pixels of %u bpp", f->pitch, f->width,
+		  f->bpp);
+	return false;
+}
+
 static void parse_framebuffer(const struct mb2_tag_ctx *t)
 {
 	struct mb2_framebuffer *fb = &t->out->fb;
 	struct mb2_tag_framebuffer f;
+	struct mb2_fb_rgb rgb = {0};
+	uint64_t span;
 
 	memcpy(&f, t->p, sizeof(f));
-	if (f.fb_type == MB2_FB_TYPE_RGB && t->size < sizeof(f) + sizeof(struct mb2_fb_rgb)) {
-		tag_error(t, "RGB framebuffer without colour info (size %u)", t->size);
+	if (!fb_format_ok(t, &f, &rgb))
+		return;
+	if (f.width == 0 || f.height == 0) {
+		tag_error(t, "framebuffer of %ux%u", f.width, f.height);
+		return;
+	}
+	span = fb_span(f.addr, f.pitch, f.height);
+	if (f.addr == 0) {
+		tag_error(t, "framebuffer at address 0");
+		return;
+	}
+	if (span == 0) {
+		tag_error(t, "at 0x%lx, %u rows of %u bytes end past 2^52", f.addr, f.height,
+			  f.pitch);
 		return;
 	}
 	*fb = (struct mb2_framebuffer){
 	    .present = true,
 	    .addr = f.addr,
+	    .size = span,
 	    .pitch = f.pitch,
 	    .width = f.width,
 	    .height = f.height,
 	    .bpp = f.bpp,
 	    .type = f.fb_type,
+	    .rgb = rgb,
 	};
-	if (f.fb_type == MB2_FB_TYPE_RGB)
-		memcpy(&fb->rgb, t->p + sizeof(f), sizeof(fb->rgb));
 }
 
 static void parse_efi64(const struct mb2_tag_ctx *t)

@@ -104,6 +104,11 @@ struct mb2_tag_framebuffer {
 	uint16_t reserved;
 } __packed;
 
+/* The type-specific colour info (palette or RGB layout) starts after the fixed part. */
+#define MB2_FB_INFO_OFF 32
+/* Physical addresses stop at 2^52 (SDM "Physical Address Width"): a framebuffer ends below. */
+#define MB2_FB_ADDR_LIMIT BIT(52)
+
 #define MB2_FB_TYPE_INDEXED 0
 #define MB2_FB_TYPE_RGB	    1
 #define MB2_FB_TYPE_EGA	    2
@@ -199,9 +204,10 @@ struct mb2_module {
 	const char *string;  /* "name args...", never NULL for a listed module */
 };
 
+/* Present only when every field passed its check (fw/mb2.c, parse_framebuffer). */
 struct mb2_framebuffer {
 	bool present;
-	uint64_t addr;
+	uint64_t addr, size; /* size: pitch * height bytes, addr + size <= MB2_FB_ADDR_LIMIT */
 	uint32_t pitch, width, height;
 	uint8_t bpp, type;     /* MB2_FB_TYPE_* */
 	struct mb2_fb_rgb rgb; /* valid when type == MB2_FB_TYPE_RGB */

@@ -35,11 +35,13 @@ void probe_report(const struct mb2_mmap_entry *fw, unsigned nr_fw, const struct 
 const struct hv_config *vms_pick_config(const char *opts, const char *full);
 /*
  * Check @cfg against this machine: free RAM, CPUs, modules, and for passthrough the
- * hypervisor, host RAM and platform hardware (@fw's non-RAM entries, @acpi's devices;
- * @acpi NULL: the PC's defaults). A bad configuration powers off with one line.
+ * hypervisor (its image where it was loaded, [@image_start, @image_end)), host RAM and
+ * platform hardware (@fw's non-RAM entries, @acpi's devices, @bi's framebuffer; @acpi
+ * NULL: the PC's defaults). A bad configuration powers off with one line.
  */
 void vms_validate(const struct hv_config *cfg, const struct mb2_mmap_entry *fw, unsigned nr_fw,
-		  const struct acpi_info *acpi, const struct mb2_info *bi, uint64_t image_end);
+		  const struct acpi_info *acpi, const struct mb2_info *bi, uint64_t image_start,
+		  uint64_t image_end);
 /* Build and run every VM; the number of VMs that ended on a fault they did not expect. */
 int vms_create_and_run(const struct hv_config *cfg, const struct mb2_info *bi, const char *cmdline);
 

@@ -54,6 +54,21 @@ static void read_boot_info(uint32_t magic, const void *info)
 	}
 }
 
+#define LINK_BASE 0x200000 /* linker.ld */
+
+/* Where GRUB put the image (boot/entry.S has relocated it): a line when not at LINK_BASE. */
+static void report_load_address(void)
+{
+	uint64_t at = (uint64_t)__image_start;
+
+	printk(at == LINK_BASE ? LOG_DEBUG : LOG_INFO,
+	       "boot: image at [0x%lx..0x%lx), linked at 0x%x%s\n", at, (uint64_t)__image_end,
+	       LINK_BASE, at == LINK_BASE ? "" : ": loaded elsewhere by the boot loader");
+	if (boot_info.has_load_base && boot_info.load_base != at)
+		pr_warn("boot: the loader's load base 0x%lx is not the image's start 0x%lx\n",
+			boot_info.load_base, at);
+}
+
 static void apply_cmdline(void)
 {
 	char level[16];
@@ -64,6 +79,7 @@ static void apply_cmdline(void)
 	pr_info("kestrel: micro-hypervisor, loaded by %s\n",
 		boot_info.loader ? boot_info.loader : "unknown loader");
 	pr_info("boot: cmdline \"%s\"\n", cmdline_full);
+	report_load_address();
 	for (unsigned i = 0; i < boot_info.nr_modules; i++)
 		pr_debug("boot: module %u [0x%lx..0x%lx) \"%s\"\n", i, boot_info.modules[i].start,
 			 boot_info.modules[i].end, boot_info.modules[i].string);
@@ -236,7 +252,8 @@ static void validate_config(const struct hv_config *cfg)
 	unsigned nr_fw;
 
 	pick_firmware_map(&fw, &nr_fw, &src);
-	vms_validate(cfg, fw, nr_fw, acpi_ok ? &acpi : NULL, &boot_info, (uint64_t)__image_end);
+	vms_validate(cfg, fw, nr_fw, acpi_ok ? &acpi : NULL, &boot_info, (uint64_t)__image_start,
+		     (uint64_t)__image_end);
 	picked = cfg;
 }
 
@@ -270,6 +287,7 @@ void hv_main(uint32_t magic, const void *info)
 	cpu_init_tables(0);
 	carve_memory(info);
 	init_memory();
+	hwcon_fb_start(&boot_info.fb, cmdline_buf);
 	read_acpi();
 	read_clocks();
 	start_cpus(info);

@@ -105,20 +105,25 @@ static const char *fw_range_name(uint32_t type)
 	}
 }
 
-#define MAX_PLATFORM (1 + ACPI_MAX_MMIO + MB2_MAX_MMAP)
+#define MAX_PLATFORM (2 + ACPI_MAX_MMIO + MB2_MAX_MMAP)
 
 /*
  * Host ranges no VM may be given by passthrough: this CPU's IA32_APIC_BASE page, the
- * devices the ACPI tables name (with the PC's defaults), every non-RAM firmware entry.
+ * boot loader's framebuffer (the console draws there), the devices the ACPI tables
+ * name (with the PC's defaults), every non-RAM firmware entry.
  */
 static unsigned platform_ranges(const struct mb2_mmap_entry *fw, unsigned nr_fw,
-				const struct acpi_info *acpi, struct validate_platform *out)
+				const struct acpi_info *acpi, const struct mb2_info *bi,
+				struct validate_platform *out)
 {
 	struct acpi_mmio m[ACPI_MAX_MMIO];
 	uint64_t apic = rdmsr(MSR_IA32_APIC_BASE) & GENMASK(51, 12);
 	unsigned n = 0, nm = acpi_platform_mmio(acpi, m, ACPI_MAX_MMIO);
 
 	out[n++] = (struct validate_platform){apic, apic + PAGE_SIZE, "local APIC"};
+	if (bi->fb.present)
+		out[n++] = (struct validate_platform){bi->fb.addr, bi->fb.addr + bi->fb.size,
+						      "framebuffer"};
 	for (unsigned i = 0; i < nm; i++)
 		out[n++] = (struct validate_platform){m[i].start, m[i].end, m[i].what};
 	for (unsigned i = 0; i < nr_fw && n < MAX_PLATFORM; i++)
@@ -143,13 +148,14 @@ static unsigned ram_ranges(const struct mb2_mmap_entry *fw, unsigned nr_fw,
 }
 
 void vms_validate(const struct hv_config *cfg, const struct mb2_mmap_entry *fw, unsigned nr_fw,
-		  const struct acpi_info *acpi, const struct mb2_info *bi, uint64_t image_end)
+		  const struct acpi_info *acpi, const struct mb2_info *bi, uint64_t image_start,
+		  uint64_t image_end)
 {
 	static struct validate_range ram[MB2_MAX_MMAP];
 	static struct validate_platform platform[MAX_PLATFORM];
 	const char *mods[MB2_MAX_MODULES];
 	struct mem_range meta = mm_meta_range();
-	struct validate_range hv[2] = {{0x200000, image_end}, {meta.start, meta.end}};
+	struct validate_range hv[2] = {{image_start, image_end}, {meta.start, meta.end}};
 	struct validate_env env = {
 	    .free_bytes = buddy_free_frames(mm_buddy()) * PAGE_SIZE,
 	    .modules = mods,
@@ -161,7 +167,7 @@ void vms_validate(const struct hv_config *cfg, const struct mb2_mmap_entry *fw, 
 	    .ram_ranges = ram,
 	    .nr_ram_ranges = ram_ranges(fw, nr_fw, ram),
 	    .platform = platform,
-	    .nr_platform = platform_ranges(fw, nr_fw, acpi, platform),
+	    .nr_platform = platform_ranges(fw, nr_fw, acpi, bi, platform),
 	};
 	char err[VALIDATE_ERR_LEN];
 

@@ -6,6 +6,9 @@
 # With --menu instead: one entry per user-facing built-in configuration, "config=NAME",
 # in the order $LISTCONFIGS (default build/listconfigs) prints them; 5 s, the first by default.
 # A copy of the menu goes to $MKIMAGE_CFG when that is set.
+# Under BIOS GRUB keeps VGA text mode for kestrel's console (gfxpayload=text: the EGA text
+# buffer every PC has; VBE modes vary, and an 8-bpp one is of no use); $MKIMAGE_GFXPAYLOAD
+# (e.g. 1024x768x32) asks for a graphics mode instead. Under UEFI the GOP framebuffer is all there is.
 set -eu
 out=$1 hv=$2 cmdline=$3
 shift 3
@@ -34,6 +37,8 @@ entry() {
 	for m in "$@"; do
 		echo "  module2 /boot/$(basename "${m%%:*}") ${m#*:}"
 	done
+	# after multiboot2, which sets gfxpayload from the image's framebuffer tag
+	echo "  if [ \"\$grub_platform\" = pc ]; then set gfxpayload=${MKIMAGE_GFXPAYLOAD:-text}; fi"
 	echo '  boot'
 	echo '}'
 }

@@ -58,7 +58,8 @@ isr_common:
 	addq $16, %rsp		/* vector and error code */
 	iretq
 
-	.section .rodata
+	/* addresses, relocated at boot (boot/entry.S): not in .rodata, as C's const tables */
+	.section .data.rel.ro, "aw"
 	.balign 8
 	.globl isr_table
 isr_table:

@@ -12,7 +12,10 @@
 
 #define PTE_P	   BIT(0)
 #define PTE_W	   BIT(1)
+#define PTE_PWT	   BIT(3)
+#define PTE_PCD	   BIT(4)
 #define PTE_PS	   BIT(7)
+#define PTE_ADDR   GENMASK(51, 12)
 #define PTE_NX	   BIT(63)
 #define PT_ENTRIES 512
 
@@ -120,6 +123,68 @@ int mm_direct_map(uint64_t top)
 	write_cr3((uint64_t)pml4);
 	pr_debug("mm: direct map of %lu GiB with %s pages\n", end / GiB, big ? "1 GiB" : "2 MiB");
 	return 0;
+}
+
+/*
+ * Replace the leaf at *e (a 1 GiB or 2 MiB page of @size bytes) by a table of 512
+ * pages a level smaller with the same flags: the same memory, finer grained.
+ */
+static int split_leaf(uint64_t *e, uint64_t size)
+{
+	uint64_t *t = table_alloc(), base = *e & PTE_ADDR & ~(size - 1);
+	uint64_t flags = *e & ~PTE_ADDR, small = size / PT_ENTRIES;
+
+	if (!t)
+		return -ENOMEM;
+	if (small == PAGE_SIZE)
+		flags &= ~PTE_PS; /* bit 7 of a 4 KiB PTE is PAT, not PS */
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		t[i] = (base + i * small) | flags;
+	*e = (uint64_t)t | PTE_P | PTE_W;
+	return 0;
+}
+
+/* The next level's entry for @a under the table entry *e, splitting a leaf on the way. */
+static int walk_down(uint64_t *e, uint64_t size, uint64_t a, unsigned shift, uint64_t **next)
+{
+	int ret;
+
+	if (!(*e & PTE_P))
+		return -ERANGE;
+	if ((*e & PTE_PS) && (ret = split_leaf(e, size)))
+		return ret;
+	*next = (uint64_t *)(*e & PTE_ADDR) + ((a >> shift) & (PT_ENTRIES - 1));
+	return 0;
+}
+
+/*
+ * PAT entry 3 (PCD and PWT set) is UC in the power-on PAT (SDM "PAT Memory Types"):
+ * device memory such as a framebuffer must not be cached WB, whatever the MTRRs say.
+ * Splits the direct map's large pages down to 4 KiB pages around [start, start + len).
+ */
+int mm_map_uncached(uint64_t start, uint64_t len)
+{
+	uint64_t *pml4 = (uint64_t *)(read_cr3() & PTE_ADDR);
+	uint64_t end = ALIGN_UP(start + len, PAGE_SIZE);
+	int ret = 0;
+
+	if (len == 0 || start + len < start)
+		return -EINVAL;
+	for (uint64_t a = ALIGN_DOWN(start, PAGE_SIZE); a < end && !ret; a += PAGE_SIZE) {
+		uint64_t *e3, *e2, *e1, *e4 = &pml4[(a >> 39) & (PT_ENTRIES - 1)];
+
+		ret = walk_down(e4, 0, a, 30, &e3);
+		if (!ret)
+			ret = walk_down(e3, GiB, a, 21, &e2);
+		if (!ret)
+			ret = walk_down(e2, 2 * MiB, a, 12, &e1);
+		if (!ret && !(*e1 & PTE_P))
+			ret = -ERANGE;
+		if (!ret)
+			*e1 |= PTE_PCD | PTE_PWT;
+	}
+	write_cr3(read_cr3()); /* no global pages: this flushes every translation */
+	return ret;
 }
 
 /* ---- the page interface (mm/page.h) over the buddy allocator ---- */

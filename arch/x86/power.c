@@ -2,7 +2,9 @@
  * Power-off: one status line ("kestrel: exit status N"), drain COM1, then try
  * QEMU's isa-debug-exit (port 0xf4), Bochs's shutdown port 0x8900, ACPI S5 on
  * PM1a_CNT (from the FADT and the DSDT's \_S5), and finally halt. With
- * power_prefer_acpi(), ACPI S5 goes first and says so when it did not work.
+ * power_prefer_acpi(), ACPI S5 goes first and says so when it did not work. With
+ * power_hold_on_failure() (a screen shows the log), a failed run skips the final S5
+ * and halts, so a human can read why it stopped.
  */
 #include "arch/x86/power.h"
 #include "arch/x86/cpu.h"
@@ -18,6 +20,7 @@
 static uint16_t acpi_pm1a_cnt;
 static uint16_t acpi_slp_typ;
 static bool acpi_first;
+static bool hold_on_failure;
 
 void power_set_acpi(uint16_t pm1a_cnt, uint16_t slp_typ)
 {
@@ -28,6 +31,11 @@ void power_set_acpi(uint16_t pm1a_cnt, uint16_t slp_typ)
 void power_prefer_acpi(void)
 {
 	acpi_first = true;
+}
+
+void power_hold_on_failure(void)
+{
+	hold_on_failure = true;
 }
 
 /* ACPI "Sleeping/Wake Control": SLP_TYP first, then SLP_EN, other bits kept. */
@@ -62,6 +70,12 @@ __noreturn void power_off(enum hv_exit_status status)
 	outb(QEMU_DEBUG_EXIT, (uint8_t)status);
 	for (const char *p = bochs; *p; p++)
 		outb(BOCHS_SHUTDOWN, (uint8_t)*p);
+	if (hold_on_failure && status != HV_EXIT_OK) {
+		n = ksnprintf(line, sizeof(line), "power: halted, not powered off: see above\n");
+		console_write(line, (size_t)n);
+		console_drain();
+		cpu_halt_forever();
+	}
 	acpi_s5();
 	cpu_halt_forever();
 }

@@ -18,6 +18,8 @@ enum hv_exit_status {
 void power_set_acpi(uint16_t pm1a_cnt, uint16_t slp_typ);
 /* Try ACPI S5 before the emulators' exit ports ("poweroff=acpi": tests the FADT path). */
 void power_prefer_acpi(void);
+/* A failed run halts instead of the final ACPI S5: the screen keeps its last lines. */
+void power_hold_on_failure(void);
 __noreturn void power_off(enum hv_exit_status status);
 
 #endif

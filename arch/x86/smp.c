@@ -24,7 +24,8 @@ static uint64_t sipi_tsc;	  /* TSC just before the first SIPI */
 static smp_ap_init_fn ap_init_fn; /* VMXON on each AP, from the layer above */
 static uint64_t bringup_ticks;	  /* TSC ticks smp_init spent starting the APs */
 
-extern const char trampoline_start[], trampoline_end[], tramp_alive[];
+extern const char trampoline_start[], trampoline_end[], tramp_alive[], tramp_cr3[], tramp_entry[];
+extern const char boot_pml4[], ap_entry64[];
 
 /* ---- local APIC (SDM "Advanced Programmable Interrupt Controller (APIC)") ---- */
 
@@ -228,6 +229,12 @@ static const char *trampoline_page_busy(const struct mb2_info *mb, const void *m
 	return NULL;
 }
 
+/* Write @v at @sym's place in the copy at SMP_TRAMPOLINE. */
+static void tramp_patch(const char *sym, uint32_t v)
+{
+	memcpy(hpa_to_va(hpa(SMP_TRAMPOLINE + (uint64_t)(sym - trampoline_start))), &v, sizeof(v));
+}
+
 static int trampoline_install(const struct mb2_info *mb, const void *mbi)
 {
 	size_t size = (size_t)(trampoline_end - trampoline_start);
@@ -240,6 +247,9 @@ static int trampoline_install(const struct mb2_info *mb, const void *mbi)
 		return -EBUSY;
 	}
 	memcpy(hpa_to_va(hpa(SMP_TRAMPOLINE)), trampoline_start, size);
+	/* where the image runs (below 4 GiB, boot/header.S): the 32-bit part's two jumps */
+	tramp_patch(tramp_cr3, (uint32_t)(uintptr_t)boot_pml4);
+	tramp_patch(tramp_entry, (uint32_t)(uintptr_t)ap_entry64);
 	smp_ap_cr0 = read_cr0();
 	smp_ap_cr3 = read_cr3();
 	smp_ap_cr4 = read_cr4() & ~CR4_VMXE;

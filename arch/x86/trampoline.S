@@ -4,6 +4,9 @@
  * (boot_pml4: identity map of the first 4 GiB, inside the image, so below 4 GiB),
  * then ap_entry64 in the image loads the hypervisor's CR0/CR3/CR4, its stack, and
  * calls ap_main(cpu). One AP at a time: smp.c fills the smp_ap_* variables first.
+ * The image is position-independent: the two addresses the 32-bit part needs in the
+ * image (boot_pml4, ap_entry64) are filled into the copy by smp.c (tramp_cr3,
+ * tramp_entry); everything else is relative to the copy or to RIP.
  * SDM "Multiple-Processor (MP) Initialization", "Initializing IA-32e Mode".
  */
 #include "arch/x86/smp.h"
@@ -47,7 +50,7 @@ tramp_32:
 	movl %cr4, %eax
 	orl $CR4_PAE, %eax
 	movl %eax, %cr4
-	movl $boot_pml4, %eax
+	movl LOW(tramp_cr3), %eax
 	movl %eax, %cr3
 	/* EFER.LME, and NXE when CPUID.80000001H:EDX[20] has it (as boot/entry.S) */
 	movl $0x80000001, %eax
@@ -65,7 +68,7 @@ tramp_32:
 	andl $~(CR0_CD | CR0_NW), %eax
 	orl $(CR0_PE | CR0_PG), %eax
 	movl %eax, %cr0
-	ljmpl $SEL_CODE64, $ap_entry64
+	ljmpl *LOW(tramp_entry)
 
 	.balign 8
 tramp_gdt:
@@ -80,11 +83,19 @@ tramp_gdt_desc:
 	.globl tramp_alive
 tramp_alive:
 	.byte 0
+	.balign 4
+	.globl tramp_cr3, tramp_entry
+tramp_cr3:
+	.long 0			/* boot_pml4 */
+tramp_entry:
+	.long 0			/* ap_entry64 */
+	.short SEL_CODE64
 	.globl trampoline_end
 trampoline_end:
 
 	.text
 	.code64
+	.globl ap_entry64
 ap_entry64:
 	movw $SEL_DATA, %ax
 	movw %ax, %ds
@@ -93,14 +104,14 @@ ap_entry64:
 	xorl %eax, %eax
 	movw %ax, %fs
 	movw %ax, %gs
-	movq smp_ap_cr3, %rax
+	movq smp_ap_cr3(%rip), %rax
 	movq %rax, %cr3
-	movq smp_ap_cr4, %rax
+	movq smp_ap_cr4(%rip), %rax
 	movq %rax, %cr4
-	movq smp_ap_cr0, %rax
+	movq smp_ap_cr0(%rip), %rax
 	movq %rax, %cr0
-	movq smp_ap_stack, %rsp
-	movl smp_ap_cpu, %edi
+	movq smp_ap_stack(%rip), %rsp
+	movl smp_ap_cpu(%rip), %edi
 	xorl %ebp, %ebp
 	call ap_main
 2:	cli

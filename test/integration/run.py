@@ -33,11 +33,14 @@ from cases_run import RUN_TESTS, run_kind  # noqa: E402
 from cases_platform import PLATFORM_TESTS  # noqa: E402
 from cases_linux import LINUX_TESTS, run_linux  # noqa: E402
 from cases_vcpus import VCPUS_TESTS  # noqa: E402
+from cases_fb import FB_TESTS, run_fb  # noqa: E402
+from cases_reloc import RELOC_TESTS, run_reloc  # noqa: E402
 from serialtype import run_typing  # noqa: E402
 
 # The slowest first (Linux: minutes each), so the pool's tail is made of short boots.
 TESTS = sorted(LINUX_TESTS, key=lambda t: -t.get("timeout", 0)) + TESTS + SMP_TESTS + RUN_TESTS + \
-    PLATFORM_TESTS + VCPUS_TESTS
+    PLATFORM_TESTS + VCPUS_TESTS + FB_TESTS + RELOC_TESTS
+RUNNERS = {"linux": run_linux, "fb": run_fb, "reloc": run_reloc}
 
 
 def guest_modules():
@@ -128,7 +131,7 @@ def run_one(t, modules):
     os.makedirs(d)
     start = time.time()
     if t.get("kind"):
-        text, errors = (run_linux if t["kind"] == "linux" else run_kind)(t, d, ROOT)
+        text, errors = RUNNERS.get(t["kind"], run_kind)(t, d, ROOT)
         with open(os.path.join(d, "output.txt"), "w") as f:
             f.write(text)
         return t["name"], errors + check(t, text, None), time.time() - start, text
