@@ -72,6 +72,12 @@ TESTS = [
          [r"cpu: CPU lacks VMX .*"],
          checks=[number(TOTAL, 200 * 1024, 256 * 1024, "usable KiB under OVMF")],
          status=1),
+    # A control the CPU lacks (the hook hides "load IA32_EFER") is refused by name, not dropped.
+    dict(name="bad-control-missing", machine="bochs", cmdline="inject=missing-control", modules=[],
+         expect=[r"cpu: CPU lacks the VM-exit control \"load IA32_EFER\" \(bit 21; its "
+                 r"capability MSR does not allow 1\)",
+                 r"cpu: kestrel needs Intel VT-x with EPT; stopping"],
+         forbid=[r"vmx: cannot enter VMX root.*", r"vm \".*\": .*"], status=1),
     dict(name="hv-exception-pf", machine="bochs", cmdline="inject=hv-pagefault", modules=[],
          expect=[r"FATAL: exception 14 \(#PF page fault\) error code 0x2",
                  r"  RIP 0008:[0-9a-f]{16} RFLAGS [0-9a-f]{16} CR2 0000100000000000",
