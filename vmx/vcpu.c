@@ -9,6 +9,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/page.h"
+#include "vm/tsc.h"
 #include "vmx/caps.h"
 #include "vmx/exit.h"
 #include "arch/x86/smp.h"
@@ -28,18 +29,20 @@
 
 /*
  * The preemption timer gives every VM a periodic tick (watchdog, end of the
- * run); it counts down at the TSC rate divided by 2^IA32_VMX_MISC[4:0].
+ * run, console input); it counts down at the TSC rate divided by
+ * 2^IA32_VMX_MISC[4:0]. The tick is 400 ms (4M instructions in Bochs), or the
+ * watchdog's period if shorter, in TSC ticks at the rate measured at boot.
  */
-#define TICK_TSC	    4000000
+#define TICK_US		    400000
 #define VMX_MISC_TIMER_RATE GENMASK(4, 0)
 
 static void setup_tick(struct vcpu *v)
 {
 	unsigned rate = (unsigned)(rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_TIMER_RATE);
-	uint64_t wd = v->vm->cfg->watchdog;
-	uint64_t tick = wd ? MIN(wd, TICK_TSC) : TICK_TSC;
+	uint64_t wd = vm_watchdog_tsc(v->vm), every = tsc_from_us(TICK_US, v->vm->tsc_hz);
+	uint64_t tick = wd ? MIN(wd, every) : every;
 
-	v->hw.timer_reload = (uint32_t)MAX(tick >> rate, 1);
+	v->hw.timer_reload = (uint32_t)MIN(MAX(tick >> rate, 1), UINT32_MAX);
 	v->hw.timer_rate = rate;
 	v->hw.tick_due = rdtsc() + tick;
 	vmcs_write32(GUEST_PREEMPTION_TIMER, v->hw.timer_reload);
