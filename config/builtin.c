@@ -101,7 +101,7 @@ static const struct vm_config hostile_vms[] = {
      .cmdline = "test=hostile",
      .policy = VM_POLICY_RESTART,
      .max_restarts = 100,
-     .watchdog = 20000000},
+     .watchdog_us = 2000000}, /* 2 s: 20M instructions in Bochs */
 };
 
 /* The same attacks from a VM of two vCPUs (its second one waits for a SIPI it never gets). */
@@ -121,7 +121,7 @@ static const struct vm_config hostile2_vms[] = {
      .policy = VM_POLICY_RESTART,
      .max_restarts = 100,
      .platform = VM_PLATFORM_PC,
-     .watchdog = 20000000},
+     .watchdog_us = 2000000}, /* 2 s: 20M instructions in Bochs */
 };
 
 /* One VM at a time: restart scrubs RAM; the watchdog catches a missing heartbeat. */
@@ -138,14 +138,14 @@ static const struct vm_config watchdog_vms[] = {{
     .image = "testguest",
     .cmdline = "test=spin",
     .flags = VM_FLAG_EXPECT_FAULT, /* the watchdog stopping it is the demonstration */
-    .watchdog = 20000000,
+    .watchdog_us = 2000000,	   /* 2 s */
 }};
 static const struct vm_config heartbeat_vms[] = {{
     .name = "lively",
     REGIONS(part_regions),
     .image = "testguest",
     .cmdline = "test=heartbeat",
-    .watchdog = 20000000,
+    .watchdog_us = 2000000, /* 2 s */
 }};
 
 /* ---- the PC platform (docs/platform.md): the devices a stock OS expects, all emulated ---- */

@@ -407,6 +407,32 @@ static int f_restarts(struct pctx *c, struct span v)
 	return rc;
 }
 
+/* NUMBER followed by us, ms or s: kept in microseconds (the validator checks the range). */
+static int f_watchdog(struct pctx *c, struct span v)
+{
+	static const struct {
+		const char *unit;
+		uint64_t us;
+	} units[] = {{"us", 1}, {"ms", 1000}, {"s", 1000000}};
+	size_t digits = 0;
+	uint64_t n;
+	int rc;
+
+	while (digits < v.n && v.p[digits] >= '0' && v.p[digits] <= '9')
+		digits++;
+	for (unsigned i = 0; i < ARRAY_SIZE(units); i++) {
+		if (!span_is((struct span){v.p + digits, v.n - digits}, units[i].unit))
+			continue;
+		rc = get_num(c, (struct span){v.p, digits}, false, "time", UINT64_MAX / units[i].us,
+			     &n);
+		if (!rc)
+			cur(c)->watchdog_us = n * units[i].us;
+		return rc;
+	}
+	return fail(c, -EINVAL, "bad time " SPAN_FMT " (a number then us, ms or s: 2000ms)",
+		    SPAN_ARG(v));
+}
+
 static int f_flags(struct pctx *c, struct span v)
 {
 	for (;;) {
@@ -483,6 +509,7 @@ static const struct field fields[] = {
     {"policy", f_policy, false, false},
     {"platform", f_platform, false, false},
     {"restarts", f_restarts, false, false},
+    {"watchdog", f_watchdog, false, false},
     {"flags", f_flags, false, false},
     {"peers", f_peers, false, false},
     {"cmdline", f_cmdline, false, true},

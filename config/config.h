@@ -82,7 +82,7 @@ struct vm_config {
 	unsigned nr_modules;
 	enum vm_policy policy;
 	uint32_t flags;
-	uint64_t watchdog;     /* TSC ticks allowed between heartbeat hypercalls; 0: no watchdog */
+	uint64_t watchdog_us;  /* microseconds allowed between heartbeat hypercalls; 0: none */
 	unsigned max_restarts; /* with VM_POLICY_RESTART; 0 means the default (64) */
 	enum vm_platform platform;
 	uint64_t peers; /* bit n: may ring VM n (its index here) with HC_DOORBELL; 0: none */

@@ -257,6 +257,25 @@ static int check_vm_cpu(struct vctx *c, unsigned vi)
 	return 0;
 }
 
+/*
+ * A watchdog shorter than a millisecond would fire on one slow log line (about 87 us a
+ * character at 115200 baud); one above an hour is a unit mistake. The limits also keep
+ * its TSC ticks (vm/tsc.h) within 64 bits at any rate below TSC_HZ_MAX.
+ */
+static int check_vm_watchdog(struct vctx *c, unsigned vi)
+{
+	uint64_t us = c->cfg->vms[vi].watchdog_us;
+
+	if (us && us < VALIDATE_WATCHDOG_MIN_US)
+		return vm_fail(c, vi, -ERANGE, "watchdog of %lu us, below the minimum of %lu us",
+			       us, VALIDATE_WATCHDOG_MIN_US);
+	if (us > VALIDATE_WATCHDOG_MAX_US)
+		return vm_fail(c, vi, -ERANGE,
+			       "watchdog of %lu us, above the limit of %lu us (1 hour)", us,
+			       VALIDATE_WATCHDOG_MAX_US);
+	return 0;
+}
+
 static int check_vm_boot(struct vctx *c, unsigned vi)
 {
 	const struct vm_config *vm = &c->cfg->vms[vi];
@@ -294,7 +313,7 @@ static int check_vm_boot(struct vctx *c, unsigned vi)
 	if (vm->cmdline && strnlen(vm->cmdline, VALIDATE_CMDLINE_MAX) >= VALIDATE_CMDLINE_MAX)
 		return vm_fail(c, vi, -E2BIG, "cmdline of %zu characters, limit %u",
 			       strlen(vm->cmdline), VALIDATE_CMDLINE_MAX - 1);
-	return 0;
+	return check_vm_watchdog(c, vi);
 }
 
 /* ---- one region ---- */

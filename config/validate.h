@@ -30,6 +30,9 @@
 #define VALIDATE_MAX_SHARED	   32  /* shared-memory names in a configuration (mm/owner.h) */
 #define VALIDATE_BOOT_GPA	   0x100000ULL /* multiboot load address: must be RAM */
 #define VALIDATE_ERR_LEN	   256 /* room for any message whose names are < 32 characters */
+/* 1 ms: a watchdog is 0 (none) or at least this; 1 hour at most */
+#define VALIDATE_WATCHDOG_MIN_US ((uint64_t)1000)
+#define VALIDATE_WATCHDOG_MAX_US ((uint64_t)3600000000)
 static_assert(VALIDATE_MAX_RUN_VMS <= VALIDATE_MAX_VMS, "a run is one configuration");
 
 /*

@@ -282,7 +282,11 @@ static void parse_fadt(struct acpi_ctx *c, uint64_t pa)
 	out->fadt_len = len;
 	out->fadt_flags = f.flags;
 	out->sci_int = f.sci_int;
-	out->smi_cmd = f.smi_cmd;
+	/* ACPI "System Management Mode": SMI_CMD is a system I/O port, 0 when ACPI-only. */
+	out->smi_cmd = f.smi_cmd <= 0xffff ? (uint16_t)f.smi_cmd : 0;
+	if (f.smi_cmd > 0xffff)
+		acpi_error(c, "FADT: SMI_CMD 0x%x is not an I/O port", f.smi_cmd);
+	out->acpi_enable = out->smi_cmd ? f.acpi_enable : 0;
 	out->pm1_evt_len = f.pm1_evt_len;
 	out->pm1_cnt_len = f.pm1_cnt_len;
 	out->pm_tmr_len = f.pm_tmr_len;

@@ -377,7 +377,8 @@ struct acpi_info {
 	uint32_t fadt_len;
 	uint32_t fadt_flags;
 	uint16_t sci_int;		  /* ISA IRQ (or GSI) of the SCI */
-	uint32_t smi_cmd;		  /* 0: the hardware is in ACPI mode already */
+	uint16_t smi_cmd;		  /* 0: the hardware is in ACPI mode already */
+	uint8_t acpi_enable;		  /* written to SMI_CMD to enter ACPI mode (0: none) */
 	uint16_t pm1a_evt, pm1b_evt;	  /* PM1 event blocks (X_ fields win when set) */
 	uint16_t pm1a_cnt, pm1b_cnt;	  /* PM1 control blocks (X_ fields win when set) */
 	uint16_t pm_tmr;		  /* PM timer port, 3.579545 MHz */

@@ -11,6 +11,8 @@
 #include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/string.h"
+#include "vmx/caps.h"
+#include "vmx/vmcs.h"
 #include "vmx/exit.h"
 
 #define BENCH_ROUNDS 1000
@@ -44,6 +46,8 @@ void hooks_benchmarks(const char *cmdline)
  * the vector, error code, RIP, CR2 and registers, then power off. inject=nmi:
  * an NMI to this CPU in VMX root, which must be counted and nothing more (the
  * VMs' CPUs get theirs once their guests run, hooks_nmi_vms).
+ * inject=missing-control: the CPU check sees the VM-exit control "load IA32_EFER"
+ * as not allowed (runs before it) and must refuse the CPU naming that control.
  */
 void hooks_faults(const char *cmdline)
 {
@@ -62,6 +66,8 @@ void hooks_faults(const char *cmdline)
 		*(volatile uint64_t *)0x100000000000ULL = 1; /* 16 TiB: beyond the direct map */
 	else if (!strcmp(what, "hv-gp"))
 		*(volatile uint64_t *)0x8000000000000000ULL = 1; /* non-canonical */
+	else if (!strcmp(what, "missing-control"))
+		vmx_caps_hide_control(CTL_EXIT, EXIT_LOAD_EFER);
 }
 
 #define NMI_TRIES 100

@@ -20,7 +20,7 @@ extern uint64_t hv_tsc_hz;
 
 /* hv/hooks.c: with "bench" on the command line, allocator costs in instructions. */
 void hooks_benchmarks(const char *cmdline);
-/* inject=hv-pagefault / hv-gp: fault in the hypervisor on purpose (tests). */
+/* inject=hv-pagefault / hv-gp: fault in the hypervisor on purpose; inject=missing-control (tests). */
 void hooks_faults(const char *cmdline);
 /* inject=nmi: physical NMIs to the CPUs of @vms but this one, while those VMs run. */
 void hooks_nmi_vms(const char *cmdline, struct vm *vms, unsigned n);

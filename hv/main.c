@@ -191,7 +191,7 @@ static void read_acpi(void)
 			 acpi.pm1a_cnt, acpi.pm_tmr, acpi.pm_tmr_bits, acpi.s5_typ_a,
 			 acpi.has_s5 ? acpi.s5_table : "no \\_S5 package found");
 	if (acpi.pm1a_cnt && acpi.has_s5)
-		power_set_acpi(acpi.pm1a_cnt, acpi.s5_typ_a);
+		power_set_acpi(&acpi);
 	if (cmdline_has(cmdline_buf, "poweroff=acpi"))
 		power_prefer_acpi();
 }

@@ -9,6 +9,7 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "vm/tsc.h"
 
 #define DEFAULT_MAX_RESTARTS 64
 
@@ -145,25 +146,32 @@ void vm_reboot(struct vm *vm, const char *why)
 			vm->vcpu_ops->now());
 }
 
+/* The watchdog's period in TSC ticks at the rate measured at boot (vm/tsc.h). */
+uint64_t vm_watchdog_tsc(const struct vm *vm)
+{
+	return vm->cfg->watchdog_us ? tsc_from_us(vm->cfg->watchdog_us, vm->tsc_hz) : 0;
+}
+
 void vm_watchdog_kick(struct vm *vm, uint64_t now)
 {
-	if (vm->cfg->watchdog)
-		vm->wd_deadline = now + vm->cfg->watchdog;
+	if (vm->cfg->watchdog_us)
+		vm->wd_deadline = now + vm_watchdog_tsc(vm);
 }
 
 bool vm_watchdog_expired(struct vm *vm, uint64_t now)
 {
 	uint64_t due = __atomic_load_n(&vm->wd_deadline, __ATOMIC_RELAXED);
 
-	if (!vm->cfg->watchdog || vm->state != VM_RUNNING || now <= due)
+	if (!vm->cfg->watchdog_us || vm->state != VM_RUNNING || now <= due)
 		return false;
 	/* one vCPU of several fires it: the deadline moves out of reach until the next kick */
 	if (!__atomic_compare_exchange_n(&vm->wd_deadline, &due, UINT64_MAX, false,
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return false;
 	vm->watchdog_fires++;
-	pr_err("vm \"%s\": watchdog: no heartbeat within %lu TSC ticks (RIP 0x%lx)\n",
-	       vm->cfg->name, vm->cfg->watchdog, vm->vcpu_ops->rip(&vm->vcpus[0]));
+	pr_err("vm \"%s\": watchdog: no heartbeat within %lu us = %lu TSC ticks (RIP 0x%lx)\n",
+	       vm->cfg->name, vm->cfg->watchdog_us, vm_watchdog_tsc(vm),
+	       vm->vcpu_ops->rip(&vm->vcpus[0]));
 	vm_fault(vm, -1, "watchdog");
 	return true;
 }

@@ -283,6 +283,8 @@ void vm_reboot(struct vm *vm, const char *why);
 /* True when @vm stopped on a guest fault its configuration does not expect. */
 bool vm_faulted(const struct vm *vm);
 
+/* The watchdog's period in TSC ticks at vm->tsc_hz (0: no watchdog). */
+uint64_t vm_watchdog_tsc(const struct vm *vm);
 void vm_watchdog_kick(struct vm *vm, uint64_t now);
 /* True (and the policy applied) when the heartbeat is overdue at TSC @now. */
 bool vm_watchdog_expired(struct vm *vm, uint64_t now);

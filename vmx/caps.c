@@ -1,8 +1,9 @@
 /*
  * CPU check: VMX present and allowed, then the capabilities the hypervisor
- * relies on (EPT 4-level WB with 2 MiB leaves, INVEPT, VPID, unrestricted
- * guest, preemption timer). 1 GiB EPT leaves and the APIC-virtualization controls
- * are used when present.
+ * relies on (EPT 4-level WB with 2 MiB leaves, INVEPT, VPID with single- or
+ * all-context INVVPID, unrestricted guest, a preemption timer no erratum lists,
+ * every control vmx/ctls.c names without a fallback). 1 GiB EPT leaves and the
+ * APIC-virtualization controls are used when present.
  */
 #include "vmx/caps.h"
 #include "vmx/vmx.h"
@@ -10,6 +11,7 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "fw/cpu_errata.h"
 
 struct vmx_caps vmx_caps;
 
@@ -64,7 +66,8 @@ static void read_msrs(struct vmx_caps *c)
 	c->ept_ad = c->ept_vpid & EPT_CAP_AD;
 	c->invept = (c->ept_vpid & EPT_CAP_INVEPT) &&
 		    (c->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL));
-	c->invvpid = c->ept_vpid & VPID_CAP_INVVPID;
+	c->invvpid =
+	    (c->ept_vpid & VPID_CAP_INVVPID) && (c->ept_vpid & (VPID_CAP_SINGLE | VPID_CAP_ALL));
 }
 
 /* The first missing requirement, or NULL when all are there. */
@@ -81,12 +84,37 @@ static const char *first_missing(const struct vmx_caps *c)
 	if (!c->invept)
 		return "INVEPT";
 	if (!c->vpid || !c->invvpid)
-		return "VPID/INVVPID";
+		return "VPID/INVVPID (single- or all-context)";
 	if (!c->unrestricted)
 		return "unrestricted guest";
 	if (!c->preemption_timer)
 		return "VMX preemption timer";
 	return NULL;
+}
+
+static int check_controls(char *why, size_t len)
+{
+	char what[140];
+
+	if (!vmx_ctls_check(what, sizeof(what)))
+		return 0;
+	ksnprintf(why, len, "CPU lacks %s", what);
+	return -ENOTSUP;
+}
+
+/* SDM "VMX-Preemption Timer": a listed part's timer may not count at the reported rate. */
+static int check_errata(char *why, size_t len)
+{
+	uint32_t sig = cpuid(1, 0).eax;
+	const char *erratum = errata_preemption_timer(sig);
+
+	if (!erratum)
+		return 0;
+	ksnprintf(why, len,
+		  "CPU signature 0x%x has a broken VMX-preemption timer (%s): kestrel's tick "
+		  "and watchdog rely on it",
+		  sig & CPU_SIGNATURE_MASK, erratum);
+	return -ENOTSUP;
 }
 
 int vmx_caps_probe(char *why, size_t len)
@@ -110,7 +138,7 @@ int vmx_caps_probe(char *why, size_t len)
 		ksnprintf(why, len, "CPU lacks %s", missing);
 		return -ENOTSUP;
 	}
-	return 0;
+	return check_controls(why, len) ?: check_errata(why, len);
 }
 
 static const char *yn(bool b)
@@ -132,4 +160,5 @@ void vmx_caps_print(void)
 		"virtual interrupts %s, x2APIC mode %s, posted interrupts %s\n",
 		yn(c->tpr_shadow), yn(c->apic_access), yn(c->apic_regs), yn(c->vintr),
 		yn(c->x2apic_virt), yn(c->posted_intr));
+	vmx_ctls_print_fallbacks();
 }

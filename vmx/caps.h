@@ -49,6 +49,8 @@
 #define EPT_CAP_INVEPT_SINGLE	BIT(25)
 #define EPT_CAP_INVEPT_ALL	BIT(26)
 #define VPID_CAP_INVVPID	BIT(32)
+#define VPID_CAP_SINGLE		BIT(41)
+#define VPID_CAP_ALL		BIT(42)
 
 struct vmx_caps {
 	bool vmx;
@@ -64,9 +66,26 @@ struct vmx_caps {
 
 extern struct vmx_caps vmx_caps;
 
+/* The five control fields a VMCS holds (SDM "VM-Execution Control Fields" ...). */
+enum vmx_ctl_kind { CTL_PIN, CTL_PROC, CTL_PROC2, CTL_EXIT, CTL_ENTRY, NR_CTL_KINDS };
+
+/*
+ * The value of control field @kind for @want: the CPU's allowed-0 bits forced on, and
+ * each wanted bit the CPU lacks dropped only when kestrel has a documented fallback for
+ * it (the table in vmx/caps.c). 0, or -ENOTSUP after one line naming the missing control.
+ */
+int vmx_ctls_pick(enum vmx_ctl_kind kind, uint32_t want, uint32_t *out);
+/* Test hook (inject=missing-control): the CPU reports @bit of @kind as not allowed-1. */
+void vmx_caps_hide_control(enum vmx_ctl_kind kind, uint32_t bit);
+/* vmx/ctls.c: the first required control the CPU lacks, named in @why (-ENOTSUP), else 0. */
+int vmx_ctls_check(char *why, size_t len);
+/* One line per wanted control the CPU lacks and kestrel does without, and how. */
+void vmx_ctls_print_fallbacks(void);
+
 /*
  * Probe VMX and enable it in IA32_FEATURE_CONTROL if firmware left it
- * unlocked. Returns 0 when everything the hypervisor needs is there, else
+ * unlocked. Returns 0 when everything the hypervisor needs is there (every
+ * control without a fallback, a preemption timer no erratum lists), else
  * -ENOTSUP with one line in @why naming what is missing.
  */
 int vmx_caps_probe(char *why, size_t len);

@@ -324,7 +324,7 @@ int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 	}
 	if (unlikely(vm->state != VM_RUNNING))
 		return stopped(v, reason);
-	if (unlikely(vm->cfg->watchdog) && vm_watchdog_expired(vm, rdtsc()))
+	if (unlikely(vm->cfg->watchdog_us) && vm_watchdog_expired(vm, rdtsc()))
 		return stopped(v, reason);
 	if (unlikely(v->work)) {
 		vmx_deliver_pending(v);

@@ -9,6 +9,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/page.h"
+#include "vm/tsc.h"
 #include "vmx/caps.h"
 #include "vmx/exit.h"
 #include "arch/x86/smp.h"
@@ -28,46 +29,83 @@
 
 /*
  * The preemption timer gives every VM a periodic tick (watchdog, end of the
- * run); it counts down at the TSC rate divided by 2^IA32_VMX_MISC[4:0].
+ * run, console input); it counts down at the TSC rate divided by
+ * 2^IA32_VMX_MISC[4:0]. The tick is 400 ms (4M instructions in Bochs), or the
+ * watchdog's period if shorter, in TSC ticks at the rate measured at boot.
  */
-#define TICK_TSC	    4000000
+#define TICK_US		    400000
 #define VMX_MISC_TIMER_RATE GENMASK(4, 0)
 
 static void setup_tick(struct vcpu *v)
 {
 	unsigned rate = (unsigned)(rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_TIMER_RATE);
-	uint64_t wd = v->vm->cfg->watchdog;
-	uint64_t tick = wd ? MIN(wd, TICK_TSC) : TICK_TSC;
+	uint64_t wd = vm_watchdog_tsc(v->vm), every = tsc_from_us(TICK_US, v->vm->tsc_hz);
+	uint64_t tick = wd ? MIN(wd, every) : every;
 
-	v->hw.timer_reload = (uint32_t)MAX(tick >> rate, 1);
+	v->hw.timer_reload = (uint32_t)MIN(MAX(tick >> rate, 1), UINT32_MAX);
 	v->hw.timer_rate = rate;
 	v->hw.tick_due = rdtsc() + tick;
 	vmcs_write32(GUEST_PREEMPTION_TIMER, v->hw.timer_reload);
 }
 
+/*
+ * Fields the SDM does not promise zero in a fresh VMCS region (its layout is the CPU's
+ * own; VMCLEAR sets only the launch state) and that kestrel does not otherwise use: no
+ * MSR lists, every #PF follows exception-bitmap bit 14 (mask = match = 0), the guest's
+ * TSC is the host's, no CR3-target values, nothing injected at the first entry.
+ */
+static void setup_unused_fields(void)
+{
+	vmcs_write32(EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(PF_ERROR_CODE_MASK, 0);
+	vmcs_write32(PF_ERROR_CODE_MATCH, 0);
+	vmcs_write64(TSC_OFFSET, 0);
+	vmcs_write32(CR3_TARGET_COUNT, 0);
+	vmcs_write32(ENTRY_INTR_INFO, 0);
+	vmcs_write32(ENTRY_EXCEPTION_ERROR_CODE, 0);
+	vmcs_write32(ENTRY_INSTR_LEN, 0);
+}
+
+/*
+ * A restarted VM reuses its VPID and may get its EPT at the same address: translations
+ * the CPU cached for the previous run (linear and combined ones by VPID, guest-physical
+ * ones by EPTP) must not survive into the new one. INVVPID and INVEPT act on this CPU,
+ * the one vcpu_setup runs on and the vCPU enters from.
+ */
+static void flush_translations(struct vcpu *v)
+{
+	vmx_invvpid_single(v->hw.vpid);
+	vmx_invept_single(v->vm->hw.eptp);
+}
+
 static int setup_controls(struct vcpu *v)
 {
-	const struct vmx_caps *c = &vmx_caps;
-	uint32_t pin = vmx_adjust_ctls(c->pin, PIN_EXTINT_EXITING | PIN_NMI_EXITING |
-						   PIN_VIRTUAL_NMIS | PIN_PREEMPT_TIMER);
 	/* MONITOR/MWAIT exit: the guest must not idle the CPU below the timer (exit_insn.c). */
 	uint32_t want = PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_USE_MSR_BITMAPS |
 			PROC_SECONDARY | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING;
-	uint32_t want2 = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
-			 PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
-	uint32_t proc, proc2 = vmx_adjust_ctls(c->proc2, want2);
-	uint32_t exit = vmx_adjust_ctls(c->exit, EXIT_HOST_64BIT | EXIT_ACK_INTR | EXIT_SAVE_PAT |
-						     EXIT_LOAD_PAT | EXIT_SAVE_EFER |
-						     EXIT_LOAD_EFER | EXIT_SAVE_PREEMPT_TIMER);
-	uint32_t entry = vmx_adjust_ctls(c->entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER);
+	uint32_t pin, proc, proc2, exit, entry;
 
 	/*
 	 * CR8 is the guest's TPR, never the host's: a TPR shadow on the vCPU's APIC page
 	 * (vmx/apicv.c), else CR8 exits (vmx/exit_insn.c).
 	 */
 	apicv_setup(v, &want);
-	proc = vmx_adjust_ctls(c->proc, want);
-	if (!(proc2 & PROC2_ENABLE_EPT) || !(proc2 & PROC2_UNRESTRICTED_GUEST))
+	if (vmx_ctls_pick(CTL_PIN,
+			  PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS |
+			      PIN_PREEMPT_TIMER,
+			  &pin) ||
+	    vmx_ctls_pick(CTL_PROC, want, &proc) ||
+	    vmx_ctls_pick(CTL_PROC2,
+			  PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
+			      PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES,
+			  &proc2) ||
+	    vmx_ctls_pick(CTL_EXIT,
+			  EXIT_HOST_64BIT | EXIT_ACK_INTR | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
+			      EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PREEMPT_TIMER,
+			  &exit) ||
+	    vmx_ctls_pick(CTL_ENTRY, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, &entry))
 		return -ENOTSUP;
 	vmcs_write32(PIN_BASED_CTLS, pin);
 	v->hw.vnmi = pin & PIN_VIRTUAL_NMIS;
@@ -76,10 +114,11 @@ static int setup_controls(struct vcpu *v)
 	vmcs_write32(EXIT_CTLS, exit);
 	vmcs_write32(ENTRY_CTLS, entry);
 	vmcs_write32(EXCEPTION_BITMAP, BIT(8)); /* #DF only: a triple fault's cause (vmx/exit.c) */
-	vmcs_write32(CR3_TARGET_COUNT, 0);
+	setup_unused_fields();
 	vmcs_write64(MSR_BITMAP, v->vm->hw.msr_bitmap_hpa.v);
 	vmcs_write64(EPT_POINTER, v->vm->hw.eptp);
 	vmcs_write16(VPID, v->hw.vpid);
+	flush_translations(v);
 	apicv_write_fields(v);
 	setup_tick(v);
 	return 0;

@@ -123,13 +123,15 @@ void vmx_invept_single(uint64_t eptp)
 		panic("INVEPT failed");
 }
 
+/* Single-context when the CPU has it, else all-context (vmx_caps_probe requires one). */
 void vmx_invvpid_single(uint16_t vpid)
 {
 	struct {
 		uint64_t vpid, addr;
 	} desc = {vpid, 0};
+	uint64_t type = vmx_caps.ept_vpid & VPID_CAP_SINGLE ? 1 : 2;
 
-	if (!VMX_OK("invvpid %1, %2", "m"(desc), "r"((uint64_t)1)))
+	if (!VMX_OK("invvpid %1, %2", "m"(desc), "r"(type)))
 		panic("INVVPID failed");
 }
 

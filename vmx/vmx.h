@@ -23,6 +23,7 @@ int vmcs_alloc_load(hpa_t *out);
 int vmcs_load(hpa_t vmcs);
 /* VMCLEAR then VMPTRLD an existing VMCS, for a fresh launch (VM restart). */
 int vmcs_clear_load(hpa_t vmcs);
+/* On this CPU: INVEPT/INVVPID single-context, all-context where single is not supported. */
 void vmx_invept_single(uint64_t eptp);
 void vmx_invvpid_single(uint16_t vpid);
 

@@ -1,7 +1,8 @@
 /*
  * Physical memory ownership for the hypervisor. Invariants: every usable
  * frame is in the buddy allocator or tagged with its owner; the direct map
- * is the identity (va == hpa), so hpa_to_va is a cast.
+ * is the identity (va == hpa), so hpa_to_va is a cast, and no page of it spans
+ * two MTRR memory types (mm/mtrr.c decides where pages must be smaller).
  */
 #include "arch/x86/mm.h"
 #include "arch/x86/cpu.h"
@@ -9,6 +10,7 @@
 #include "lib/errno.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "mm/mtrr.h"
 
 #define PTE_P	   BIT(0)
 #define PTE_W	   BIT(1)
@@ -86,15 +88,91 @@ static uint64_t *table_alloc(void)
 	return page_alloc(0, OWNER_HYP, NULL);
 }
 
-/* Fill one PDPT's worth (1 GiB at @base) with 2 MiB pages. */
+/*
+ * The MTRRs as the direct map sees them (mm/mtrr.h). The map's PAT index is WB, so each
+ * page's effective type is the MTRRs' type; a large page over two MTRR types is undefined
+ * (SDM "Large Page Size Considerations"), so such a range gets smaller pages.
+ */
+#define MSR_MTRRCAP	   0xfe
+#define MSR_MTRR_DEF_TYPE  0x2ff
+#define MSR_MTRR_PHYSBASE0 0x200
+#define MSR_MTRR_FIX64K	   0x250
+#define MSR_MTRR_FIX16K	   0x258
+#define MSR_MTRR_FIX4K	   0x268
+#define MTRRCAP_VCNT	   GENMASK(7, 0)
+#define MTRRCAP_FIX	   BIT(8)
+#define CPUID1_EDX_MTRR	   BIT(12)
+
+static struct mtrr_state mtrrs;
+static unsigned nr_pages[3]; /* 1 GiB, 2 MiB, 4 KiB pages of the direct map */
+
+static void read_fixed(struct mtrr_state *m)
+{
+	static const uint32_t msrs[11] = {
+	    MSR_MTRR_FIX64K,	MSR_MTRR_FIX16K,    MSR_MTRR_FIX16K + 1, MSR_MTRR_FIX4K,
+	    MSR_MTRR_FIX4K + 1, MSR_MTRR_FIX4K + 2, MSR_MTRR_FIX4K + 3,	 MSR_MTRR_FIX4K + 4,
+	    MSR_MTRR_FIX4K + 5, MSR_MTRR_FIX4K + 6, MSR_MTRR_FIX4K + 7};
+
+	for (unsigned i = 0; i < 11; i++) {
+		uint64_t v = rdmsr(msrs[i]);
+
+		for (unsigned b = 0; b < 8; b++)
+			m->fixed[i * 8 + b] = (uint8_t)(v >> (8 * b));
+	}
+}
+
+static void read_mtrrs(struct mtrr_state *m)
+{
+	uint64_t cap;
+
+	m->present = cpuid(1, 0).edx & CPUID1_EDX_MTRR;
+	if (!m->present)
+		return;
+	cap = rdmsr(MSR_MTRRCAP);
+	m->def_type = rdmsr(MSR_MTRR_DEF_TYPE);
+	m->has_fixed = cap & MTRRCAP_FIX;
+	m->nr_var = (unsigned)MIN(cap & MTRRCAP_VCNT, MTRR_MAX_VAR);
+	m->maxphyaddr = cpuid(0x80000008, 0).eax & 0xff;
+	if (m->has_fixed)
+		read_fixed(m);
+	for (unsigned i = 0; i < m->nr_var; i++) {
+		m->base[i] = rdmsr(MSR_MTRR_PHYSBASE0 + 2 * i);
+		m->mask[i] = rdmsr(MSR_MTRR_PHYSBASE0 + 2 * i + 1);
+	}
+}
+
+/* 2 MiB at @base with 4 KiB pages: it spans two MTRR types. */
+static int map_2m_with_4k(uint64_t *pde, uint64_t base)
+{
+	uint64_t *pt = table_alloc();
+
+	if (!pt)
+		return -ENOMEM;
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		pt[i] = (base + i * 4 * KiB) | PTE_P | PTE_W;
+	*pde = (uint64_t)pt | PTE_P | PTE_W;
+	nr_pages[2] += PT_ENTRIES;
+	return 0;
+}
+
+/* Fill one PDPT's worth (1 GiB at @base) with 2 MiB pages, 4 KiB where types change. */
 static int map_gib_with_2m(uint64_t *pdpte, uint64_t base)
 {
 	uint64_t *pd = table_alloc();
 
 	if (!pd)
 		return -ENOMEM;
-	for (unsigned i = 0; i < PT_ENTRIES; i++)
-		pd[i] = (base + i * 2 * MiB) | PTE_P | PTE_W | PTE_PS;
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		uint64_t a = base + i * 2 * MiB;
+
+		if (mtrr_type(&mtrrs, a, 2 * MiB) == MTRR_MIXED) {
+			if (map_2m_with_4k(&pd[i], a))
+				return -ENOMEM;
+			continue;
+		}
+		pd[i] = a | PTE_P | PTE_W | PTE_PS;
+		nr_pages[1]++;
+	}
 	*pdpte = (uint64_t)pd | PTE_P | PTE_W;
 	return 0;
 }
@@ -107,6 +185,7 @@ int mm_direct_map(uint64_t top)
 
 	if (!pml4 || end > 512 * 512 * GiB)
 		return -ENOMEM;
+	read_mtrrs(&mtrrs);
 	for (uint64_t a = 0; a < end; a += GiB) {
 		unsigned i4 = (unsigned)(a >> 39) & 511, i3 = (unsigned)(a >> 30) & 511;
 		if (i3 == 0) {
@@ -115,13 +194,21 @@ int mm_direct_map(uint64_t top)
 				return -ENOMEM;
 			pml4[i4] = (uint64_t)pdpt | PTE_P | PTE_W;
 		}
-		if (big)
+		if (big && mtrr_type(&mtrrs, a, GiB) != MTRR_MIXED) {
 			pdpt[i3] = a | PTE_P | PTE_W | PTE_PS;
-		else if (map_gib_with_2m(&pdpt[i3], a))
+			nr_pages[0]++;
+		} else if (map_gib_with_2m(&pdpt[i3], a)) {
 			return -ENOMEM;
+		}
 	}
 	write_cr3((uint64_t)pml4);
-	pr_debug("mm: direct map of %lu GiB with %s pages\n", end / GiB, big ? "1 GiB" : "2 MiB");
+	pr_debug("mm: direct map of %lu GiB: %u 1 GiB, %u 2 MiB, %u 4 KiB pages (MTRRs %s, %u "
+		 "variable)\n",
+		 end / GiB, nr_pages[0], nr_pages[1], nr_pages[2],
+		 !mtrrs.present		       ? "absent"
+		 : mtrrs.def_type & MTRR_DEF_E ? "on"
+					       : "off",
+		 mtrrs.nr_var);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #define ARCH_X86_POWER_H
 
 #include "lib/types.h"
+#include "fw/acpi.h"
 
 enum hv_exit_status {
 	HV_EXIT_OK = 0,
@@ -14,8 +15,11 @@ enum hv_exit_status {
 	HV_EXIT_VM_FAULT = 3, /* the run ended, but a VM was stopped by a fault it did not expect */
 };
 
-/* Remember where ACPI says PM1a_CNT is and the S5 sleep type (from the FADT). */
-void power_set_acpi(uint16_t pm1a_cnt, uint16_t slp_typ);
+/*
+ * Remember what S5 needs from the parsed tables: PM1a/PM1b_CNT, their \_S5 sleep types,
+ * SMI_CMD and ACPI_ENABLE (to enter ACPI mode first). @pre a->pm1a_cnt && a->has_s5
+ */
+void power_set_acpi(const struct acpi_info *a);
 /* Try ACPI S5 before the emulators' exit ports ("poweroff=acpi": tests the FADT path). */
 void power_prefer_acpi(void);
 /* A failed run halts instead of the final ACPI S5: the screen keeps its last lines. */

@@ -225,6 +225,7 @@ struct fadt_opts {
 	uint64_t x_firmware_ctrl, x_dsdt;
 	uint16_t sci_int;
 	uint32_t smi_cmd;
+	uint8_t acpi_enable, acpi_disable;
 	uint32_t pm1a_evt, pm1a_cnt, pm1b_cnt, pm_tmr, flags;
 	uint8_t pm1_evt_len, pm_tmr_len; /* PM1_CNT_LEN is always 2 */
 	uint8_t century;
@@ -259,8 +260,10 @@ static inline void fadt_build(struct tbl *t, const struct fadt_opts *o)
 	put32(t, o->firmware_ctrl); /* 36 */
 	put32(t, o->dsdt);	    /* 40 */
 	pad_to(t, 46);
-	put16(t, o->sci_int); /* 46 */
-	put32(t, o->smi_cmd); /* 48 */
+	put16(t, o->sci_int);	  /* 46 */
+	put32(t, o->smi_cmd);	  /* 48 */
+	put8(t, o->acpi_enable);  /* 52 */
+	put8(t, o->acpi_disable); /* 53 */
 	pad_to(t, 56);
 	put32(t, o->pm1a_evt); /* 56 */
 	pad_to(t, 64);

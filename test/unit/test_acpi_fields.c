@@ -137,6 +137,8 @@ static void test_fadt_fields(void **state)
 			      .dsdt = DSDT_PA,
 			      .sci_int = 9,
 			      .smi_cmd = 0xb2,
+			      .acpi_enable = 0xf1,
+			      .acpi_disable = 0xf0,
 			      .pm1a_evt = 0x600,
 			      .pm1a_cnt = 0x604,
 			      .pm_tmr = 0x608,
@@ -157,6 +159,7 @@ static void test_fadt_fields(void **state)
 	assert_int_equal(info.fadt_flags, 0x425);
 	assert_int_equal(info.sci_int, 9);
 	assert_int_equal(info.smi_cmd, 0xb2);
+	assert_int_equal(info.acpi_enable, 0xf1);
 	assert_int_equal(info.pm1a_evt, 0x600);
 	assert_int_equal(info.pm1b_evt, 0);
 	assert_int_equal(info.pm1a_cnt, 0x604);
@@ -195,6 +198,45 @@ static void test_fadt_x_facs_and_evt(void **state)
 	assert_int_equal(info.pm1a_evt, 0);
 }
 
+/*
+ * SMI_CMD and ACPI_ENABLE (entering ACPI mode) and PM1b_CNT_BLK: a second control block
+ * power-off writes too. ACPI_ENABLE means nothing without SMI_CMD; an SMI_CMD above the
+ * I/O space is refused with its name.
+ */
+static void test_fadt_acpi_mode_and_pm1b(void **state)
+{
+	struct fadt_opts o = {.smi_cmd = 0xb2,
+			      .acpi_enable = 0xa0,
+			      .acpi_disable = 0xa1,
+			      .pm1a_cnt = 0x404,
+			      .pm1b_cnt = 0x504};
+
+	parse_with_fadt(&o);
+	assert_int_equal(info.nr_errors, 0);
+	assert_int_equal(info.smi_cmd, 0xb2);
+	assert_int_equal(info.acpi_enable, 0xa0);
+	assert_int_equal(info.pm1a_cnt, 0x404);
+	assert_int_equal(info.pm1b_cnt, 0x504);
+	teardown(NULL);
+	o.smi_cmd = 0; /* ACPI-only hardware: SCI_EN is set and stays set */
+	parse_with_fadt(&o);
+	assert_int_equal(info.nr_errors, 0);
+	assert_int_equal(info.smi_cmd, 0);
+	assert_int_equal(info.acpi_enable, 0);
+	teardown(NULL);
+	o.smi_cmd = 0x1b2;
+	o.pm1b_cnt = 0;
+	parse_with_fadt(&o);
+	assert_int_equal(info.smi_cmd, 0x1b2);
+	assert_int_equal(info.pm1b_cnt, 0);
+	teardown(NULL);
+	o.smi_cmd = 0x100b2;
+	parse_with_fadt(&o);
+	assert_true(has_error(&info, "FADT: SMI_CMD 0x100b2 is not an I/O port"));
+	assert_int_equal(info.smi_cmd, 0);
+	assert_int_equal(info.acpi_enable, 0);
+}
+
 /* An ACPI 1.0 FADT ends at the flags: no reset register, no X_ FACS, whatever follows. */
 static void test_fadt_v1_fields(void **state)
 {
@@ -223,8 +265,10 @@ static void test_fadt_v1_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_madt_iso_and_nmi), T(test_madt_iso_nmi_overflow), T(test_madt_short_iso_nmi),
-	    T(test_fadt_fields),      T(test_fadt_x_facs_and_evt),   T(test_fadt_v1_fields),
+	    T(test_madt_iso_and_nmi),	     T(test_madt_iso_nmi_overflow),
+	    T(test_madt_short_iso_nmi),	     T(test_fadt_fields),
+	    T(test_fadt_x_facs_and_evt),     T(test_fadt_v1_fields),
+	    T(test_fadt_acpi_mode_and_pm1b),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,7 +160,7 @@ static void test_defaults(void **state)
 	assert_int_equal(vm->policy, VM_POLICY_STOP);
 	assert_int_equal(vm->flags, 0);
 	assert_int_equal(vm->max_restarts, 0);
-	assert_int_equal(vm->watchdog, 0);
+	assert_int_equal(vm->watchdog_us, 0);
 	assert_int_equal(vm->nr_modules, 0);
 	assert_string_equal(vm->cmdline, "");
 	assert_int_equal(validate(), 0); /* BOOT_AUTO is a known protocol */
@@ -205,6 +205,24 @@ static void test_sizes(void **state)
 	assert_int_equal(st.vms[0].regions[0].size, 16777215ULL << 30);
 	assert_int_equal(st.vms[0].cpu, UINT32_MAX);
 	assert_int_equal(st.vms[0].max_restarts, UINT32_MAX);
+}
+
+/* watchdog= is kept in microseconds whatever the unit; 0 means none. */
+static void test_watchdog_units(void **state)
+{
+	static const struct {
+		const char *word;
+		uint64_t us;
+	} cases[] = {{"vm=a,image=k,watchdog=2000ms", 2000000},
+		     {"vm=a,image=k,watchdog=2s", 2000000},
+		     {"vm=a,image=k,watchdog=1500us", 1500},
+		     {"vm=a,image=k,watchdog=0s", 0},
+		     {"vm=a,image=k,watchdog=18446744073709s", 18446744073709000000ULL}};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].word), 1);
+		assert_int_equal(st.vms[0].watchdog_us, cases[i].us);
+	}
 }
 
 static void test_two_vms(void **state)
@@ -482,6 +500,17 @@ static const struct row rows[] = {
     {"restarts-negative", "vm=a,restarts=-1", -EINVAL, F("a", "restarts=-1") "bad number \"-1\""},
     {"restarts-overflow", "vm=a,restarts=99999999999999999999", -EINVAL,
      F("a", "restarts=99999999999999999999") "number \"99999999999999999999\" too large"},
+    {"watchdog-no-unit", "vm=a,watchdog=2000", -EINVAL,
+     F("a", "watchdog=2000") "bad time \"2000\" (a number then us, ms or s: 2000ms)"},
+    {"watchdog-bad-unit", "vm=a,watchdog=2m", -EINVAL,
+     F("a", "watchdog=2m") "bad time \"2m\" (a number then us, ms or s: 2000ms)"},
+    {"watchdog-no-number", "vm=a,watchdog=ms", -EINVAL, F("a", "watchdog=ms") "bad time \"\""},
+    {"watchdog-negative", "vm=a,watchdog=-1ms", -EINVAL,
+     F("a", "watchdog=-1ms") "bad time \"-1ms\" (a number then us, ms or s: 2000ms)"},
+    {"watchdog-overflow", "vm=a,watchdog=18446744073709552s", -EINVAL,
+     F("a", "watchdog=18446744073709552s") "time \"18446744073709552\" too large"},
+    {"dup-watchdog", "vm=a,watchdog=1s,watchdog=2s", -EINVAL,
+     F("a", "watchdog=2s") "\"watchdog\" given twice"},
     {"proto-unknown", "vm=a,proto=elf", -EINVAL,
      F("a", "proto=elf") "unknown protocol \"elf\" (auto, multiboot, multiboot2, linux)"},
     {"policy-unknown", "vm=a,policy=reboot", -EINVAL,
@@ -553,6 +582,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_protocols_and_policies),
 	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_watchdog_units),
 	    cmocka_unit_test(test_two_vms),
 	    cmocka_unit_test(test_cmdline_verbatim),
 	    cmocka_unit_test(test_no_vm),

@@ -164,6 +164,8 @@ MUT(m_guest_modules_many, f->vms[0].modules = no_such_module; f->vms[0].nr_modul
 MUT(m_image_newline, f->vms[1].image = "lin\nux.elf")
 MUT(m_cmdline_long, memset(long_cmdline, 'a', VALIDATE_CMDLINE_MAX);
     f->vms[0].cmdline = long_cmdline)
+MUT(m_watchdog_short, f->vms[0].watchdog_us = VALIDATE_WATCHDOG_MIN_US - 1)
+MUT(m_watchdog_long, f->vms[0].watchdog_us = VALIDATE_WATCHDOG_MAX_US + 1)
 MUT(m_no_regions, f->vms[0].nr_regions = 0)
 MUT(m_regions_null, f->vms[0].regions = NULL)
 MUT(m_too_many_regions, f->vms[0].nr_regions = VALIDATE_MAX_REGIONS + 1)
@@ -247,6 +249,10 @@ static const struct row rows[] = {
     {"image_newline", m_image_newline, -ENOENT,
      "vm \"linux\": guest image \"lin?ux.elf\" is not a boot module"},
     {"cmdline_long", m_cmdline_long, -E2BIG, "vm \"rt0\": cmdline of 256 characters, limit 255"},
+    {"watchdog_short", m_watchdog_short, -ERANGE,
+     "vm \"rt0\": watchdog of 999 us, below the minimum of 1000 us"},
+    {"watchdog_long", m_watchdog_long, -ERANGE,
+     "vm \"rt0\": watchdog of 3600000001 us, above the limit of 3600000000 us (1 hour)"},
     {"no_regions", m_no_regions, -EINVAL, "vm \"rt0\": no memory regions"},
     {"regions_null", m_regions_null, -EINVAL, "vm \"rt0\": 4 regions but no region array"},
     {"too_many_regions", m_too_many_regions, -E2BIG, "vm \"rt0\": 33 regions, limit 32"},

@@ -245,13 +245,16 @@ static void test_watchdog(void **state)
 
 	fx_setup(&vm, &cfg, 0);
 	assert_false(vm_watchdog_expired(&vm, ~0ULL)); /* no watchdog configured */
-	cfg.watchdog = 500;
+	vm.tsc_hz = 10000000;			       /* Bochs: 10 ticks a microsecond */
+	cfg.watchdog_us = 50;
+	assert_int_equal(vm_watchdog_tsc(&vm), 500);
 	vm_watchdog_kick(&vm, 1000);
 	assert_false(vm_watchdog_expired(&vm, 1500));
 	assert_true(vm_watchdog_expired(&vm, 1501));
 	assert_int_equal(vm.watchdog_fires, 1);
 	assert_int_equal(vm.state, VM_STOPPED);
-	assert_non_null(strstr(fx_out, "watchdog: no heartbeat within 500 TSC ticks (RIP 0x1234)"));
+	assert_non_null(
+	    strstr(fx_out, "watchdog: no heartbeat within 50 us = 500 TSC ticks (RIP 0x1234)"));
 }
 
 static void test_console_lines(void **state)
