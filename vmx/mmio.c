@@ -82,16 +82,28 @@ static int read_gpa(void *opaque, uint64_t a, void *buf, size_t len)
 	return gmem_read(&vm->slots, gpa(a), buf, len);
 }
 
-static void guest_paging(struct vm *vm, struct gwalk_ctx *g)
+/*
+ * The guest's paging as the CPU has it. In PAE paging the CPU walks with the PDPTEs it
+ * loaded with CR3, which the VMCS holds at each exit: @pdpte receives them.
+ */
+static void guest_paging(struct vm *vm, struct gwalk_ctx *g, uint64_t pdpte[4])
 {
 	*g = (struct gwalk_ctx){
 	    .cr0 = vmcs_readnat(GUEST_CR0),
 	    .cr3 = vmcs_readnat(GUEST_CR3),
 	    .cr4 = vmcs_readnat(GUEST_CR4),
 	    .efer = vmcs_read64(GUEST_IA32_EFER),
+	    .maxphyaddr = vm->maxphyaddr,
 	    .opaque = vm,
 	    .read_gpa = read_gpa,
 	};
+	if (gwalk_mode(g) == GWALK_MODE_PAE) {
+		pdpte[0] = vmcs_read64(GUEST_PDPTE0);
+		pdpte[1] = vmcs_read64(GUEST_PDPTE1);
+		pdpte[2] = vmcs_read64(GUEST_PDPTE2);
+		pdpte[3] = vmcs_read64(GUEST_PDPTE3);
+		g->pdptes = pdpte;
+	}
 }
 
 static bool guest_cpl3(void)
@@ -103,9 +115,10 @@ static bool guest_cpl3(void)
 static int translate(void *opaque, uint64_t gva, bool write, uint64_t *out)
 {
 	struct gwalk_ctx g;
+	uint64_t pdpte[4];
 	uint32_t pfec;
 
-	guest_paging(opaque, &g);
+	guest_paging(opaque, &g, pdpte);
 	return gwalk_translate(&g, gva, (write ? GWALK_WRITE : 0) | (guest_cpl3() ? GWALK_USER : 0),
 			       out, &pfec);
 }
@@ -257,10 +270,11 @@ static __attribute__((noinline)) int slow_fetch(struct vm *vm, uint64_t lin, uin
 {
 	unsigned access = GWALK_FETCH | (guest_cpl3() ? GWALK_USER : 0);
 	struct gwalk_ctx g;
+	uint64_t pdpte[4];
 	uint32_t pfec = 0;
 	int n;
 
-	guest_paging(vm, &g);
+	guest_paging(vm, &g, pdpte);
 	n = gwalk_fetch(&g, lin, access, buf, INSN_MAX, &pfec);
 	if (n <= 0)
 		return n < 0 ? n : -EFAULT;
@@ -460,6 +474,16 @@ void handle_ept_violation(struct vcpu *v)
 	}
 	if (q & EPTQ_FETCH) {
 		violation_stop(vm, a, q, "instruction fetch from emulated MMIO");
+		return;
+	}
+	/*
+	 * Bit 7 set, bit 8 clear: the CPU was reading or updating a paging-structure entry
+	 * for the guest's page walk, not accessing the instruction's operand (SDM "Exit
+	 * Qualification for EPT Violations"). Emulating the operand against this address
+	 * would be wrong; a page table in device memory is the guest's fault.
+	 */
+	if ((q & EPTQ_GLA_VALID) && !(q & EPTQ_GLA_XLATED)) {
+		violation_stop(vm, a, q, "guest paging-structure access to emulated MMIO");
 		return;
 	}
 	vm_dev_lock(v);
