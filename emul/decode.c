@@ -58,6 +58,7 @@ enum group {
 #define D_64ONLY BIT(1) /* 63 is ARPL outside 64-bit mode */
 #define D_32ONLY BIT(2) /* 82 is invalid in 64-bit mode */
 #define D_NO_R16 BIT(3) /* 66 without REX.W rejected: MOVSXD r16 (SDM says m16, Zydis m32) */
+#define D_OSZ32	 BIT(4) /* no 16-bit form: 32 bits unless REX.W, in 16-bit code too (MOVNTI) */
 
 struct opdesc {
 	uint8_t op;    /* enum emul_op (before group resolution); EMUL_INVALID: not ours */
@@ -100,7 +101,7 @@ static const struct opdesc map0f[256] = {
     [0xB7] = {EMUL_MOVZX, F_REG_RM, 2, O, IMM_NONE, G_NONE, 0},
     [0xBE] = {EMUL_MOVSX, F_REG_RM, 1, O, IMM_NONE, G_NONE, 0},
     [0xBF] = {EMUL_MOVSX, F_REG_RM, 2, O, IMM_NONE, G_NONE, 0},
-    [0xC3] = {EMUL_MOV_STORE, F_RM_REG, O, O, IMM_NONE, G_NONE, D_NP},
+    [0xC3] = {EMUL_MOV_STORE, F_RM_REG, O, O, IMM_NONE, G_NONE, D_NP | D_OSZ32},
 };
 #undef W
 #undef O
@@ -255,10 +256,13 @@ static bool resolve_group(struct opdesc *d, unsigned reg)
 	}
 }
 
+/* SDM "Operand-Size and Address-Size Attributes": 66 and 67 pick the other of 16 and 32. */
 static unsigned operand_size(const struct dstate *st)
 {
 	if (st->rex & REX_W)
 		return 8;
+	if (st->mode == INSN_MODE_16)
+		return st->opsz ? 4 : 2;
 	return st->opsz ? 2 : 4;
 }
 
@@ -266,6 +270,8 @@ static unsigned address_size(const struct dstate *st)
 {
 	if (st->mode == INSN_MODE_64)
 		return st->adsz ? 4 : 8;
+	if (st->mode == INSN_MODE_16)
+		return st->adsz ? 4 : 2;
 	return st->adsz ? 2 : 4;
 }
 
@@ -285,7 +291,7 @@ static int read_disp(struct dstate *st, unsigned bytes)
 }
 
 /*
- * 16-bit addressing (32-bit mode with a 67 prefix): the fixed base/index pairs of
+ * 16-bit addressing (16-bit code, or 32-bit code with a 67 prefix): the fixed base/index pairs of
  * SDM table "16-Bit Addressing Forms with the ModR/M Byte".
  */
 static int decode_mem16(struct dstate *st, uint8_t modrm)
@@ -449,7 +455,7 @@ static unsigned size_of(const struct dstate *st, uint8_t cls, unsigned osz)
 
 static int decode_operands(struct dstate *st, struct opdesc *d)
 {
-	unsigned osz = operand_size(st);
+	unsigned osz = (d->attr & D_OSZ32) && !(st->rex & REX_W) ? 4 : operand_size(st);
 	unsigned msize = size_of(st, d->msize, osz);
 	unsigned rsize = size_of(st, d->rsize, osz);
 	int rc;
@@ -502,7 +508,7 @@ int decode_insn(const uint8_t *buf, size_t len, unsigned mode, struct insn *out)
 	int rc;
 
 	*out = (struct insn){.reg = INSN_REG_NONE};
-	if (mode != INSN_MODE_64 && mode != INSN_MODE_32)
+	if (mode != INSN_MODE_64 && mode != INSN_MODE_32 && mode != INSN_MODE_16)
 		return -EINVAL;
 	rc = decode_prefixes(&st);
 	if (!rc)

@@ -12,6 +12,7 @@
 #define INSN_REG_NONE (-1)
 #define INSN_MODE_64  64 /* long mode, 64-bit code segment */
 #define INSN_MODE_32  32 /* protected mode (or compatibility mode), 32-bit code segment */
+#define INSN_MODE_16  16 /* 16-bit code: real mode, virtual-8086 mode, or a CS with D clear */
 
 /* What the instruction does to its memory operand. */
 enum emul_op {
@@ -82,11 +83,12 @@ struct insn {
 	uint8_t flags;	   /* INSN_* above */
 	uint8_t rep;	   /* 0, 0xF3 (REP/REPE) or 0xF2 (REPNE); last one wins */
 	uint8_t seg_override; /* explicit segment prefix that takes effect, or INSN_SEG_NONE */
-	uint8_t mode;	      /* INSN_MODE_64 or INSN_MODE_32 */
+	uint8_t mode;	      /* INSN_MODE_64, INSN_MODE_32 or INSN_MODE_16 */
 };
 
 /*
- * Decode one instruction from buf[0..len) in @mode (INSN_MODE_64 or INSN_MODE_32).
+ * Decode one instruction from buf[0..len) in @mode (INSN_MODE_64, _32 or _16: the code
+ * segment's default operand and address size, which 66 and 67 switch between 16 and 32).
  * Returns 0 and fills *out; -EFAULT when the instruction continues past @len (more bytes
  * would be needed); -EINVAL when it is invalid, longer than 15 bytes, has no memory operand,
  * or is not one of the supported forms (e.g. LOCK where the CPU raises #UD).

@@ -282,7 +282,9 @@ static int emul_string(struct emul_ctx *ctx, const struct insn *in, uint64_t gpa
 	return 0;
 }
 
-static int emul_dispatch(struct emul_ctx *ctx, const struct insn *in, uint64_t gpa, bool *done)
+/* Everything but the plain stores, out of line so that those stay cheap. */
+static __attribute__((noinline)) int emul_dispatch(struct emul_ctx *ctx, const struct insn *in,
+						   uint64_t gpa, bool *done)
 {
 	*done = true;
 	switch (in->op) {
@@ -310,13 +312,21 @@ static int emul_dispatch(struct emul_ctx *ctx, const struct insn *in, uint64_t g
 
 int emul_mmio(struct emul_ctx *ctx, const struct insn *in, uint64_t gpa)
 {
-	bool done;
-	int rc = emul_dispatch(ctx, in, gpa, &done);
+	bool done = true;
+	int rc;
+
+	if (likely(in->op == EMUL_MOV_STORE || in->op == EMUL_STORE_IMM))
+		rc = ctx->mmio_write(ctx->opaque, gpa, in->width, source_operand(ctx, in));
+	else
+		rc = emul_dispatch(ctx, in, gpa, &done);
 
 	if (rc || !done)
 		return rc;
+	/* The instruction pointer is as wide as the code: IP, EIP or RIP (SDM "EIP Register"). */
 	ctx->rip += in->length;
-	if (in->mode != INSN_MODE_64)
+	if (in->mode == INSN_MODE_32)
 		ctx->rip &= 0xffffffffULL;
+	else if (in->mode == INSN_MODE_16)
+		ctx->rip &= 0xffffULL;
 	return 0;
 }

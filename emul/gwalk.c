@@ -139,7 +139,12 @@ static int read_entry(struct gw_walk *w, uint64_t table, unsigned level, uint64_
 	int rc;
 
 	*e = 0;
-	rc = w->ctx->read_gpa(w->ctx->opaque, gpa, e, w->g->esize); /* little-endian */
+	if (w->mode == GWALK_MODE_PAE && level == 2 && w->ctx->pdptes) {
+		*e = w->ctx->pdptes[idx]; /* the CPU's copy: memory at CR3 may have changed */
+		rc = 0;
+	} else {
+		rc = w->ctx->read_gpa(w->ctx->opaque, gpa, e, w->g->esize); /* little-endian */
+	}
 	w->ent_gpa[w->nent] = gpa;
 	w->ent[w->nent++] = *e;
 	return rc;

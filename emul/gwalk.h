@@ -43,6 +43,12 @@ enum gwalk_mode {
 struct gwalk_ctx {
 	uint64_t cr0, cr3, cr4, efer; /* the guest's values */
 	unsigned maxphyaddr;	      /* guest physical-address width (CPUID 80000008h); 0: 52 */
+	/*
+	 * PAE paging only: the four PDPTEs the CPU loaded with CR3 and walks with (with EPT
+	 * the VMCS holds them, SDM "Loading Guest State: PDPTEs"), not what memory at CR3 says
+	 * now. NULL: read them at CR3.
+	 */
+	const uint64_t *pdptes;
 	void *opaque;
 	/* Read guest-physical memory; -errno when @gpa is not backed. Required. */
 	int (*read_gpa)(void *opaque, uint64_t gpa, void *buf, size_t len);

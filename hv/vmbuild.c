@@ -378,6 +378,32 @@ static int load_linux(struct vm *vm, const struct mb2_module *m, const char *cmd
 					 });
 }
 
+/*
+ * The boot information goes at GUEST_INFO_GPA unless the image or a module is there
+ * (loader/bootinfo.c finds another place); its size comes from a dry run.
+ */
+static int place_info(struct vm *vm, const struct vm_config *cfg, const struct load_result *lr,
+		      const struct guest_module *mods, gpa_t *at)
+{
+	struct gpa_span busy[VALIDATE_MAX_GUEST_MODULES + 1] = {{lr->lo.v, lr->end.v}};
+	uint32_t size = 0;
+
+	for (unsigned i = 0; i < cfg->nr_modules; i++)
+		busy[i + 1] = (struct gpa_span){mods[i].start.v, mods[i].start.v + mods[i].size};
+	if (cfg->proto == BOOT_MULTIBOOT1)
+		bootinfo_mb1(&vm->slots, gpa(GUEST_INFO_GPA), 0, cfg, mods, cfg->nr_modules, &size);
+	else
+		bootinfo_mb2(&vm->slots, gpa(GUEST_INFO_GPA), 0, cfg, mods, cfg->nr_modules, &size);
+	if (size > GUEST_INFO_MAX ||
+	    bootinfo_place(cfg, busy, cfg->nr_modules + 1, size, GUEST_INFO_GPA, at)) {
+		pr_err("vm \"%s\": no room for the boot information (%u bytes): no RAM below 4 GiB "
+		       "clear of the image [0x%lx..0x%lx) and the modules\n",
+		       cfg->name, size, lr->lo.v, lr->end.v);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
 int vm_load_guest(struct vm *vm)
 {
 	struct guest_module mods[VALIDATE_MAX_GUEST_MODULES];
@@ -389,6 +415,7 @@ int vm_load_guest(struct vm *vm)
 	char err[LOADER_ERR_LEN];
 	struct load_result lr;
 	uint32_t size;
+	gpa_t info;
 	int ret;
 
 	if (!m) {
@@ -414,11 +441,13 @@ int vm_load_guest(struct vm *vm)
 	if (ret)
 		return ret;
 	cfg.proto = lr.proto;
-	ret = cfg.proto == BOOT_MULTIBOOT1
-		  ? bootinfo_mb1(&vm->slots, gpa(GUEST_INFO_GPA), GUEST_INFO_MAX, &cfg, mods,
-				 cfg.nr_modules, &size)
-		  : bootinfo_mb2(&vm->slots, gpa(GUEST_INFO_GPA), GUEST_INFO_MAX, &cfg, mods,
-				 cfg.nr_modules, &size);
+	ret = place_info(vm, &cfg, &lr, mods, &info);
+	if (ret)
+		return ret;
+	ret =
+	    cfg.proto == BOOT_MULTIBOOT1
+		? bootinfo_mb1(&vm->slots, info, GUEST_INFO_MAX, &cfg, mods, cfg.nr_modules, &size)
+		: bootinfo_mb2(&vm->slots, info, GUEST_INFO_MAX, &cfg, mods, cfg.nr_modules, &size);
 	if (ret) {
 		pr_err("vm \"%s\": cannot build the boot information (%d)\n", cfg.name, ret);
 		return ret;
@@ -426,7 +455,8 @@ int vm_load_guest(struct vm *vm)
 	pr_info("vm \"%s\": loaded \"%s\" [0x%lx..0x%lx) entry 0x%lx, %s info at 0x%x, cmdline "
 		"\"%s\"\n",
 		cfg.name, cfg.image, lr.lo.v, lr.end.v, lr.entry,
-		cfg.proto == BOOT_MULTIBOOT1 ? "multiboot" : "multiboot2", GUEST_INFO_GPA, cmdline);
+		cfg.proto == BOOT_MULTIBOOT1 ? "multiboot" : "multiboot2", (unsigned)info.v,
+		cmdline);
 	return vcpu_setup(&vm->vcpus[0], &(struct vcpu_boot){
 					     .entry = lr.entry,
 					     .cs = 0x08,
@@ -434,7 +464,7 @@ int vm_load_guest(struct vm *vm)
 					     .gdt_limit = 0xffff,
 					     .rax = cfg.proto == BOOT_MULTIBOOT1 ? MB1_GUEST_MAGIC
 										 : MB2_GUEST_MAGIC,
-					     .rbx = GUEST_INFO_GPA,
+					     .rbx = info.v,
 					 });
 }
 

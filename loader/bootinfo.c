@@ -70,6 +70,45 @@ static uint64_t ram_run(const struct vm_config *cfg, uint64_t from)
 	return at - from;
 }
 
+/* ---- placement ---- */
+
+#define BOOTINFO_MIN_GPA PAGE_SIZE /* page 0 stays free: a NULL pointer to a guest */
+
+static bool place_ok(const struct vm_config *cfg, const struct gpa_span *busy, unsigned nr_busy,
+		     uint64_t size, uint64_t at)
+{
+	if (at < BOOTINFO_MIN_GPA || !IS_ALIGNED(at, MB2_TAG_ALIGN) || at >= BIT(32) ||
+	    size > BIT(32) - at || ram_run(cfg, at) < size)
+		return false;
+	for (unsigned i = 0; i < nr_busy; i++)
+		if (at < busy[i].end && busy[i].start < at + size)
+			return false;
+	return true;
+}
+
+int bootinfo_place(const struct vm_config *cfg, const struct gpa_span *busy, unsigned nr_busy,
+		   uint64_t size, uint64_t pref, gpa_t *at)
+{
+	uint64_t best = UINT64_MAX;
+
+	if (place_ok(cfg, busy, nr_busy, size, pref)) {
+		*at = gpa(pref);
+		return 0;
+	}
+	for (unsigned i = 0; i < cfg->nr_regions + nr_busy; i++) {
+		uint64_t c =
+		    i < cfg->nr_regions ? cfg->regions[i].gpa : busy[i - cfg->nr_regions].end;
+
+		c = MAX(ALIGN_UP(c, MB2_TAG_ALIGN), BOOTINFO_MIN_GPA);
+		if (c < best && place_ok(cfg, busy, nr_busy, size, c))
+			best = c;
+	}
+	if (best == UINT64_MAX)
+		return -ENOSPC;
+	*at = gpa(best);
+	return 0;
+}
+
 uint32_t bootinfo_mem_lower(const struct vm_config *cfg)
 {
 	return (uint32_t)(MIN(ram_run(cfg, 0), BOOTINFO_MEM_LOWER_MAX) / KiB);

@@ -44,6 +44,20 @@ int bootinfo_mb2(const struct memslots *ms, gpa_t at, size_t max, const struct v
 int bootinfo_mb1(const struct memslots *ms, gpa_t at, size_t max, const struct vm_config *cfg,
 		 const struct guest_module *mods, unsigned nr_mods, uint32_t *size_out);
 
+/* A guest-physical range [start, end) the guest's image or a module occupies. */
+struct gpa_span {
+	uint64_t start, end;
+};
+
+/*
+ * Where @size bytes of boot information go: @pref when [pref, pref + size) is RAM of @cfg,
+ * below 4 GiB and overlaps none of @busy (the image's loaded range, the modules); else the
+ * lowest such place that starts at a RAM region or right after a busy range (8-byte
+ * aligned, never in the first 4 KiB). 0 and *at, or -ENOSPC when there is none.
+ */
+int bootinfo_place(const struct vm_config *cfg, const struct gpa_span *busy, unsigned nr_busy,
+		   uint64_t size, uint64_t pref, gpa_t *at);
+
 /* KiB of RAM from 0 (at most 640) and from 1 MiB, as both protocols report them. */
 uint32_t bootinfo_mem_lower(const struct vm_config *cfg);
 uint32_t bootinfo_mem_upper(const struct vm_config *cfg);

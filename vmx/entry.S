@@ -15,6 +15,7 @@
 #define GUEST_RIP	0x681e
 #define EXIT_VMCALL	18
 #define HC_NULL_MIN	0xffff
+#define EXIT_RESUME	1	/* vmx/exit.h */
 
 #define R_RAX 0
 #define R_RCX 8
@@ -133,15 +134,39 @@ vmx_exit_entry:
 	vmresume
 	jmp entry_failed
 
-	/* every other exit: the C handlers; resume here while they say so */
-3:	movl %ecx, %esi			/* exit reason */
-	call vmx_exit_dispatch		/* (regs, reason): nonzero = resume */
-	testl %eax, %eax
-	jz 4f
+	/*
+	 * Every other exit: the C handlers. C keeps RBX RBP R12-R15, so after
+	 * EXIT_RESUME they still hold the guest's values (RBX aside: CPUID's);
+	 * after EXIT_RESUME_ALL a handler may have written any of regs[].
+	 */
+3:	movzwl %cx, %esi		/* the basic exit reason */
+	call vmx_exit_dispatch		/* (regs, reason): EXIT_STOP or how to resume */
 	movq (%rsp), %rdi
-	call load_guest_regs
+	cmpl $EXIT_RESUME, %eax
+	jne 5f
+	movq R_RBX(%rdi), %rbx
+resume_clobbered:			/* the registers C code may change, RDI last */
+	movq R_RAX(%rdi), %rax
+	movq R_RCX(%rdi), %rcx
+	movq R_RDX(%rdi), %rdx
+	movq R_RSI(%rdi), %rsi
+	movq R_R8(%rdi), %r8
+	movq R_R9(%rdi), %r9
+	movq R_R10(%rdi), %r10
+	movq R_R11(%rdi), %r11
+	movq R_RDI(%rdi), %rdi
 	vmresume
 	jmp entry_failed
+
+5:	testl %eax, %eax		/* EXIT_STOP */
+	jz 4f
+	movq R_RBX(%rdi), %rbx		/* EXIT_RESUME_ALL */
+	movq R_RBP(%rdi), %rbp
+	movq R_R12(%rdi), %r12
+	movq R_R13(%rdi), %r13
+	movq R_R14(%rdi), %r14
+	movq R_R15(%rdi), %r15
+	jmp resume_clobbered
 
 4:	HOST_FRAME_POP
 	xorl %eax, %eax

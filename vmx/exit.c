@@ -227,10 +227,8 @@ static void handle_invalid_guest_state(struct vcpu *v)
 
 static void handle_ept_misconfig(struct vcpu *v)
 {
-	gpa_t a = gpa(vmcs_read64(GUEST_PHYSICAL_ADDRESS));
-
 	vm_dev_lock(v);
-	vmx_mmio_emulate(v, a);
+	vmx_mmio_emulate(v, gpa(exit_read64(GUEST_PHYSICAL_ADDRESS)));
 	vm_dev_unlock(v);
 }
 
@@ -277,6 +275,18 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
 };
 
 /*
+ * Exits whose handlers write no guest GPR but RAX RBX RCX RDX RSI RDI R8-R11: entry.S
+ * reloads only those (EXIT_RESUME). Every other exit reloads all of them.
+ */
+static const bool exit_light_restore[NR_EXIT_REASONS] = {
+    [EXIT_EXTERNAL_INTR] = true, [EXIT_CPUID] = true,  [EXIT_HLT] = true,
+    [EXIT_INTR_WINDOW] = true,	 [EXIT_VMCALL] = true, [EXIT_IO] = true,
+    [EXIT_RDMSR] = true,	 [EXIT_WRMSR] = true,  [EXIT_PREEMPT_TIMER] = true,
+};
+
+static int exit_slow(struct vcpu *v, uint32_t reason);
+
+/*
  * Every reason without a handler: those our controls never enable (RDPMC, MOV DR,
  * PAUSE, ...), SMI exits (5, 6: SMM VM exits, delivered only to an SMM monitor
  * under the dual-monitor treatment, never to us), a task switch (unconditional:
@@ -284,52 +294,53 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
  * The VM stops or restarts by its policy, named with the reason; no other VM and
  * not the hypervisor is touched.
  */
-static __attribute__((noinline)) void handle_unknown(struct vcpu *v, uint32_t reason)
+static __attribute__((noinline)) int handle_unknown(struct vcpu *v, uint32_t reason)
 {
 	pr_err("vm \"%s\": unhandled VM exit %u (%s) at RIP 0x%lx, qualification 0x%lx\n",
 	       v->vm->cfg->name, reason, exit_reason_name(reason), vmcs_readnat(GUEST_RIP),
 	       vmcs_readnat(EXIT_QUALIFICATION));
 	vm_fault(v->vm, -1, "unhandled exit");
+	return exit_slow(v, reason);
 }
 
 /*
- * The exit stopped the VM: a fault gets the guest's state printed, but not on a vCPU
- * that only took the kick of another vCPU's fault (an external-interrupt exit).
+ * The VM left VM_RUNNING (a handler here or another vCPU stopped it), or work is pending
+ * for this vCPU. Pending work may touch any of its state: every GPR is reloaded.
  */
-static __attribute__((noinline)) int stopped(struct vcpu *v, uint32_t reason)
+static __attribute__((noinline)) int exit_slow(struct vcpu *v, uint32_t reason)
 {
+	if (v->vm->state == VM_RUNNING) {
+		vmx_deliver_pending(v);
+		if (likely(v->mp == VCPU_MP_RUN && v->vm->state == VM_RUNNING))
+			return EXIT_RESUME_ALL;
+		return EXIT_STOP; /* an INIT: back to the AP's loop (vmx/mp.c) */
+	}
+	/* A fault gets the guest's state printed, but not on a vCPU that only took the kick
+	 * of another vCPU's fault (an external-interrupt exit). */
 	if (v->vm->exit_status < 0 && reason != EXIT_EXTERNAL_INTR)
 		vmx_dump_guest(v);
-	return 0;
+	return EXIT_STOP;
 }
 
 /*
- * Called from vmx/entry.S after every VM exit (regs is the vCPU's register
- * file); nonzero means resume the guest at once.
+ * Called from vmx/entry.S after every VM exit (regs is the vCPU's register file, reason
+ * the basic exit reason); returns EXIT_STOP or how to resume. The watchdog is not looked
+ * at here: the preemption timer's tick and HLT do that (vmx/intr.c).
  */
 int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 {
 	struct vcpu *v = container_of(regs, struct vcpu, regs[0]);
-	struct vm *vm = v->vm;
-	exit_handler_fn fn;
+	exit_handler_fn fn = likely(reason < NR_EXIT_REASONS) ? exit_handlers[reason] : NULL;
+	int resume;
 
-	reason &= EXIT_REASON_BASIC;
 	v->hw.launched = true;
-	fn = likely(reason < NR_EXIT_REASONS) ? exit_handlers[reason] : NULL;
-	if (likely(fn)) {
-		v->stats.exits[reason]++;
-		fn(v);
-	} else {
-		handle_unknown(v, reason);
-	}
-	if (unlikely(vm->state != VM_RUNNING))
-		return stopped(v, reason);
-	if (unlikely(vm->cfg->watchdog_us) && vm_watchdog_expired(vm, rdtsc()))
-		return stopped(v, reason);
-	if (unlikely(v->work)) {
-		vmx_deliver_pending(v);
-		if (unlikely(v->mp != VCPU_MP_RUN || vm->state != VM_RUNNING))
-			return 0; /* an INIT: back to the AP's loop (vmx/mp.c) */
-	}
-	return 1;
+	if (unlikely(!fn))
+		return handle_unknown(v, reason);
+	v->stats.exits[reason]++;
+	resume = exit_light_restore[reason] ? EXIT_RESUME : EXIT_RESUME_ALL;
+	fn(v);
+	static_assert(VM_RUNNING == 0, "one test covers the VM's state and the vCPU's work");
+	if (unlikely(v->vm->state | v->work))
+		return exit_slow(v, reason);
+	return resume;
 }

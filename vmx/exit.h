@@ -78,6 +78,51 @@ static_assert(EXIT_LOADIWKEY < NR_EXIT_REASONS, "exit table size");
 
 #define EXIT_REASON_BASIC GENMASK(15, 0)
 
+/*
+ * What vmx_exit_dispatch tells vmx/entry.S: stop (vmx_enter returns 0), or resume. C code
+ * keeps RBX RBP R12-R15 (callee-saved), so they still hold the guest's values unless the
+ * handler wrote regs[]: EXIT_RESUME reloads only the registers C may clobber plus RBX
+ * (CPUID's), EXIT_RESUME_ALL every GPR. Values known to entry.S.
+ */
+#define EXIT_STOP	0
+#define EXIT_RESUME	1
+#define EXIT_RESUME_ALL 2
+
+/*
+ * VMREAD/VMWRITE on the exit path, unchecked: the current VMCS is the running vCPU's
+ * and the fields used with these (exit information, guest state, the basic controls)
+ * exist on every VMX CPU, so the instruction cannot fail (SDM "VMREAD": it fails only
+ * with no current VMCS or an unsupported field). Everything else uses vmcs_read*().
+ */
+static inline uint64_t __exit_vmread(uint32_t field)
+{
+	uint64_t v;
+
+	__asm__ volatile("vmread %1, %0" : "=r"(v) : "r"((uint64_t)field) : "cc");
+	return v;
+}
+
+static inline void __exit_vmwrite(uint32_t field, uint64_t v)
+{
+	__asm__ volatile("vmwrite %1, %0" : : "r"((uint64_t)field), "r"(v) : "cc");
+}
+
+#define exit_read32(f)	    ((uint32_t)__exit_vmread(VMCS_CHECKED(f, VMCS_W32)))
+#define exit_read64(f)	    (__exit_vmread(VMCS_CHECKED(f, VMCS_W64)))
+#define exit_readnat(f)	    (__exit_vmread(VMCS_CHECKED(f, VMCS_WNAT)))
+#define exit_write32(f, v)  __exit_vmwrite(VMCS_CHECKED(f, VMCS_W32), (uint32_t)(v))
+#define exit_writenat(f, v) __exit_vmwrite(VMCS_CHECKED(f, VMCS_WNAT), (uint64_t)(v))
+
+/* vcpu_advance_rip() with the unchecked accessors, for the hot exits. */
+static inline void exit_advance_rip(void)
+{
+	uint32_t shadow = exit_read32(GUEST_INTERRUPTIBILITY);
+
+	exit_writenat(GUEST_RIP, exit_readnat(GUEST_RIP) + exit_read32(EXIT_INSTR_LEN));
+	if (unlikely(shadow & INTERRUPTIBILITY_BLOCKING))
+		exit_write32(GUEST_INTERRUPTIBILITY, shadow & ~(uint32_t)INTERRUPTIBILITY_BLOCKING);
+}
+
 #include "abi/kestrel.h" /* hypercall numbers */
 
 void handle_cpuid(struct vcpu *v);

@@ -145,29 +145,37 @@ static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub, struc
 	}
 }
 
+/* What the CPU says for the leaves below the hypervisor's, as the filters above leave it. */
+static __attribute__((noinline)) struct cpuid_regs cpuid_host(const struct vcpu *v, uint32_t leaf,
+							      uint32_t sub)
+{
+	struct cpuid_regs c = cpuid(leaf, sub);
+
+	if (leaf < CPUID_HV_LEAF)
+		cpuid_basic(v, leaf, sub, &c);
+	else if (leaf < 0x40000100) /* the hypervisor range beyond ours: nothing */
+		c = (struct cpuid_regs){0, 0, 0, 0};
+	return c;
+}
+
+/* The hypervisor leaves are answered without asking the CPU. */
 void handle_cpuid(struct vcpu *v)
 {
 	uint64_t *r = v->regs;
-	uint32_t leaf = (uint32_t)r[RAX], sub = (uint32_t)r[RCX];
-	struct cpuid_regs c = cpuid(leaf, sub);
+	uint32_t leaf = (uint32_t)r[RAX];
+	struct cpuid_regs c;
 
-	if (leaf < CPUID_HV_LEAF) {
-		cpuid_basic(v, leaf, sub, &c);
-	} else if (leaf == CPUID_HV_LEAF) {
-		c.eax = CPUID_HV_LEAF + 1; /* signature "KestrelHV\0\0\0" in EBX:ECX:EDX */
-		c.ebx = HV_SIG_EBX;
-		c.ecx = HV_SIG_ECX;
-		c.edx = HV_SIG_EDX;
-	} else if (leaf == CPUID_HV_LEAF + 1) {
+	if (leaf == CPUID_HV_LEAF) /* signature "KestrelHV\0\0\0" in EBX:ECX:EDX */
+		c = (struct cpuid_regs){CPUID_HV_LEAF + 1, HV_SIG_EBX, HV_SIG_ECX, HV_SIG_EDX};
+	else if (leaf == CPUID_HV_LEAF + 1)
 		c = (struct cpuid_regs){HV_ABI_VERSION, 0, 0, 0};
-	} else if (leaf < 0x40000100) {
-		c = (struct cpuid_regs){0, 0, 0, 0};
-	}
+	else
+		c = cpuid_host(v, leaf, (uint32_t)r[RCX]);
 	r[RAX] = c.eax;
 	r[RBX] = c.ebx;
 	r[RCX] = c.ecx;
 	r[RDX] = c.edx;
-	vcpu_advance_rip();
+	exit_advance_rip();
 }
 
 static uint64_t vm_ram_bytes(const struct vm *vm)
@@ -210,17 +218,14 @@ static __attribute__((noinline)) int64_t hc_vm_info(struct vm *vm, uint64_t at)
 	return gmem_write(&vm->slots, gpa(at), &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-void handle_vmcall(struct vcpu *v)
+/* Every hypercall but HC_NULL: the number in RAX, arguments in RDI RSI, the result in RAX. */
+static __attribute__((noinline)) void hypercall(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	uint64_t *r = v->regs;
 	int64_t ret;
 
-	vcpu_advance_rip();
 	switch (r[RAX]) {
-	case HC_NULL:
-		ret = 0;
-		break;
 	case HC_CONSOLE_WRITE:
 		ret = hc_console_write(vm, r[RDI], r[RSI]);
 		break;
@@ -247,6 +252,16 @@ void handle_vmcall(struct vcpu *v)
 		break;
 	}
 	r[RAX] = (uint64_t)ret;
+}
+
+/* HC_NULL, the benchmark's null exit, is answered without the switch. */
+void handle_vmcall(struct vcpu *v)
+{
+	exit_advance_rip();
+	if (unlikely(v->regs[RAX] != HC_NULL))
+		hypercall(v);
+	else
+		v->regs[RAX] = 0;
 }
 
 /* ---- control registers (SDM "Exit Qualification for Control-Register Accesses") ---- */
@@ -367,12 +382,16 @@ void handle_cr_access(struct vcpu *v)
 #define IOQ_STRING  BIT(4)
 #define IOQ_PORT(q) ((uint16_t)((q) >> 16))
 
-void handle_io(struct vcpu *v)
+static uint64_t io_mask(unsigned size)
 {
-	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
+	return size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
+}
+
+/* IN, and the string forms kestrel does not emulate. */
+static __attribute__((noinline)) void io_in(struct vcpu *v, uint64_t q)
+{
 	unsigned size = IOQ_SIZE(q);
-	uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
-	uint64_t val = v->regs[RAX] & mask;
+	uint64_t mask = io_mask(size), val;
 
 	if (q & IOQ_STRING) {
 		pr_err("vm \"%s\": string I/O (INS/OUTS) on port 0x%x is not supported\n",
@@ -380,15 +399,27 @@ void handle_io(struct vcpu *v)
 		vm_fault(v->vm, -1, "string I/O");
 		return;
 	}
-	vcpu_advance_rip();
+	exit_advance_rip();
 	vm_dev_lock(v);
-	if (!(q & IOQ_IN)) {
-		iobus_write(&v->vm->bus, IOBUS_PIO, IOQ_PORT(q), size, val);
-	} else {
-		if (iobus_read(&v->vm->bus, IOBUS_PIO, IOQ_PORT(q), size, &val))
-			val = ~0ULL; /* nothing decodes the port: the bus floats high */
-		v->regs[RAX] = (v->regs[RAX] & ~mask) | (val & mask);
+	if (iobus_read(&v->vm->bus, IOBUS_PIO, IOQ_PORT(q), size, &val))
+		val = ~0ULL; /* nothing decodes the port: the bus floats high */
+	vm_dev_unlock(v);
+	v->regs[RAX] = (v->regs[RAX] & ~mask) | (val & mask);
+}
+
+/* OUT goes straight to the bus; a port nobody decodes drops the write. */
+void handle_io(struct vcpu *v)
+{
+	uint64_t q = exit_readnat(EXIT_QUALIFICATION);
+	unsigned size = IOQ_SIZE(q);
+
+	if (unlikely(q & (IOQ_IN | IOQ_STRING))) {
+		io_in(v, q);
+		return;
 	}
+	exit_advance_rip();
+	vm_dev_lock(v);
+	iobus_write(&v->vm->bus, IOBUS_PIO, IOQ_PORT(q), size, v->regs[RAX] & io_mask(size));
 	vm_dev_unlock(v);
 }
 
@@ -413,7 +444,7 @@ void handle_rdmsr(struct vcpu *v)
 	}
 	v->regs[RAX] = (uint32_t)val;
 	v->regs[RDX] = val >> 32;
-	vcpu_advance_rip();
+	exit_advance_rip();
 }
 
 void handle_wrmsr(struct vcpu *v)
@@ -434,7 +465,7 @@ void handle_wrmsr(struct vcpu *v)
 	}
 	if (msr == MSR_IA32_APIC_BASE) /* x2APIC mode on or off: its reads follow */
 		apicv_sync_mode(v);
-	vcpu_advance_rip();
+	exit_advance_rip();
 }
 
 /*

@@ -82,16 +82,28 @@ static int read_gpa(void *opaque, uint64_t a, void *buf, size_t len)
 	return gmem_read(&vm->slots, gpa(a), buf, len);
 }
 
-static void guest_paging(struct vm *vm, struct gwalk_ctx *g)
+/*
+ * The guest's paging as the CPU has it. In PAE paging the CPU walks with the PDPTEs it
+ * loaded with CR3, which the VMCS holds at each exit: @pdpte receives them.
+ */
+static void guest_paging(struct vm *vm, struct gwalk_ctx *g, uint64_t pdpte[4])
 {
 	*g = (struct gwalk_ctx){
 	    .cr0 = vmcs_readnat(GUEST_CR0),
 	    .cr3 = vmcs_readnat(GUEST_CR3),
 	    .cr4 = vmcs_readnat(GUEST_CR4),
 	    .efer = vmcs_read64(GUEST_IA32_EFER),
+	    .maxphyaddr = vm->maxphyaddr,
 	    .opaque = vm,
 	    .read_gpa = read_gpa,
 	};
+	if (gwalk_mode(g) == GWALK_MODE_PAE) {
+		pdpte[0] = vmcs_read64(GUEST_PDPTE0);
+		pdpte[1] = vmcs_read64(GUEST_PDPTE1);
+		pdpte[2] = vmcs_read64(GUEST_PDPTE2);
+		pdpte[3] = vmcs_read64(GUEST_PDPTE3);
+		g->pdptes = pdpte;
+	}
 }
 
 static bool guest_cpl3(void)
@@ -103,9 +115,10 @@ static bool guest_cpl3(void)
 static int translate(void *opaque, uint64_t gva, bool write, uint64_t *out)
 {
 	struct gwalk_ctx g;
+	uint64_t pdpte[4];
 	uint32_t pfec;
 
-	guest_paging(opaque, &g);
+	guest_paging(opaque, &g, pdpte);
 	return gwalk_translate(&g, gva, (write ? GWALK_WRITE : 0) | (guest_cpl3() ? GWALK_USER : 0),
 			       out, &pfec);
 }
@@ -134,11 +147,80 @@ static int mem_write(void *opaque, uint64_t a, const void *buf, unsigned len)
 }
 
 /* Up to 15 instruction bytes at CS:RIP, through the guest's page tables and the slots. */
-#define PTE_P	 BIT(0)
-#define PTE_PS	 BIT(7)
-#define PTE_ADDR GENMASK(51, 12)
-#define CR4_LA57 BIT(12)
-#define INSN_MAX 15
+#define PTE_P	  BIT(0)
+#define PTE_PS	  BIT(7)
+#define PTE_ADDR  GENMASK(51, 12)
+#define CR4_LA57  BIT(12)
+#define INSN_MAX  15
+#define SEG_AR_D  BIT(14)
+#define RFLAGS_VM BIT(17)
+
+/*
+ * The guest state the MMIO path needs, each field read once from the VMCS: where the
+ * instruction is (linear address: the CS base counts only outside 64-bit mode, SDM
+ * "Segmentation in IA-32e Mode") and the code size the decoder takes it in.
+ */
+struct mmio_guest {
+	uint64_t rip, lin, efer;
+	unsigned mode; /* INSN_MODE_64/32/16 */
+};
+
+/* 64-bit code in IA-32e mode with CS.L; else CS.D says 32 or 16 (real and virtual-8086 mode too). */
+static unsigned code_mode(uint64_t efer, uint32_t cs_ar, uint64_t rflags)
+{
+	if ((efer & EFER_LMA) && (cs_ar & SEG_CS_AR_L))
+		return INSN_MODE_64;
+	return (cs_ar & SEG_AR_D) && !(rflags & RFLAGS_VM) ? INSN_MODE_32 : INSN_MODE_16;
+}
+
+static inline __attribute__((always_inline)) void mmio_guest_read(struct mmio_guest *g,
+								  uint64_t rflags)
+{
+	g->rip = exit_readnat(GUEST_RIP);
+	g->efer = exit_read64(GUEST_IA32_EFER);
+	g->mode = code_mode(g->efer, exit_read32(GUEST_CS_AR), rflags);
+	g->lin = g->mode == INSN_MODE_64
+		     ? g->rip
+		     : (exit_readnat(GUEST_CS_BASE) + (g->rip & 0xffffffffULL)) & 0xffffffffULL;
+}
+
+/*
+ * Guest RAM through the direct map, one RAM slot in view at a time: the paging
+ * structures and the code of one walk almost always lie in one slot, so one lookup
+ * serves them all. A walk keeps the view in registers and asks view_move only when
+ * an address falls outside it.
+ */
+struct ram_view {
+	uint64_t base, size; /* the slot's GPA range; size 0: nothing in view */
+	const uint8_t *va;   /* host address of base (the slot's frames are contiguous) */
+};
+
+static struct ram_view view_of(const struct mem_slot *s)
+{
+	if (!s || s->kind != REGION_RAM)
+		return (struct ram_view){0, 0, NULL};
+	return (struct ram_view){memslot_gpa(s).v, memslot_size(s), hpa_to_va(s->hpa)};
+}
+
+/* The RAM slot holding @a in view (size 0: none), remembered for the next walk. */
+static __attribute__((noinline)) struct ram_view view_move(struct vm *vm, uint64_t a)
+{
+	const struct mem_slot *s = memslot_find(&vm->slots, gpa(a));
+
+	if (s && s->kind == REGION_RAM)
+		vm->last_slot = s;
+	return view_of(s);
+}
+
+/* The host address of [a, a+len) in guest RAM, or NULL. */
+static inline const uint8_t *view_ptr(struct vm *vm, struct ram_view *w, uint64_t a, size_t len)
+{
+	if (unlikely(a - w->base >= w->size))
+		*w = view_move(vm, a);
+	if (unlikely(a - w->base + len > w->size))
+		return NULL;
+	return w->va + (a - w->base);
+}
 
 /*
  * The CPU has just fetched and executed the faulting instruction, so its
@@ -147,61 +229,78 @@ static int mem_write(void *opaque, uint64_t a, const void *buf, unsigned len)
  * may cross a page, an entry that is not present) takes the full walker.
  * Returns the instruction's guest-physical address, or 0.
  */
-static uint64_t fast_fetch(struct vm *vm, uint64_t rip, uint8_t *buf)
+static uint64_t fast_fetch(struct vm *vm, const struct mmio_guest *g, uint8_t *buf)
 {
-	uint64_t table = vmcs_readnat(GUEST_CR3) & PTE_ADDR, e, gpa_of_rip, size = PAGE_SIZE;
-	const uint64_t *entry;
-	const uint8_t *code;
+	uint64_t lin = g->lin, table, e;
+	const uint8_t *p;
+	unsigned shift = 39;
+	struct ram_view w;
 
-	if (!(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) || (vmcs_readnat(GUEST_CR4) & CR4_LA57) ||
-	    (rip & (PAGE_SIZE - 1)) > PAGE_SIZE - INSN_MAX)
+	if (!(g->efer & EFER_LMA) || (lin & (PAGE_SIZE - 1)) > PAGE_SIZE - INSN_MAX ||
+	    (exit_readnat(GUEST_CR4) & CR4_LA57))
 		return 0;
-	for (int level = 3; level >= 0; level--) {
-		entry = ram_ptr(vm, table + ((rip >> (12 + 9 * level)) & 511) * 8, 8);
-		if (!entry || !((e = *entry) & PTE_P))
+	table = exit_readnat(GUEST_CR3) & PTE_ADDR;
+	w = view_of(vm->last_slot);
+	for (;;) {
+		uint64_t a = table + ((lin >> shift) & 511) * 8;
+		if (!(p = view_ptr(vm, &w, a, 8)))
+			return 0;
+		__builtin_memcpy(&e, p, 8);
+		if (!(e & PTE_P))
 			return 0;
 		table = e & PTE_ADDR;
-		if ((level == 1 || level == 2) && (e & PTE_PS)) {
-			size = 1ULL << (12 + 9 * level);
+		if (shift == 12)
+			break;
+		if ((e & PTE_PS) && shift <= 30) { /* a 1 GiB or 2 MiB page */
+			table = (table & ~(BIT(shift) - 1)) | (lin & (BIT(shift) - PAGE_SIZE));
 			break;
 		}
+		shift -= 9;
 	}
-	gpa_of_rip = (table & ~(size - 1)) | (rip & (size - 1));
-	code = ram_ptr(vm, gpa_of_rip, INSN_MAX);
-	if (!code)
+	table |= lin & (PAGE_SIZE - 1); /* the instruction's GPA */
+	if (!(p = view_ptr(vm, &w, table, INSN_MAX)))
 		return 0;
-	__builtin_memcpy(buf, code, INSN_MAX);
-	return gpa_of_rip;
+	__builtin_memcpy(buf, p, INSN_MAX);
+	return table;
 }
 
-/* Up to 15 instruction bytes at CS:RIP; *insn_gpa is their GPA when known (else 0). */
-static inline __attribute__((always_inline)) int fetch_insn(struct vm *vm, uint8_t *buf,
-							    size_t *len, uint64_t *insn_gpa)
+/* The full walk: any paging mode, page-crossing code, ROM. */
+static __attribute__((noinline)) int slow_fetch(struct vm *vm, uint64_t lin, uint8_t *buf,
+						size_t *len)
 {
-	uint64_t rip = vmcs_readnat(GUEST_RIP) + vmcs_readnat(GUEST_CS_BASE);
 	unsigned access = GWALK_FETCH | (guest_cpl3() ? GWALK_USER : 0);
 	struct gwalk_ctx g;
+	uint64_t pdpte[4];
 	uint32_t pfec = 0;
 	int n;
 
-	*insn_gpa = fast_fetch(vm, rip, buf);
-	if (*insn_gpa) {
-		*len = INSN_MAX;
-		return 0;
-	}
-	guest_paging(vm, &g);
-	n = gwalk_fetch(&g, rip, access, buf, INSN_MAX, &pfec);
+	guest_paging(vm, &g, pdpte);
+	n = gwalk_fetch(&g, lin, access, buf, INSN_MAX, &pfec);
 	if (n <= 0)
 		return n < 0 ? n : -EFAULT;
 	*len = (size_t)n;
 	return 0;
 }
 
+/* Up to 15 instruction bytes at CS:RIP; *insn_gpa is their GPA when known (else 0). */
+static int fetch_insn(struct vm *vm, const struct mmio_guest *g, uint8_t *buf, size_t *len,
+		      uint64_t *insn_gpa)
+{
+	*insn_gpa = fast_fetch(vm, g, buf);
+	if (likely(*insn_gpa)) {
+		*len = INSN_MAX;
+		return 0;
+	}
+	return slow_fetch(vm, g->lin, buf, len);
+}
+
 int vmx_guest_fetch(struct vcpu *v, uint8_t *buf, size_t *len)
 {
+	struct mmio_guest g;
 	uint64_t insn_gpa;
 
-	return fetch_insn(v->vm, buf, len, &insn_gpa);
+	mmio_guest_read(&g, vmcs_readnat(GUEST_RFLAGS));
+	return fetch_insn(v->vm, &g, buf, len, &insn_gpa);
 }
 
 /*
@@ -221,24 +320,29 @@ static bool same_bytes(const uint8_t *a, const uint8_t *b)
 	return a0 == b0 && a1 == b1;
 }
 
-static int decode_cached(struct vm *vm, uint64_t insn_gpa, const uint8_t *bytes, size_t len,
-			 unsigned mode, struct insn *out)
+/*
+ * The decoded instruction: the cache's entry when it matches, else decoded into the
+ * entry (the GPA known) or into @tmp. NULL with *err set when it does not decode.
+ */
+static const struct insn *decode_cached(struct vm *vm, uint64_t insn_gpa, const uint8_t *bytes,
+					size_t len, unsigned mode, struct insn *tmp, int *err)
 {
 	struct decode_entry *d = &vm->dcache[(insn_gpa >> 2) % VM_DCACHE];
-	int ret;
 
-	if (insn_gpa && d->gpa == insn_gpa && d->mode == mode && same_bytes(d->bytes, bytes)) {
-		*out = d->insn;
-		return 0;
+	if (insn_gpa && d->gpa == insn_gpa && d->mode == mode && same_bytes(d->bytes, bytes))
+		return &d->insn;
+	if (!insn_gpa) {
+		*err = decode_insn(bytes, len, mode, tmp);
+		return *err ? NULL : tmp;
 	}
-	ret = decode_insn(bytes, len, mode, out);
-	if (!ret && insn_gpa) {
-		d->gpa = insn_gpa;
-		d->mode = (uint8_t)mode;
-		memcpy(d->bytes, bytes, INSN_MAX);
-		d->insn = *out;
-	}
-	return ret;
+	d->gpa = 0;
+	*err = decode_insn(bytes, len, mode, &d->insn);
+	if (*err)
+		return NULL;
+	d->gpa = insn_gpa;
+	d->mode = (uint8_t)mode;
+	memcpy(d->bytes, bytes, INSN_MAX);
+	return &d->insn;
 }
 
 static void load_seg_bases(struct emul_ctx *ctx)
@@ -258,49 +362,72 @@ static void mmio_fail(struct vm *vm, gpa_t a, const char *what, int err)
 	vm_fault(vm, -1, "MMIO emulation failed");
 }
 
+/* The instruction names RSP (its memory operand or its register): the VMCS holds it. */
+static bool uses_rsp(const struct insn *in)
+{
+	return in->mem.base == EMUL_RSP || in->mem.index == EMUL_RSP || in->reg == EMUL_RSP;
+}
+
+/*
+ * Emulate the instruction at RIP against the device at @a. The emulator works on the
+ * vCPU's saved registers in place (they change only when it succeeds); RSP, RFLAGS and
+ * the segment bases come from the VMCS only when the instruction needs them.
+ */
 int vmx_mmio_emulate(struct vcpu *v, gpa_t a)
 {
 	struct vm *vm = v->vm;
-	struct emul_ctx ctx = {.opaque = vm,
-			       .mmio_read = dev_read,
-			       .mmio_write = dev_write,
-			       .translate = translate,
-			       .mem_read = mem_read,
-			       .mem_write = mem_write};
-	uint8_t bytes[16] = {0};
-	uint64_t insn_gpa, rsp, rflags;
-	struct insn in;
+	uint64_t rflags = exit_readnat(GUEST_RFLAGS), insn_gpa;
+	const struct insn *in;
+	struct mmio_guest g;
+	struct emul_ctx ctx;
+	uint8_t bytes[16];
+	struct insn tmp;
 	size_t len = 0;
+	uint32_t shadow;
+	bool rsp;
 	int ret;
 
-	ret = fetch_insn(vm, bytes, &len, &insn_gpa);
-	if (ret) {
+	mmio_guest_read(&g, rflags);
+	ret = fetch_insn(vm, &g, bytes, &len, &insn_gpa);
+	if (unlikely(ret)) {
 		mmio_fail(vm, a, "cannot fetch the instruction", ret);
 		return ret;
 	}
-	ret = decode_cached(vm, insn_gpa, bytes, len, vmx_guest_mode(), &in);
-	if (ret) {
+	in = decode_cached(vm, insn_gpa, bytes, len, g.mode, &tmp, &ret);
+	if (unlikely(!in)) {
 		mmio_fail(vm, a, "instruction not decodable", ret);
 		return ret;
 	}
 	static_assert(NR_GPRS == 16 && (int)RSP == (int)EMUL_RSP,
 		      "the emulator works on the vCPU's registers");
-	ctx.regs = v->regs; /* emulated in place: registers change only when it succeeds */
-	ctx.regs[RSP] = rsp = vmcs_readnat(GUEST_RSP);
-	ctx.rip = vmcs_readnat(GUEST_RIP);
-	ctx.rflags = rflags = vmcs_readnat(GUEST_RFLAGS);
-	if (in.op == EMUL_MOVS)
+	ctx.regs = v->regs;
+	ctx.rip = g.rip;
+	ctx.rflags = rflags;
+	ctx.opaque = vm;
+	ctx.mmio_read = dev_read;
+	ctx.mmio_write = dev_write;
+	ctx.translate = translate;
+	ctx.mem_read = mem_read;
+	ctx.mem_write = mem_write;
+	rsp = uses_rsp(in);
+	if (unlikely(rsp))
+		v->regs[RSP] = exit_readnat(GUEST_RSP);
+	if (unlikely(in->op == EMUL_MOVS))
 		load_seg_bases(&ctx);
-	ret = emul_mmio(&ctx, &in, a.v);
-	if (ret) {
+	ret = emul_mmio(&ctx, in, a.v);
+	if (unlikely(ret)) {
 		mmio_fail(vm, a, "emulation refused the access", ret);
 		return ret;
 	}
-	if (ctx.regs[RSP] != rsp)
-		vmcs_writenat(GUEST_RSP, ctx.regs[RSP]);
-	vmcs_writenat(GUEST_RIP, ctx.rip);
+	if (unlikely(rsp))
+		exit_writenat(GUEST_RSP, v->regs[RSP]);
+	exit_writenat(GUEST_RIP, ctx.rip);
 	if (ctx.rflags != rflags)
-		vmcs_writenat(GUEST_RFLAGS, ctx.rflags);
+		exit_writenat(GUEST_RFLAGS, ctx.rflags);
+	/* Like the CPU finishing it, the instruction ends an STI or MOV SS shadow. */
+	shadow = exit_read32(GUEST_INTERRUPTIBILITY);
+	if (unlikely(shadow & INTERRUPTIBILITY_BLOCKING))
+		exit_write32(GUEST_INTERRUPTIBILITY, shadow & ~(uint32_t)INTERRUPTIBILITY_BLOCKING);
 	return 0;
 }
 
@@ -347,6 +474,16 @@ void handle_ept_violation(struct vcpu *v)
 	}
 	if (q & EPTQ_FETCH) {
 		violation_stop(vm, a, q, "instruction fetch from emulated MMIO");
+		return;
+	}
+	/*
+	 * Bit 7 set, bit 8 clear: the CPU was reading or updating a paging-structure entry
+	 * for the guest's page walk, not accessing the instruction's operand (SDM "Exit
+	 * Qualification for EPT Violations"). Emulating the operand against this address
+	 * would be wrong; a page table in device memory is the guest's fault.
+	 */
+	if ((q & EPTQ_GLA_VALID) && !(q & EPTQ_GLA_XLATED)) {
+		violation_stop(vm, a, q, "guest paging-structure access to emulated MMIO");
 		return;
 	}
 	vm_dev_lock(v);

@@ -78,12 +78,14 @@ void vmx_audit_entry_failure(struct vcpu *v, bool instruction_error);
 int vmx_mmio_emulate(struct vcpu *v, gpa_t gpa);
 /* Up to 15 bytes at the guest's CS:RIP through its page tables; 0 or -errno. */
 int vmx_guest_fetch(struct vcpu *v, uint8_t *buf, size_t *len);
-/* The guest's code size for the decoder: 64 or 32 (16-bit code decodes as 32). */
+/* The guest's code size for the decoder: 64 (IA-32e mode, CS.L), else CS.D: 32 or 16. */
 static inline unsigned vmx_guest_mode(void)
 {
-	return (vmcs_read32(ENTRY_CTLS) & ENTRY_IA32E_GUEST) && (vmcs_read32(GUEST_CS_AR) & BIT(13))
-		   ? 64
-		   : 32; /* CS.L in 64-bit mode */
+	uint32_t ar = vmcs_read32(GUEST_CS_AR);
+
+	if ((vmcs_read32(ENTRY_CTLS) & ENTRY_IA32E_GUEST) && (ar & BIT(13)))
+		return 64;
+	return (ar & BIT(14)) && !(vmcs_readnat(GUEST_RFLAGS) & BIT(17)) ? 32 : 16;
 }
 
 /* vmx/diag.c: a stopped guest's registers, segments and code at RIP, as error lines */

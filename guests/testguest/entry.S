@@ -125,6 +125,8 @@ gdt:
 	.quad 0x00CF9B000000FFFF /* 0x08: code, 32-bit, flat, accessed */
 	.quad 0x00AF9B000000FFFF /* 0x10: code, 64-bit */
 	.quad 0x00CF93000000FFFF /* 0x18: data, flat, accessed */
+	.quad 0 /* 0x20, 0x28: code segments the mmio_extra scenario builds (mmio_extra.c) */
+	.quad 0
 gdt_end:
 	.set gdt_limit, gdt_end - gdt - 1
 	.balign 8

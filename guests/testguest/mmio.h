@@ -31,6 +31,8 @@ extern const struct mmio_case mmio_op_cases[];
 extern const unsigned nr_mmio_op_cases;
 extern const struct mmio_case mmio_extra_cases[];
 extern const unsigned nr_mmio_extra_cases;
+extern const struct mmio_case mmio_seg_cases[];
+extern const unsigned nr_mmio_seg_cases;
 
 /* Run cases on RAM and on page p (code at its address + code_off); failures via t_fail. */
 void mmio_run_cases(const char *map, uintptr_t p, const struct mmio_case *cases, unsigned n,

@@ -146,6 +146,94 @@ static void c_stos_down(uintptr_t p, uint64_t *o)
 		o[2 + i] = mr64(s + 8 * i);
 }
 
+/*
+ * Code segments of our own (entry.S leaves GDT slots 0x20 and 0x28 free): the hypervisor
+ * must decode 16-bit code as 16-bit, and add the CS base outside 64-bit mode only.
+ */
+extern uint64_t gdt[];
+#define SEL_CODE16   0x20
+#define SEL_CODE64_B 0x28
+#define SEL_CODE64   0x10 /* entry.S */
+
+struct __attribute__((packed)) farptr {
+	uint32_t off;
+	uint16_t sel;
+};
+
+/* An accessed, readable code segment, limit 64 KiB - 1; flags: bits 55:52 (G D L AVL). */
+static uint64_t code_desc(uint32_t base, uint64_t flags)
+{
+	return 0xFFFF | ((uint64_t)(base & 0xFFFFFF) << 16) | (0x9BULL << 40) | (flags << 52) |
+	       ((uint64_t)(base >> 24) << 56);
+}
+
+/*
+ * 16-bit code run in compatibility mode at CS.base = code16_block, IP from 0; EBX is the
+ * scratch address, ECX a value, EAX the far pointer back to 64-bit mode.
+ */
+__asm__(".pushsection .text\n"
+	"code16_block:\n"
+	".byte 0x67, 0x89, 0x0b\n"		     /* mov %cx, (%ebx) */
+	".byte 0x67, 0x66, 0x89, 0x4b, 0x04\n"	     /* mov %ecx, 4(%ebx) */
+	".byte 0x67, 0xc7, 0x43, 0x08, 0x34, 0x12\n" /* movw $0x1234, 8(%ebx) */
+	".byte 0x67, 0x8b, 0x53, 0x0c\n"	     /* mov 12(%ebx), %dx */
+	".byte 0x66, 0x67, 0xff, 0x28\n"	     /* ljmpl *(%eax) */
+	".popsection");
+
+static void c_code16(uintptr_t p, uint64_t *o)
+{
+	uintptr_t s = p + MM_S, base;
+	struct farptr to = {0, SEL_CODE16}, back = {0, SEL_CODE64};
+	uint64_t dx = 0xAAAA5555;
+
+	__asm__ volatile("lea code16_block(%%rip), %0" : "=r"(base));
+	gdt[SEL_CODE16 / 8] = code_desc((uint32_t)base, 0);
+	mw64(s, ~0ULL);
+	mw64(s + 8, ~0ULL);
+	mw32(s + 12, 0x1234BEEF);
+	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
+			 "movl %%eax, (%[back])\n\t"
+			 "mov %[back], %%rax\n\t"
+			 "ljmpl *(%[to])\n"
+			 "1:"
+			 : "+d"(dx)
+			 : [to] "r"(&to), [back] "r"(&back), "b"(s), "c"(0x87654321)
+			 : "rax", "memory");
+	o[0] = mr64(s);
+	o[1] = mr64(s + 8);
+	o[2] = (uint32_t)dx; /* compatibility mode leaves bits 63:32 undefined */
+}
+
+/* A 64-bit code segment whose descriptor has a base: 64-bit mode ignores it. */
+static void c_cs64_base(uintptr_t p, uint64_t *o)
+{
+	uintptr_t s = p + MM_S;
+	struct farptr to = {0, SEL_CODE64_B}, back = {0, SEL_CODE64};
+
+	gdt[SEL_CODE64_B / 8] = code_desc(0x00400000, 0x2 /* L */);
+	mw64(s, 0);
+	__asm__ volatile("lea 2f(%%rip), %%rax\n\t"
+			 "movl %%eax, (%[to])\n\t"
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "movl %%eax, (%[back])\n\t"
+			 "ljmpl *(%[to])\n"
+			 "2:\tmovl %%ecx, (%%rbx)\n\t"
+			 "movw %%cx, 4(%%rbx)\n\t"
+			 "ljmpl *(%[back])\n"
+			 "1:"
+			 :
+			 : [to] "r"(&to), [back] "r"(&back), "b"(s), "c"(0x0BA5E064)
+			 : "rax", "memory");
+	o[0] = mr64(s);
+}
+
+/* Code and scratch below 4 GiB: run on the identity mappings only, with code_off 0. */
+const struct mmio_case mmio_seg_cases[] = {
+    {"code16", c_code16},
+    {"cs64_base", c_cs64_base},
+};
+const unsigned nr_mmio_seg_cases = ARRAY_SIZE(mmio_seg_cases);
+
 /* movs_dev last: the most exotic form (both sides MMIO). */
 const struct mmio_case mmio_extra_cases[] = {
     {"unaligned", c_unaligned}, {"xalu0", c_xalu0},	  {"xalu1", c_xalu1},

@@ -38,6 +38,30 @@ void t_oob_exec(void)
 	t_fail("survived");
 }
 
+/*
+ * A page directory entry that names the slow test-device page as its page table: the
+ * CPU's own page walk reads device memory (an EPT violation on a paging-structure access),
+ * which the hypervisor must not emulate as the load's operand.
+ */
+#define VA_PT_IN_MMIO 0x7FE00000ULL
+
+void t_pt_in_mmio(void)
+{
+	uint64_t *t = (uint64_t *)(read_cr3() & PTE_ADDR), v;
+
+	if (pt_map(VA_PT_IN_MMIO, GPA_TESTDEV, 4 * KiB, PTE_W | PTE_UC)) {
+		t_fail("cannot map 0x%llx", VA_PT_IN_MMIO);
+		return;
+	}
+	for (unsigned shift = 39; shift > 21; shift -= 9)
+		t = (uint64_t *)(t[(VA_PT_IN_MMIO >> shift) & 511] & PTE_ADDR);
+	t[(VA_PT_IN_MMIO >> 21) & 511] = GPA_TESTDEV_SLOW | PTE_P | PTE_W;
+	__asm__ volatile("invlpg (%0)" : : "r"(VA_PT_IN_MMIO) : "memory");
+	t_attempt("read through a page table in device memory at gpa 0x%x", GPA_TESTDEV_SLOW);
+	v = *(volatile uint64_t *)VA_PT_IN_MMIO;
+	t_fail("survived (read 0x%llx)", (unsigned long long)v);
+}
+
 /* Shared memory is RW, not X: a fetch from it must stop the VM. */
 void t_nx_exec(void)
 {

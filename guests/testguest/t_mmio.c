@@ -190,6 +190,8 @@ void t_mmio_extra(void)
 	mmio_moffs();
 	mmio_run_cases("id0", GPA_TESTDEV, mmio_extra_cases, nr_mmio_extra_cases, 0);
 	mmio_run_cases("hi1", VA_HI_DEV + 0x1000, mmio_extra_cases, nr_mmio_extra_cases, 0);
+	mmio_run_cases("id0", GPA_TESTDEV, mmio_seg_cases, nr_mmio_seg_cases, 0);
+	mmio_run_cases("id1", GPA_TESTDEV_SLOW, mmio_seg_cases, nr_mmio_seg_cases, 0);
 }
 
 /*

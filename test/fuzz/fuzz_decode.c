@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for emul/decode.c: arbitrary bytes in both modes must never crash, and
+ * libFuzzer target for emul/decode.c: arbitrary bytes in all three modes must never crash, and
  * must decode exactly as Zydis does for the supported forms (abort on any disagreement).
  */
 #include <stdint.h>
@@ -12,12 +12,13 @@
 #include "emul/emulate.h"
 #include "test/unit/decode_diff.h"
 
-static ZydisDecoder zd64, zd32;
+static ZydisDecoder zd64, zd32, zd16;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	ZydisDecoderInit(&zd64, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	ZydisDecoderInit(&zd32, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+	ZydisDecoderInit(&zd16, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
 	return 0;
 }
 
@@ -99,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	check(&zd64, 64, buf, size);
 	check(&zd32, 32, buf, size);
+	check(&zd16, 16, buf, size);
 	free(buf);
 	return 0;
 }

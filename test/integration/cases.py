@@ -180,6 +180,10 @@ TESTS += [
     guest("fault-oob-write", "oob_write", stopped_by(
         r"vm \"test\": EPT violation: write at GPA 0xe0000000 \(outside the VM's memory map\).*"
         r"\[access W, entry ---\]"), status=3),
+    guest("fault-pt-in-mmio", "pt_in_mmio", stopped_by(
+        r"vm \"test\": EPT violation: read at GPA 0xd0001000 \(guest paging-structure access "
+        r"to emulated MMIO\), RIP 0x[0-9a-f]+, qualification 0x[0-9a-f]+ \[access R, entry ---\]"),
+        status=3),
     guest("fault-oob-exec", "oob_exec", stopped_by(
         r"vm \"test\": EPT violation: instruction fetch at GPA 0x40000000 \(outside the VM's "
         r"memory map\), RIP 0x40000000.*\[access X, entry ---\]",

@@ -443,6 +443,49 @@ static void test_mb1_failures(void **state)
 	check_failures(bootinfo_mb1, MB1_SIZE);
 }
 
+/* Placement: the preferred address unless something is there, else the lowest free gap. */
+static void test_place(void **state)
+{
+	static const struct vm_region r[] = {
+	    {0, MiB, REGION_RAM, REGION_RWX, NULL, 0},
+	    {MiB, MiB, REGION_ROM, REGION_R, "rom", 0},
+	    {2 * MiB, 2 * MiB, REGION_RAM, REGION_RWX, NULL, 0},
+	};
+	struct vm_config c = {.name = "p", .regions = r, .nr_regions = 3};
+	struct gpa_span busy[3] = {{0x100000, 0x180000}};
+	gpa_t at = gpa(1);
+
+	/* the preferred place is free */
+	assert_int_equal(bootinfo_place(&c, busy, 1, 0x800, 0x10000, &at), 0);
+	assert_int_equal(at.v, 0x10000);
+	/* an image loaded over it: the lowest gap, right after page 0 */
+	busy[0] = (struct gpa_span){0x8000, 0x20000};
+	assert_int_equal(bootinfo_place(&c, busy, 1, 0x800, 0x10000, &at), 0);
+	assert_int_equal(at.v, 0x1000);
+	/* [0x1000, 0x1800) taken by a module too: after the image, 8-byte aligned */
+	busy[1] = (struct gpa_span){0x1000, 0x1801};
+	assert_int_equal(bootinfo_place(&c, busy, 2, 0x800, 0x10000, &at), 0);
+	assert_int_equal(at.v, 0x1808);
+	busy[1] = (struct gpa_span){0x1000, 0x8000};
+	assert_int_equal(bootinfo_place(&c, busy, 2, 0x800, 0x10000, &at), 0);
+	assert_int_equal(at.v, 0x20000);
+	/* all of the low MiB taken: never into the ROM, the next RAM region instead */
+	busy[2] = (struct gpa_span){0x20000, MiB};
+	assert_int_equal(bootinfo_place(&c, busy, 3, 0x800, 0x10000, &at), 0);
+	assert_int_equal(at.v, 2 * MiB);
+	/* a size that fits no RAM run clear of them: a named refusal, *at untouched */
+	at = gpa(1);
+	assert_int_equal(bootinfo_place(&c, busy, 3, 2 * MiB + 1, 0x10000, &at), -ENOSPC);
+	assert_int_equal(at.v, 1);
+	/* a preferred address that would straddle into the ROM is refused too */
+	assert_int_equal(bootinfo_place(&c, busy, 0, 0x1000, MiB - 0x800, &at), 0);
+	assert_int_equal(at.v, 0x1000);
+	/* nothing below 4 GiB */
+	static const struct vm_region high[] = {{4ULL << 30, MiB, REGION_RAM, REGION_RWX, NULL, 0}};
+	c.regions = high, c.nr_regions = 1;
+	assert_int_equal(bootinfo_place(&c, NULL, 0, 0x100, 4ULL << 30, &at), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +493,7 @@ int main(void)
 	    cmocka_unit_test(test_mb2_minimal),	   cmocka_unit_test(test_mem_sizes),
 	    cmocka_unit_test(test_mb2_failures),   cmocka_unit_test(test_mb1_build),
 	    cmocka_unit_test(test_mb1_no_modules), cmocka_unit_test(test_mb1_failures),
+	    cmocka_unit_test(test_place),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -158,7 +158,8 @@ static void test_rejects(void **state)
 	    {B(0x63, 0x00), 32},	     /* ARPL */
 	    {B(0x48, 0x89, 0x00), 32},	     /* DEC eax in 32-bit mode */
 	    {B(0x0f, 0x0b), 64},	     /* UD2 */
-	    {B(0x88, 0x00), 16},	     /* no such mode */
+	    {B(0x88, 0x00), 8},		     /* no such mode */
+	    {B(0x63, 0x00), 16},	     /* ARPL in 16-bit code too */
 	    {B(0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x88,
 	       0x00),
 	     64}, /* 15 bytes, fine... */
@@ -279,8 +280,12 @@ static void run_diff(unsigned mode, unsigned long iterations, struct diff_counts
 {
 	ZydisDecoder zd;
 	ZydisDecoderInit(&zd,
-			 mode == 64 ? ZYDIS_MACHINE_MODE_LONG_64 : ZYDIS_MACHINE_MODE_LEGACY_32,
-			 mode == 64 ? ZYDIS_STACK_WIDTH_64 : ZYDIS_STACK_WIDTH_32);
+			 mode == 64   ? ZYDIS_MACHINE_MODE_LONG_64
+			 : mode == 32 ? ZYDIS_MACHINE_MODE_LEGACY_32
+				      : ZYDIS_MACHINE_MODE_LEGACY_16,
+			 mode == 64   ? ZYDIS_STACK_WIDTH_64
+			 : mode == 32 ? ZYDIS_STACK_WIDTH_32
+				      : ZYDIS_STACK_WIDTH_16);
 	memset(c, 0, sizeof(*c));
 	for (unsigned long i = 0; i < iterations; i++) {
 		uint8_t b[15];
@@ -313,7 +318,7 @@ static void check_coverage(const struct diff_counts *c, unsigned mode)
 {
 	for (size_t i = 0; i < sizeof(ops1); i++) {
 		uint8_t o = ops1[i];
-		bool exists = !(mode == 64 && o == 0x82) && !(mode == 32 && o == 0x63);
+		bool exists = !(mode == 64 && o == 0x82) && !(mode != 64 && o == 0x63);
 		if (exists && c->per_opcode[0][o] < 1000)
 			fail_msg("mode %u: opcode %02x compared only %lu times", mode, o,
 				 c->per_opcode[0][o]);
@@ -342,13 +347,69 @@ static void test_zydis_32(void **state)
 	check_coverage(&c, 32);
 }
 
+/* 16-bit code (real mode, a CS with D clear): operand and address size 16, 66/67 give 32. */
+static void test_zydis_16(void **state)
+{
+	static struct diff_counts c;
+	rng_state = 0x5555aaaa3333ccccULL;
+	run_diff(16, 1500000, &c);
+	assert_int_equal(c.mismatched, 0);
+	check_coverage(&c, 16);
+}
+
+/* The sizes 16-bit code gets, from the SDM's operand- and address-size table. */
+static void test_mode16(void **state)
+{
+	struct insn in;
+
+	/* 89 07: mov [bx], ax */
+	assert_int_equal(decode_insn((uint8_t[]){0x89, 0x07}, 2, 16, &in), 0);
+	assert_int_equal(in.width, 2);
+	assert_int_equal(in.mem.addr_size, 2);
+	assert_int_equal(in.mem.base, 3);
+	assert_int_equal(in.mem.index, INSN_REG_NONE);
+	assert_int_equal(in.length, 2);
+	/* 66 89 07: mov [bx], eax */
+	assert_int_equal(decode_insn((uint8_t[]){0x66, 0x89, 0x07}, 3, 16, &in), 0);
+	assert_int_equal(in.width, 4);
+	assert_int_equal(in.mem.addr_size, 2);
+	/* 67 89 07: mov [edi], ax */
+	assert_int_equal(decode_insn((uint8_t[]){0x67, 0x89, 0x07}, 3, 16, &in), 0);
+	assert_int_equal(in.width, 2);
+	assert_int_equal(in.mem.addr_size, 4);
+	assert_int_equal(in.mem.base, 7);
+	/* c7 06 34 12 78 56: mov word [0x1234], 0x5678 (imm16, disp16) */
+	assert_int_equal(decode_insn((uint8_t[]){0xc7, 0x06, 0x34, 0x12, 0x78, 0x56}, 6, 16, &in),
+			 0);
+	assert_int_equal(in.length, 6);
+	assert_int_equal(in.mem.disp, 0x1234);
+	assert_int_equal(in.imm, 0x5678);
+	assert_int_equal(in.width, 2);
+	/* a3 00 10: mov [0x1000], ax (moffs16) */
+	assert_int_equal(decode_insn((uint8_t[]){0xa3, 0x00, 0x10}, 3, 16, &in), 0);
+	assert_int_equal(in.length, 3);
+	assert_int_equal(in.mem.disp, 0x1000);
+	/* the same bytes in 32-bit code: moffs32, one byte short */
+	assert_int_equal(decode_insn((uint8_t[]){0xa3, 0x00, 0x10}, 3, 32, &in), -EFAULT);
+	/* 8b 46 fe: mov ax, [bp-2], SS by default */
+	assert_int_equal(decode_insn((uint8_t[]){0x8b, 0x46, 0xfe}, 3, 16, &in), 0);
+	assert_int_equal(in.mem.seg, INSN_SEG_SS);
+	assert_int_equal(in.mem.disp, -2);
+	assert_int_equal(in.mode, 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_known_encodings),   cmocka_unit_test(test_prefix_details),
-	    cmocka_unit_test(test_rejects),	      cmocka_unit_test(test_truncation),
-	    cmocka_unit_test(test_effective_address), cmocka_unit_test(test_zydis_64),
+	    cmocka_unit_test(test_known_encodings),
+	    cmocka_unit_test(test_prefix_details),
+	    cmocka_unit_test(test_rejects),
+	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_effective_address),
+	    cmocka_unit_test(test_zydis_64),
 	    cmocka_unit_test(test_zydis_32),
+	    cmocka_unit_test(test_zydis_16),
+	    cmocka_unit_test(test_mode16),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

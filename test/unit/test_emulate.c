@@ -573,6 +573,35 @@ static void test_mode32(void **state)
 	assert_int_equal(c.rip, 1);
 }
 
+/* 16-bit code: 16-bit operands by default, IP wraps at 64 KiB, STOS steps DI and CX only. */
+static void test_mode16(void **state)
+{
+	struct emul_ctx c = new_ctx();
+	uint64_t rcx = c.regs[1];
+
+	dev_put(0, 0x12345678, 4);
+	c.rip = 0xfffe;
+	/* 8b 0f = mov cx,[bx] in 16-bit code: two bytes read, bits 63:16 of RCX kept */
+	assert_int_equal(run_mode(&c, 16, (uint8_t[]){0x8b, 0x0f}, 2, 0), 0);
+	assert_int_equal(c.regs[1], (rcx & ~0xffffULL) | 0x5678);
+	assert_int_equal(c.rip, 0);
+	/* 66 89 07 = mov [bx],eax: four bytes written */
+	c.regs[0] = 0xdeadbeefcafef00dULL;
+	assert_int_equal(run_mode(&c, 16, (uint8_t[]){0x66, 0x89, 0x07}, 3, 0), 0);
+	assert_int_equal(dev_get(0, 4), 0xcafef00d);
+	assert_int_equal(dev_get(4, 1), 0xa4); /* the byte after is untouched */
+	assert_int_equal(c.rip, 3);
+	/* f3 ab = rep stosw with CX 0x10000 | 1: one iteration, DI steps by 2 within 16 bits */
+	c.regs[1] = 0x10001;
+	c.regs[7] = 0xabcd0000ffffULL;
+	c.regs[0] = 0x4242;
+	assert_int_equal(run_mode(&c, 16, (uint8_t[]){0xf3, 0xab}, 2, 0), 0);
+	assert_int_equal(dev_get(0, 2), 0x4242);
+	assert_int_equal(c.regs[1], 0x10000);
+	assert_int_equal(c.regs[7], 0xabcd00000001ULL);
+	assert_int_equal(c.rip, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +617,7 @@ int main(void)
 	    cmocka_unit_test(test_movs),
 	    cmocka_unit_test(test_errors_leave_state),
 	    cmocka_unit_test(test_mode32),
+	    cmocka_unit_test(test_mode16),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -303,6 +303,51 @@ static void test_pae(void **state)
 	assert_int_equal(gpa, 0x123456);
 }
 
+/*
+ * With EPT the CPU walks PAE paging with the PDPTEs it loaded with CR3 (the VMCS's copy),
+ * whatever memory at CR3 says now: the walker takes them from the context when given.
+ */
+static void test_pae_pdptes_from_cpu(void **state)
+{
+	uint64_t cpu[4] = {0, 0, 0, 0x4000 | P};
+	struct gwalk_ctx c = {.cr0 = GW_CR0_PG | 1,
+			      .cr4 = GW_CR4_PAE,
+			      .efer = GW_EFER_NXE,
+			      .cr3 = 0x3020,
+			      .pdptes = cpu,
+			      .read_gpa = read_gpa,
+			      .write_gpa = write_gpa};
+	uint64_t gpa;
+	uint32_t pfec;
+
+	put64(0x4000 + 5 * 8, 0x5000 | P | RW | US);
+	put64(0x5000 + 3 * 8, 0x123000 | P | RW | US);
+	put64(0x7000 + 5 * 8, 0x8000 | P | RW | US);
+	put64(0x8000 + 3 * 8, 0x456000 | P | RW | US);
+	/* memory at CR3 names another page directory since the CPU loaded it */
+	put64(0x3020 + 3 * 8, 0x7000 | P);
+	assert_int_equal(xlate(&c, 0xc0a03456, 0, &gpa, &pfec), 0);
+	assert_int_equal(gpa, 0x123456);
+	/* the CPU's PDPTE not present: #PF, though memory's is present */
+	cpu[3] = 0x4000;
+	assert_int_equal(xlate(&c, 0xc0a03456, GWALK_WRITE, &gpa, &pfec), -EFAULT);
+	assert_int_equal(pfec, PFEC_W);
+	/* reserved bits are checked in the CPU's copy too */
+	cpu[3] = 0x4000 | P | RW;
+	assert_int_equal(xlate(&c, 0xc0a03456, 0, &gpa, &pfec), -EFAULT);
+	assert_int_equal(pfec, PFEC_P | PFEC_RSVD);
+	/* A/D updates touch the PDE and PTE, never memory at CR3 */
+	cpu[3] = 0x4000 | P;
+	assert_int_equal(xlate(&c, 0xc0a03456, GWALK_WRITE, &gpa, &pfec), 0);
+	assert_int_equal(get64(0x3020 + 3 * 8), 0x7000 | P);
+	assert_int_equal(get64(0x4000 + 5 * 8), 0x5000 | P | RW | US | A);
+	assert_int_equal(get64(0x5000 + 3 * 8), 0x123000 | P | RW | US | A | D);
+	/* without the CPU's copy, memory at CR3 decides */
+	c.pdptes = NULL;
+	assert_int_equal(xlate(&c, 0xc0a03456, 0, &gpa, &pfec), 0);
+	assert_int_equal(gpa, 0x456456);
+}
+
 static void test_legacy_32(void **state)
 {
 	struct gwalk_ctx c = {
@@ -419,6 +464,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_canonical_and_5level, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pae, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pae_pdptes_from_cpu, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_legacy_32, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_paging_off, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_accessed_dirty, setup, teardown),
