@@ -297,8 +297,14 @@ owner_t buddy_owner_run(const struct buddy *b, hpa_t a, uint64_t *frames)
 	uint64_t start;
 
 	*frames = 1;
-	if (!buddy_in_range(b, p))
+	if (p.v < b->base_pfn.v) {
+		*frames = b->base_pfn.v - p.v; /* all reserved up to the range */
 		return OWNER_RESERVED;
+	}
+	if (!buddy_in_range(b, p)) {
+		*frames = p.v < BUDDY_PFN_LIMIT ? BUDDY_PFN_LIMIT - p.v : 1;
+		return OWNER_RESERVED;
+	}
 	f = &b->frames[buddy_idx(b, p)];
 	if (f->owner == OWNER_RESERVED)
 		return OWNER_RESERVED;

@@ -68,8 +68,8 @@ owner_t buddy_owner(const struct buddy *b, hpa_t a);
 
 /*
  * Owner of the frame holding @a, and in *frames the number of frames from @a's
- * to the end of the block holding it (1 for a frame in no block), all with that
- * owner. O(1) for allocated and reserved frames, O(BUDDY_MAX_ORDER) for free ones.
+ * to the end of the block holding it, all with that owner. Outside the range:
+ * to the range's start or the 52-bit limit; a reserved frame inside it: 1. O(1) for allocated and reserved frames, O(BUDDY_MAX_ORDER) for free ones.
  */
 owner_t buddy_owner_run(const struct buddy *b, hpa_t a, uint64_t *frames);
 

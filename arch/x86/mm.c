@@ -165,6 +165,18 @@ owner_t page_owner(hpa_t a)
 	spin_unlock(&buddy_lock);
 	return o;
 }
+
+owner_t page_owner_run(hpa_t a, uint64_t *len)
+{
+	uint64_t frames;
+	owner_t o;
+
+	spin_lock(&buddy_lock);
+	o = buddy_owner_run(&hv_buddy, a, &frames);
+	spin_unlock(&buddy_lock);
+	*len = (frames << PAGE_SHIFT) - (a.v & (PAGE_SIZE - 1));
+	return o;
+}
 void *hpa_to_va(hpa_t a)
 {
 	return (void *)a.v;

@@ -385,8 +385,10 @@ static void test_owner_run(void **state)
 	}
 	assert_int_equal(buddy_owner_run(b, P(0x200), &n), OWNER_RESERVED);
 	assert_int_equal(n, 1);
-	assert_int_equal(buddy_owner_run(b, P(0x400), &n), OWNER_RESERVED); /* outside */
-	assert_int_equal(n, 1);
+	assert_int_equal(buddy_owner_run(b, P(0x400), &n), OWNER_RESERVED); /* above */
+	assert_int_equal(n, (1ULL << 40) - 0x400);
+	assert_int_equal(buddy_owner_run(b, P(0x10), &n), OWNER_RESERVED); /* below */
+	assert_int_equal(n, 0x100 - 0x10);
 	assert_int_equal(buddy_owner_run(b, P(0x150), &n), OWNER_FREE);
 	assert_int_equal(n, 0x30);
 	assert_int_equal(buddy_owner_run(b, P(0x190), &n), OWNER_FREE);
