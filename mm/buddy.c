@@ -287,7 +287,10 @@ owner_t buddy_owner(const struct buddy *b, hpa_t a)
 {
 	pfn_t p = hpa_to_pfn(a);
 
-	return buddy_in_range(b, p) ? b->frames[buddy_idx(b, p)].owner : OWNER_RESERVED;
+	/* Atomic: page_owner() reads it without the allocator's lock (an aligned 16-bit load). */
+	return buddy_in_range(b, p)
+		   ? __atomic_load_n(&b->frames[buddy_idx(b, p)].owner, __ATOMIC_RELAXED)
+		   : OWNER_RESERVED;
 }
 
 owner_t buddy_owner_run(const struct buddy *b, hpa_t a, uint64_t *frames)

@@ -63,7 +63,10 @@ int buddy_free(struct buddy *b, hpa_t a, unsigned order, owner_t owner);
 /* buddy_free() of a block the caller has zeroed (or never dirtied): it stays known zero. */
 int buddy_free_zeroed(struct buddy *b, hpa_t a, unsigned order, owner_t owner);
 
-/* Owner of the frame holding @a; OWNER_RESERVED outside the range. O(1): one load. */
+/*
+ * Owner of the frame holding @a; OWNER_RESERVED outside the range. O(1): one load,
+ * safe without the caller's lock (it sees the tag before or after a concurrent change).
+ */
 owner_t buddy_owner(const struct buddy *b, hpa_t a);
 
 /*

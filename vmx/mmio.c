@@ -336,6 +336,8 @@ void handle_ept_violation(struct vcpu *v)
 		violation_stop(vm, a, q, "outside the VM's memory map");
 		return;
 	}
+	if (s->kind == REGION_RAM && ramzero_fault(v, a))
+		return; /* first touch of RAM zeroed lazily (vm/ramzero.c) */
 	if (s->kind != REGION_MMIO_EMUL) {
 		violation_stop(vm, a, q,
 			       q & EPTQ_WRITE && !(s->rights & REGION_W)

@@ -156,14 +156,10 @@ void page_free(void *va, unsigned order, owner_t owner)
 	BUG_ON(ret);
 }
 
+/* Lock-free: one load of the frame's descriptor (mm/buddy.c), as a locked read would see. */
 owner_t page_owner(hpa_t a)
 {
-	owner_t o;
-
-	spin_lock(&buddy_lock);
-	o = buddy_owner(&hv_buddy, a);
-	spin_unlock(&buddy_lock);
-	return o;
+	return buddy_owner(&hv_buddy, a);
 }
 
 owner_t page_owner_run(hpa_t a, uint64_t *len)

@@ -167,12 +167,15 @@ static void rnd_query(const struct buddy *b, const struct model *m)
 {
 	uint64_t p = RND_BASE - 16 + rnd() % (RND_NR + 32);
 	owner_t want = p >= RND_BASE && p < RND_END ? m->own[p - RND_BASE] : OWNER_RESERVED;
-
 	uint64_t run;
 
 	assert_int_equal(buddy_owner(b, P(p)), want);
 	assert_int_equal(buddy_owner_run(b, P(p), &run), want);
-	if (want == OWNER_RESERVED) {
+	if (p < RND_BASE) { /* reserved up to the range, or to the 52-bit limit above it */
+		assert_int_equal(run, RND_BASE - p);
+	} else if (p >= RND_END) {
+		assert_int_equal(run, (1ULL << 40) - p);
+	} else if (want == OWNER_RESERVED) {
 		assert_int_equal(run, 1);
 	} else if (want != OWNER_FREE) {
 		assert_int_equal(p + run, m->blk_end[p - RND_BASE]);
