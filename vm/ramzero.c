@@ -18,9 +18,10 @@ static bool rz_test(const uint64_t *bits, uint64_t c)
 	return bits[c / 64] & BIT(c % 64);
 }
 
+/* Release: a lock-free reader (ramzero_ready) that sees the bit sees the zeros. */
 static void rz_set(uint64_t *bits, uint64_t c)
 {
-	bits[c / 64] |= BIT(c % 64);
+	__atomic_or_fetch(&bits[c / 64], BIT(c % 64), __ATOMIC_RELEASE);
 }
 
 static uint64_t rz_now(const struct vm *vm)

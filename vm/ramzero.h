@@ -50,6 +50,22 @@ int ramzero_init(struct vm *vm);
 void ramzero_reset(struct vm *vm);
 
 /*
+ * True when every chunk [a, a + len) touches (@len > 0) is zeroed, or @rz is
+ * eager: host code that reads guest RAM straight through the direct map, not
+ * through gmem, must check this first and otherwise go through gmem (which
+ * zeroes). Lock-free: a chunk's zeroed bit is only set while the VM runs.
+ */
+static inline bool ramzero_ready(const struct ramzero *rz, uint64_t a, uint64_t len)
+{
+	for (uint64_t c = a / RAMZERO_CHUNK; rz->nr_chunks && c <= (a + len - 1) / RAMZERO_CHUNK;
+	     c++)
+		if (c < rz->nr_chunks &&
+		    !(__atomic_load_n(&rz->zeroed[c / 64], __ATOMIC_ACQUIRE) & BIT(c % 64)))
+			return false;
+	return true;
+}
+
+/*
  * An EPT violation at @a in a RAM slot of vCPU @v's VM: zero the chunk if it is
  * not, and map it (inside the VM's device lock, which serializes its EPT edits;
  * a new leaf needs no shoot-down).

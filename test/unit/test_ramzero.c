@@ -85,6 +85,7 @@ static void test_reset_unmaps_ram_only(void **state)
 	struct ept_walk_result r;
 
 	assert_int_equal(vm.ramzero.nr_chunks, 3);
+	assert_false(ramzero_ready(&vm.ramzero, 0, 1));
 	assert_int_equal(walk(RAM_GPA, &r), -ENOENT);
 	assert_int_equal(walk(2 * MiB + 5, &r), -ENOENT);
 	assert_int_equal(walk(TAIL_GPA, &r), -ENOENT);
@@ -146,6 +147,9 @@ static void test_host_first_touch(void **state)
 	assert_int_equal(vm.ramzero.host_zeroed, 2); /* the read spans chunks 0 and 1 */
 	assert_true(all(ram, RAM_SIZE, 0));
 	assert_int_equal(walk(RAM_GPA, &r), -ENOENT); /* zeroed, not mapped */
+	assert_true(ramzero_ready(&vm.ramzero, 0, RAM_SIZE));
+	assert_false(ramzero_ready(&vm.ramzero, RAM_SIZE - 8, 16)); /* runs into the tail's chunk */
+	assert_true(ramzero_ready(&vm.ramzero, ROM_GPA, 8)); /* beyond RAM: nothing to zero */
 	assert_int_equal(gmem_write(&vm.slots, gpa(0x100), "image", 5), 0);
 	assert_int_equal(vm.ramzero.host_zeroed, 2);
 	assert_true(ramzero_fault(&vc, gpa(0)));
