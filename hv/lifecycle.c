@@ -99,8 +99,12 @@ void vm_run_ap(struct vcpu *v)
 		vmx_ap_run(v);
 		__atomic_store_n(&vm->parked[i], epoch + 1, __ATOMIC_RELEASE);
 		while (__atomic_load_n(&vm->epoch, __ATOMIC_ACQUIRE) == epoch &&
-		       !__atomic_load_n(&vm->finished, __ATOMIC_ACQUIRE))
+		       !__atomic_load_n(&vm->finished, __ATOMIC_ACQUIRE)) {
+			/* the restart's own shoot-down (stale translations) reaches it here */
+			if (__atomic_load_n(&v->work, __ATOMIC_SEQ_CST) & VCPU_WORK_FLUSH)
+				vmx_flush_take(v);
 			cpu_relax();
+		}
 		if (vm->finished)
 			return;
 	}

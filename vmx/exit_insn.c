@@ -11,138 +11,21 @@
 #include "vmx/caps.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
+#include "vm/cpuid.h"
 
 #define CPUID_HV_LEAF  CPUID_HV_BASE
-#define CPUID1_ECX_HV  BIT(31)
 #define HV_ABI_VERSION KESTREL_ABI_VERSION
 #define VECTOR_GP      13
 #define VECTOR_UD      6
 
-#define CPUID1_EDX_APIC		BIT(9)
-#define CPUID1_ECX_X2APIC	BIT(21)
-#define CPUID1_ECX_TSC_DEADLINE BIT(24)
-#define CPUID1_EBX_APIC_ID	GENMASK(31, 24)
-
-#define CPUID1_EBX_LOGICAL GENMASK(23, 16)
-#define CPUID1_EDX_HTT	   BIT(28)
-#define CPUID4_EAX_CORES   GENMASK(31, 26)
-#define CPUID4_EAX_SHARING GENMASK(25, 14)
-#define CPUID4_LEVEL(eax)  (((eax) >> 5) & 7)
-#define CPUIDB_TYPE_SMT	   1
-#define CPUIDB_TYPE_CORE   2
-
-/* The APIC bits tell the truth: a PC VM's local APIC is ours (xAPIC, x2APIC, TSC-deadline). */
-static void cpuid_apic(const struct vcpu *v, struct cpuid_regs *c)
-{
-	if (!v->intc.pending)
-		return;
-	c->edx |= (uint32_t)CPUID1_EDX_APIC;
-	c->ecx |= (uint32_t)(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
-	c->ebx = (c->ebx & ~(uint32_t)CPUID1_EBX_APIC_ID) | (v->index << 24);
-}
-
-/* Bits of an APIC ID that number the VM's vCPUs: ceil(log2(n)). */
-static unsigned core_bits(unsigned n)
-{
-	unsigned b = 0;
-
-	while ((1u << b) < n)
-		b++;
-	return b;
-}
-
-/*
- * The topology is the VM's, never the host's: one package of nr_vcpus cores with one
- * thread each, APIC ID = vCPU index (leaves 1, 4, 0xB and 0x1F, SDM "CPUID").
- */
-static void cpuid_topology(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
-{
-	unsigned n = v->vm->nr_vcpus;
-
-	if (leaf == 1) {
-		c->ebx = (c->ebx & ~(uint32_t)CPUID1_EBX_LOGICAL) | (n << 16);
-		c->edx = n > 1 ? c->edx | (uint32_t)CPUID1_EDX_HTT : c->edx & ~CPUID1_EDX_HTT;
-	} else if (leaf == 4 && (c->eax & 0x1f)) {
-		/* caches up to L2 are a core's own; the last level is shared by every core */
-		unsigned sharing = CPUID4_LEVEL(c->eax) >= 3 ? n - 1 : 0;
-		c->eax = (c->eax & ~(uint32_t)(CPUID4_EAX_CORES | CPUID4_EAX_SHARING)) |
-			 ((n - 1) << 26) | (sharing << 14);
-	} else if (leaf == 0xb || leaf == 0x1f) {
-		c->edx = v->index; /* the x2APIC ID of this vCPU */
-		if (sub == 0)
-			*c = (struct cpuid_regs){0, 1, (CPUIDB_TYPE_SMT << 8) | 0, v->index};
-		else if (sub == 1)
-			*c = (struct cpuid_regs){core_bits(n), n, (CPUIDB_TYPE_CORE << 8) | 1,
-						 v->index};
-		else
-			*c = (struct cpuid_regs){0, 0, sub & 0xff, v->index};
-	}
-}
-
-/*
- * Features a guest must not see, because using them would need state or MSRs kestrel does
- * not give it (yet), or would let it act on the physical CPU. A stock kernel reads CPUID
- * and then uses each feature it finds, often through MSRs without a fault handler.
- */
-struct cpuid_hide {
-	uint32_t leaf, sub;
-	unsigned reg; /* 0 EAX, 1 EBX, 2 ECX, 3 EDX */
-	uint32_t bits;
-	const char *why;
-};
-
-static const struct cpuid_hide cpuid_hidden[] = {
-    {1, 0, 2, BIT(5), "VMX: no nested virtualization"},
-    {1, 0, 2, BIT(3), "MONITOR/MWAIT: would idle the physical CPU without an exit"},
-    {1, 0, 2, BIT(15), "PDCM: no IA32_PERF_CAPABILITIES"},
-    {1, 0, 2, BIT(26) | BIT(27) | BIT(28) | BIT(12) | BIT(29),
-     "XSAVE, OSXSAVE and what needs it (AVX, FMA, F16C): XSETBV is refused"},
-    {1, 0, 3, BIT(7) | BIT(14), "MCE/MCA: no machine-check MSRs"},
-    {1, 0, 3, BIT(12), "MTRR: no MTRR MSRs (the EPT sets memory types)"},
-    {1, 0, 3, BIT(22), "ACPI thermal MSRs"},
-    {7, 0, 1,
-     BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | BIT(30) | BIT(31),
-     "AVX2 and AVX-512: need XSAVE"},
-    {7, 0, 2, BIT(3) | BIT(4), "PKU/OSPKE: PKRU is XSAVE state"},
-    {7, 0, 2, BIT(5), "WAITPKG: the user-wait control is off (UMWAIT/TPAUSE would #UD)"},
-    {7, 0, 1, BIT(1), "IA32_TSC_ADJUST: the guest's TSC is the host's, not adjustable"},
-    {6, 0, 2, BIT(0) | BIT(3), "APERF/MPERF, energy-performance bias: no such MSRs"},
-    {6, 0, 0, ~0u, "thermal and power management: no such MSRs"},
-    {7, 0, 3, BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31),
-     "IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, SSBD: their MSRs are not given"},
-};
-
-static uint32_t *cpuid_reg(struct cpuid_regs *c, unsigned reg)
-{
-	return reg == 0 ? &c->eax : reg == 1 ? &c->ebx : reg == 2 ? &c->ecx : &c->edx;
-}
-
-static void cpuid_filter(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
-{
-	for (unsigned i = 0; i < ARRAY_SIZE(cpuid_hidden); i++) {
-		const struct cpuid_hide *h = &cpuid_hidden[i];
-		if (h->leaf == leaf && h->sub == sub)
-			*cpuid_reg(c, h->reg) &= ~h->bits;
-	}
-	if (leaf == 0xa || leaf == 0xd) /* no PMU MSRs; no XSAVE state components */
-		*c = (struct cpuid_regs){0, 0, 0, 0};
-}
-
-/* Basic leaves: the filter above, "hypervisor" set, the PC platform's APIC and TSC leaves. */
+/* Basic leaves: the VM's CPU model (vm/cpuid.c) applied to what this CPU says. */
 static void cpuid_basic(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 {
-	cpuid_filter(leaf, sub, c);
-	cpuid_topology(v, leaf, sub, c);
-	if (leaf == 1) {
-		c->ecx |= (uint32_t)CPUID1_ECX_HV;
-		cpuid_apic(v, c);
-	} else if (!v->intc.pending) {
-		return;
-	} else if (leaf == 0x15) {
-		*c = (struct cpuid_regs){1, 1, (uint32_t)v->vm->tsc_hz, 0}; /* TSC = ECX*EBX/EAX */
-	} else if (leaf == 0x16) {
-		c->eax = (uint32_t)(v->vm->tsc_hz / 1000000); /* base MHz: no need to calibrate */
-	}
+	struct cpuid_view w = {v->index, v->vm->nr_vcpus, v->intc.pending != NULL, v->vm->tsc_hz};
+	uint32_t r[4] = {c->eax, c->ebx, c->ecx, c->edx};
+
+	vm_cpuid_basic(&w, leaf, sub, r);
+	*c = (struct cpuid_regs){r[0], r[1], r[2], r[3]};
 }
 
 /* What the CPU says for the leaves below the hypervisor's, as the filters above leave it. */
@@ -474,7 +357,7 @@ void handle_wrmsr(struct vcpu *v)
  * VMX-preemption timer does not count in C-states deeper than C2 (SDM
  * "VMX-Preemption Timer"), which is what runs the watchdog and the guest's
  * device time. Neither a NOP nor HLT: the guest's CPUID says there is no
- * MONITOR/MWAIT (cpuid_hidden above), and for CPUID.01H:ECX.MONITOR[bit 3] = 0
+ * MONITOR/MWAIT (vm_cpuid_hidden, vm/cpuid.c), and for CPUID.01H:ECX.MONITOR[bit 3] = 0
  * both instructions raise #UD (SDM "MONITOR", "MWAIT"), so that is what it gets.
  */
 void handle_monitor_mwait(struct vcpu *v)

@@ -124,6 +124,20 @@ for _n in (2, 3):
     ]
 
 
+# A VM of two vCPUs (CPUs 0-1) next to a VM of one (CPU 2, in the background): both run, the
+# one-vCPU VM keeps its heartbeat while the other starts its AP and locks.
+VCPUS_TESTS.append(dict(
+    name="vcpus-pair", machine="bochs", cpus=3, megs=256, timeout=900,
+    cmdline="config=vcpus-pair guestargs=test=smp_start,smp_lock+smp_iters=2000",
+    expect=[r"config: \"vcpus-pair\" valid, 2 VM\(s\)"] + start_lines(2, P) +
+    lock_lines(2, 2000, P) + [P + r"ALL PASS", STOP,
+                              r"vm \"smp\": vCPU 1 on CPU 1: INIT [1-9]\d*, SIPI [1-9]\d* .*",
+                              r"vm \"one\": stopped \(run ended\), status 0",
+                              r"audit: vm \"smp\": .* 0 violation\(s\)",
+                              r"audit: vm \"one\": .* 0 violation\(s\)"],
+    forbid=FORBID))
+
+
 # ---- bare Bochs (this file's runner) ----
 
 def bare(name, n, test, lines, args=""):
