@@ -1,10 +1,11 @@
 /*
  * The EPT ownership audit. Walks the paging structures directly (not through
- * ept_walk per page) and asks page_owner() about every 4 KiB frame of every
- * present leaf, so a tag changed behind the EPT's back is caught whatever the
- * leaf size. Only pages tagged OWNER_HYP are followed as tables. Read-only.
- * One hypervisor frame may be mapped: the APIC-access page the EPT recorded
- * (EPT_MAP_APIC_ACCESS), as a 4 KiB leaf without X at its recorded GPA only.
+ * ept_walk per page) and covers every 4 KiB frame of every present leaf with an
+ * owner look-up per allocator block (page_owner_run), so a tag changed behind the
+ * EPT's back is caught whatever the leaf size. Only pages tagged OWNER_HYP are
+ * followed as tables. Read-only. One hypervisor frame may be mapped: the
+ * APIC-access page the EPT recorded (EPT_MAP_APIC_ACCESS), as a 4 KiB leaf without
+ * X at its recorded GPA only.
  */
 #include "ept/audit.h"
 #include "lib/errno.h"
@@ -134,23 +135,29 @@ static bool audit_apic_access(const struct audit_ctx *c, uint64_t g, uint64_t h,
 	       h == c->ept->apic_access.v && !(rights & EPTE_X) && page_owner(hpa(h)) == OWNER_HYP;
 }
 
-/* Check every frame of the leaf @e at @level mapping GPA @g, in runs of equal owner. */
+/*
+ * Check every frame of the leaf @e at @level mapping GPA @g, in runs of equal
+ * owner, one look-up per allocator block the leaf covers (page_owner_run says
+ * where each block ends), so a 1 GiB leaf over one block is one look-up.
+ */
 static void audit_leaf(struct audit_ctx *c, uint64_t g, uint64_t e, unsigned level, uint32_t rights)
 {
-	uint64_t size = audit_span(level), h = e & EPTE_ADDR & ~(size - 1), run = 0;
-	owner_t cur = page_owner(hpa(h));
+	uint64_t size = audit_span(level), h = e & EPTE_ADDR & ~(size - 1), run = 0, len;
+	owner_t cur = page_owner_run(hpa(h), &len);
 
 	c->st->leaves[level - 1]++;
 	c->st->frames += size >> PAGE_SHIFT;
+	c->st->lookups++;
 	if (audit_apic_access(c, g, h, level, rights)) {
 		c->st->apic_access_pages++;
 		return;
 	}
 	if (((e & EPTE_MT) >> EPTE_MT_SHIFT) == EPT_MT_UC)
 		c->st->passthru_leaves++;
-	for (uint64_t off = PAGE_SIZE; off < size; off += PAGE_SIZE) {
-		owner_t o = page_owner(hpa(h + off));
+	for (uint64_t off = len; off < size; off += len) {
+		owner_t o = page_owner_run(hpa(h + off), &len);
 
+		c->st->lookups++;
 		if (o == cur)
 			continue;
 		audit_run(c, g + run, h + run, off - run, cur, level, e, rights);

@@ -1,6 +1,7 @@
 /*
- * EPT ownership audit: every present leaf of a VM's EPT is checked, frame by
- * frame, against the owner tags (page_owner()) and the shared-region grants.
+ * EPT ownership audit: every frame of every present leaf of a VM's EPT is
+ * checked, one allocator block at a time, against the owner tags
+ * (page_owner_run()) and the shared-region grants.
  * Read-only; host-buildable. Called after VM creation, in debug boots and tests.
  */
 #ifndef EPT_AUDIT_H
@@ -50,6 +51,7 @@ struct audit_stats {
 	unsigned long apic_access_pages;      /* the recorded APIC-access page: accepted */
 	unsigned long tables;		      /* paging-structure pages walked, PML4 included */
 	uint64_t frames;		      /* 4 KiB frames checked */
+	uint64_t lookups;		      /* owner look-ups for them: one per block per leaf */
 	unsigned long violations;
 	unsigned long by_kind[AUDIT_KIND_COUNT];
 };

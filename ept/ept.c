@@ -201,11 +201,17 @@ static bool ept_hpa_range_ok(const struct ept *ept, uint64_t h, uint64_t size)
 	return IS_ALIGNED(h, PAGE_SIZE) && h < limit && size <= limit - h;
 }
 
-/* Every frame must be the VM's or shared; passthrough MMIO must be nobody's RAM. */
+/*
+ * Every frame must be the VM's or shared; passthrough MMIO must be nobody's RAM.
+ * One look-up per allocator block (page_owner_run), not per frame: a 1 GiB block
+ * is one check.
+ */
 static int ept_check_owner(const struct ept *ept, uint64_t h, uint64_t size, bool passthru)
 {
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-		owner_t o = page_owner(hpa(h + off));
+	uint64_t len;
+
+	for (uint64_t off = 0; off < size; off += len) {
+		owner_t o = page_owner_run(hpa(h + off), &len);
 		bool ok = passthru ? o == OWNER_RESERVED : o == ept->owner || OWNER_IS_SHARED(o);
 
 		if (!ok)

@@ -59,7 +59,8 @@ static int add_backed(struct vm *vm, const struct vm_region *r, uint16_t idx, ow
 		if (vm->nr_ram == VM_MAX_RAM_BLOCKS)
 			return -ENOSPC;
 		vm->ram[vm->nr_ram++] = (struct ram_block){h, k, r->kind == REGION_RAM};
-		memset(hpa_to_va(h), 0, PAGE_SIZE << k);
+		if (r->kind != REGION_RAM) /* RAM is zeroed on first touch (vm/ramzero.c) */
+			memset(hpa_to_va(h), 0, PAGE_SIZE << k);
 		struct mem_slot s = {g, 1ULL << k, h, r->kind, r->rights, idx};
 		int ret = memslot_add(&vm->slots, &s);
 		if (ret)
@@ -487,6 +488,11 @@ static int build_memory(struct vm *vm)
 		ret = ept_build(&vm->ept, &vm->slots);
 	if (ret)
 		pr_err("vm \"%s\": cannot build its EPT (%d)\n", cfg->name, ret);
+	/* The build checked the RAM's ownership; its leaves wait for the first touch. */
+	if (!ret)
+		ret = ramzero_init(vm);
+	if (!ret)
+		ramzero_reset(vm);
 	vm->hw.eptp = ept_eptp(&vm->ept, false);
 	return ret;
 }

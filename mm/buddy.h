@@ -1,6 +1,6 @@
 /*
  * Physical-frame buddy allocator over [base_pfn, base_pfn + nr_frames), with an
- * owner tag per frame. Metadata lives in a caller-provided array, never in the
+ * owner tag per frame (O(1) to read) and a "known zero" state per free block. Metadata lives in a caller-provided array, never in the
  * frames. Called by the page interface (arch/x86/page.c) and host tests; no locking.
  */
 #ifndef MM_BUDDY_H
@@ -48,13 +48,33 @@ int buddy_add_free(struct buddy *b, hpa_t start, hpa_t end);
 int buddy_alloc(struct buddy *b, unsigned order, owner_t owner, hpa_t *out);
 
 /*
+ * buddy_alloc(), and *zero (when zero != NULL) says whether every byte of the
+ * block is known to be zero (it, or all the blocks it was merged from, came
+ * back through buddy_free_zeroed). Memory from buddy_add_free is not known zero.
+ */
+int buddy_alloc_zero(struct buddy *b, unsigned order, owner_t owner, hpa_t *out, bool *zero);
+
+/*
  * Free the block at @a. -EINVAL: not the start of an allocated block of @order
  * (includes double free); -EPERM: the block belongs to someone other than @owner.
  */
 int buddy_free(struct buddy *b, hpa_t a, unsigned order, owner_t owner);
 
-/* Owner of the frame holding @a; OWNER_RESERVED outside the range. O(BUDDY_MAX_ORDER). */
+/* buddy_free() of a block the caller has zeroed (or never dirtied): it stays known zero. */
+int buddy_free_zeroed(struct buddy *b, hpa_t a, unsigned order, owner_t owner);
+
+/*
+ * Owner of the frame holding @a; OWNER_RESERVED outside the range. O(1): one load,
+ * safe without the caller's lock (it sees the tag before or after a concurrent change).
+ */
 owner_t buddy_owner(const struct buddy *b, hpa_t a);
+
+/*
+ * Owner of the frame holding @a, and in *frames the number of frames from @a's
+ * to the end of the block holding it, all with that owner. Outside the range:
+ * to the range's start or the 52-bit limit; a reserved frame inside it: 1. O(1) for allocated and reserved frames, O(BUDDY_MAX_ORDER) for free ones.
+ */
+owner_t buddy_owner_run(const struct buddy *b, hpa_t a, uint64_t *frames);
 
 /*
  * Move a whole allocated block from @from to @to (donate/share). -EINVAL: not an

@@ -60,6 +60,8 @@ static int gmem_xfer(const struct memslots *ms, gpa_t a, uint8_t *dst, const uin
 		size_t step = (size_t)MIN((uint64_t)len, memslot_size(s) - off);
 		uint8_t *va = hpa_to_va(memslot_hpa(s, gpa(at)));
 
+		if (s->kind == REGION_RAM && ms->prepare)
+			ms->prepare(ms->prepare_ctx, gpa(at), step);
 		if (op == GMEM_OP_READ) {
 			memmove(dst, va, step);
 			dst += step;

@@ -31,6 +31,13 @@ struct mem_slot {
 struct memslots {
 	struct mem_slot slot[MEMSLOT_MAX];
 	unsigned nr;
+	/*
+	 * Optional (NULL after memslots_init): called by gmem before the host reads or
+	 * writes [a, a + len) of a RAM slot, so that RAM zeroed lazily (vm/ramzero.c)
+	 * is zeroed before anyone sees it.
+	 */
+	void (*prepare)(void *ctx, gpa_t a, uint64_t len);
+	void *prepare_ctx;
 };
 
 void memslots_init(struct memslots *ms);

@@ -28,8 +28,14 @@ typedef uint16_t owner_t;
 void *page_alloc(unsigned order, owner_t owner, hpa_t *out);
 /* @pre va came from page_alloc with the same order and owner. */
 void page_free(void *va, unsigned order, owner_t owner);
-/* Owner tag of the frame holding @a (OWNER_RESERVED outside managed memory). */
+/* Owner tag of the frame holding @a (OWNER_RESERVED outside managed memory). O(1). */
 owner_t page_owner(hpa_t a);
+/*
+ * page_owner(), and in *len the bytes from @a to the end of the run the tag is
+ * known to cover: the allocator block holding @a, or at least the rest of @a's
+ * 4 KiB frame. Lets a range be checked one block at a time.
+ */
+owner_t page_owner_run(hpa_t a, uint64_t *len);
 void *hpa_to_va(hpa_t a);
 hpa_t va_to_hpa(const void *va);
 

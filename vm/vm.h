@@ -20,6 +20,7 @@
 #include "vm/intr.h"
 #include "vm/iobus.h"
 #include "lib/spinlock.h"
+#include "vm/ramzero.h"
 
 #define VM_NR_EXIT_COUNTERS 70			    /* indexed by the backend's exit reason */
 #define VM_MAX_DEVS	    VALIDATE_MAX_DEVS	    /* the validator counts them */
@@ -231,6 +232,7 @@ struct vm {
 	unsigned nr_devs;
 	struct ram_block ram[VM_MAX_RAM_BLOCKS];
 	unsigned nr_ram;
+	struct ramzero ramzero; /* RAM zeroed 2 MiB at a time, on first touch */
 	enum vm_state state;
 	int exit_status;
 	spinlock_t life_lock;

@@ -67,6 +67,8 @@ static const void *ram_ptr(struct vm *vm, uint64_t a, size_t len)
 		s = vm->last_slot = memslot_find(&vm->slots, gpa(a));
 	if (!s || s->kind != REGION_RAM || a + len > memslot_gpa(s).v + memslot_size(s))
 		return NULL;
+	if (unlikely(!ramzero_ready(&vm->ramzero, a, len)))
+		return NULL; /* not zeroed since the last boot: gmem zeroes it first */
 	return hpa_to_va(memslot_hpa(s, gpa(a)));
 }
 
@@ -219,6 +221,8 @@ static inline const uint8_t *view_ptr(struct vm *vm, struct ram_view *w, uint64_
 		*w = view_move(vm, a);
 	if (unlikely(a - w->base + len > w->size))
 		return NULL;
+	if (unlikely(!ramzero_ready(&vm->ramzero, a, len)))
+		return NULL; /* never read what an earlier boot left: the slow path zeroes it */
 	return w->va + (a - w->base);
 }
 
@@ -463,6 +467,8 @@ void handle_ept_violation(struct vcpu *v)
 		violation_stop(vm, a, q, "outside the VM's memory map");
 		return;
 	}
+	if (s->kind == REGION_RAM && ramzero_fault(v, a))
+		return; /* first touch of RAM zeroed lazily (vm/ramzero.c) */
 	if (s->kind != REGION_MMIO_EMUL) {
 		violation_stop(vm, a, q,
 			       q & EPTQ_WRITE && !(s->rights & REGION_W)

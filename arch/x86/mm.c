@@ -308,13 +308,21 @@ void page_free(void *va, unsigned order, owner_t owner)
 	BUG_ON(ret);
 }
 
+/* Lock-free: one load of the frame's descriptor (mm/buddy.c), as a locked read would see. */
 owner_t page_owner(hpa_t a)
 {
+	return buddy_owner(&hv_buddy, a);
+}
+
+owner_t page_owner_run(hpa_t a, uint64_t *len)
+{
+	uint64_t frames;
 	owner_t o;
 
 	spin_lock(&buddy_lock);
-	o = buddy_owner(&hv_buddy, a);
+	o = buddy_owner_run(&hv_buddy, a, &frames);
 	spin_unlock(&buddy_lock);
+	*len = (frames << PAGE_SHIFT) - (a.v & (PAGE_SIZE - 1));
 	return o;
 }
 void *hpa_to_va(hpa_t a)

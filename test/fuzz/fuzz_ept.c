@@ -36,11 +36,16 @@ static uint64_t base;		/* GPA of the window */
 /* The model's page loops are not worth coverage feedback and dominate the run time. */
 #define NO_COVERAGE __attribute__((no_sanitize("coverage")))
 
-static bool owner_hook(hpa_t a, owner_t *o)
+static bool owner_hook(hpa_t a, owner_t *o, uint64_t *len)
 {
+	uint64_t z;
+
 	if (a.v < FAKE_HPA)
 		return false;
-	*o = zone_owner[MIN((a.v - FAKE_HPA) / ZONE, 3)];
+	z = MIN((a.v - FAKE_HPA) / ZONE, 3);
+	*o = zone_owner[z];
+	if (z < 3)
+		*len = FAKE_HPA + (z + 1) * ZONE - a.v; /* to the end of the zone */
 	return true;
 }
 

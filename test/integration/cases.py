@@ -24,6 +24,21 @@ BOOT_LINES = [
 ]
 
 
+def in_order_for(vm, pats):
+    """A check: @vm's lines (those naming it) match @pats in order, whatever other VMs print."""
+    def check(lines):
+        mine = [l for l in lines if ('[%s]' % vm) in l or ('"%s"' % vm) in l]
+        pos = 0
+        for pat in pats:
+            rx = re.compile(pat)
+            hit = next((i for i in range(pos, len(mine)) if rx.fullmatch(mine[i])), None)
+            if hit is None:
+                return "vm %s: missing line (in order): %s" % (vm, pat)
+            pos = hit + 1
+        return None
+    return check
+
+
 def mem_lines(src):
     return [
         r"mem: firmware map: %s, \d+ entries" % src,
@@ -332,6 +347,37 @@ TESTS += [
                  r"\[keeper\] TEST secret PASS",
                  r"vm \"keeper\": stopped \(exit hypercall\), status 0",
                  r"vm \"keeper\": cpu 0, restarts 1, watchdog fires 0, .*"],
+         forbid=[r"FATAL.*", r".*FAIL.*"]),
+    # The largest VM Bochs allows (megs is capped at 2048): RAM zeroed 2 MiB at a time on
+    # first touch, the scan of its first GiB (all the guest maps) finds no byte of the boot before.
+    dict(name="restart-scrubs-secret-1536m", machine="bochs", megs=2048, timeout=900,
+         cmdline="vm=keeper,ram=1536M,image=testguest,policy=restart,cmdline=test=secret",
+         expect=[r"\[keeper\] SECRET written",
+                 r"vm \"keeper\": debug-exit port \(status 7\): restarting at TSC \d+",
+                 r"\[keeper\] secret: restarts 1, 3 places",
+                 r"\[keeper\] secret: \d+ KiB of RAM scanned, 0 words not zero",
+                 r"\[keeper\] TEST secret PASS",
+                 r"vm \"keeper\": RAM zeroed on first touch: \d+ x 2 MiB by the guest .*",
+                 r"audit: vm \"keeper\": .* 0 violation\(s\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*"]),
+    # Two VMs on two CPUs restart at once: each boot's secret is gone for the next one.
+    # Two VMs on two CPUs restart at once: each boot's secret is gone for the next one.
+    dict(name="restart-scrubs-secret-smp", machine="bochs", megs=256, cpus=2, timeout=180,
+         cmdline="vm=keeper,cpus=0,ram=32M,image=testguest,policy=restart,cmdline=test=secret "
+                 "vm=holder,cpus=1,ram=64M,image=testguest,policy=restart,cmdline=test=secret",
+         expect=[r"smp: 2 CPUs online"],
+         checks=[in_order_for("keeper", [r"\[keeper\] SECRET written",
+                                         r"vm \"keeper\": debug-exit port \(status 7\): restarting at TSC \d+",
+                                         r"\[keeper\] secret: restarts 1, 3 places",
+                                         r"\[keeper\] secret: \d+ KiB of RAM scanned, 0 words not zero",
+                                         r"\[keeper\] TEST secret PASS",
+                                         r"vm \"keeper\": cpu 0, restarts 1, .*"]),
+                 in_order_for("holder", [r"\[holder\] SECRET written",
+                                         r"vm \"holder\": debug-exit port \(status 7\): restarting at TSC \d+",
+                                         r"\[holder\] secret: restarts 1, 3 places",
+                                         r"\[holder\] secret: \d+ KiB of RAM scanned, 0 words not zero",
+                                         r"\[holder\] TEST secret PASS",
+                                         r"vm \"holder\": cpu 1, restarts 1, .*"])],
          forbid=[r"FATAL.*", r".*FAIL.*"]),
     dict(name="watchdog-stops-spinner", machine="bochs", megs=256, cmdline="config=watchdog",
          expect=[r"\[sleepy\] ATTEMPT spin without heartbeat",

@@ -50,16 +50,33 @@ static struct {
 } overrides[64];
 static unsigned nr_overrides;
 
-static inline bool owner_hook(hpa_t a, owner_t *o)
+/*
+ * The run reported with it ends at the buddy block's end, at the end of the
+ * override holding @a, or where a later override starts, whichever comes first.
+ */
+static inline bool owner_hook(hpa_t a, owner_t *o, uint64_t *len)
 {
-	for (unsigned i = nr_overrides; i--;)
-		if (a.v >= overrides[i].hpa && a.v - overrides[i].hpa < overrides[i].size) {
+	uint64_t end = ~0ULL, frames;
+	bool found = false;
+
+	for (unsigned i = nr_overrides; i--;) {
+		uint64_t s = overrides[i].hpa, e = s + overrides[i].size;
+
+		if (s > a.v)
+			end = MIN(end, s);
+		if (!found && a.v >= s && a.v < e) {
+			found = true;
 			*o = overrides[i].owner;
-			return true;
+			end = MIN(end, e);
 		}
-	if (a.v < FAKE_BASE || a.v - FAKE_BASE >= FAKE_SIZE)
-		return false;
-	*o = buddy_owner(&B, a);
+	}
+	if (!found) {
+		if (a.v < FAKE_BASE || a.v - FAKE_BASE >= FAKE_SIZE)
+			return false;
+		*o = buddy_owner_run(&B, a, &frames);
+		end = MIN(end, ALIGN_DOWN(a.v, PAGE_SIZE) + (frames << PAGE_SHIFT));
+	}
+	*len = end - a.v;
 	return true;
 }
 

@@ -30,14 +30,25 @@ static struct {
 } owned[2 * MAXR];
 static unsigned nr_owned;
 
-static inline bool owner_hook(hpa_t a, owner_t *o)
+/* The run ends where the next listed range starts or the one holding @a ends. */
+static inline bool owner_hook(hpa_t a, owner_t *o, uint64_t *len)
 {
+	uint64_t end = ~0ULL;
+
 	if (a.v < FAKE_HPA)
 		return false;
 	*o = VM_OWNER;
-	for (unsigned i = 0; i < nr_owned; i++)
-		if (a.v >= owned[i].hpa && a.v - owned[i].hpa < owned[i].size)
+	for (unsigned i = 0; i < nr_owned; i++) {
+		uint64_t s = owned[i].hpa, e = s + owned[i].size;
+
+		if (a.v >= s && a.v < e)
 			*o = owned[i].owner;
+		if (s > a.v)
+			end = MIN(end, s);
+		if (e > a.v)
+			end = MIN(end, e);
+	}
+	*len = MAX(*len, MIN(end, FAKE_HPA + (1ULL << 46)) - a.v);
 	return true;
 }
 

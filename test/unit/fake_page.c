@@ -19,7 +19,7 @@ static struct {
 static unsigned fake_nr;
 unsigned long fake_page_allocs;
 unsigned long fake_page_limit = ~0UL;
-bool (*fake_page_owner_hook)(hpa_t a, owner_t *owner);
+bool (*fake_page_owner_hook)(hpa_t a, owner_t *owner, uint64_t *len);
 
 void *page_alloc(unsigned order, owner_t owner, hpa_t *out)
 {
@@ -55,16 +55,26 @@ void page_free(void *va, unsigned order, owner_t owner)
 	abort(); /* freeing something never allocated is a test failure */
 }
 
-owner_t page_owner(hpa_t a)
+owner_t page_owner_run(hpa_t a, uint64_t *len)
 {
 	owner_t o;
 
-	if (fake_page_owner_hook && fake_page_owner_hook(a, &o))
+	*len = PAGE_SIZE - (a.v & (PAGE_SIZE - 1));
+	if (fake_page_owner_hook && fake_page_owner_hook(a, &o, len))
 		return o;
 	for (unsigned i = 0; i < fake_nr; i++)
-		if (a.v >= fake[i].base && a.v - fake[i].base < fake[i].size)
+		if (a.v >= fake[i].base && a.v - fake[i].base < fake[i].size) {
+			*len = fake[i].base + fake[i].size - a.v;
 			return fake[i].owner;
+		}
 	return OWNER_RESERVED;
+}
+
+owner_t page_owner(hpa_t a)
+{
+	uint64_t len;
+
+	return page_owner_run(a, &len);
 }
 
 void *hpa_to_va(hpa_t a)

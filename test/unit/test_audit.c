@@ -30,6 +30,12 @@ static void test_clean(void **state)
 	assert_int_equal(st.mmio_markers, 1);
 	assert_int_equal(st.passthru_leaves, 1);
 	assert_int_equal(st.frames, frames);
+	/*
+	 * One owner look-up per allocator block per leaf: the 1 GiB and 2 MiB RAM
+	 * leaves and shm0 each lie in one block; the 4 KiB leaves of the tail, log and
+	 * ROM one each; the passthrough leaf covers 512 frames the fake knows one at a time.
+	 */
+	assert_int_equal(st.lookups, 1 + 1 + 1 + 4 + 16 + 16 + 512);
 	assert_int_equal(st.tables, ept.table_pages);
 	for (unsigned k = 0; k < AUDIT_KIND_COUNT; k++)
 		assert_int_equal(st.by_kind[k], 0);
@@ -86,6 +92,45 @@ static void test_frames_inside_1g_leaf(void **state)
 	expect_line(1,
 		    "audit: vm 1: GPA 0x12345000 -> HPA 0x800012345000 (12K, rwx) belongs to vm 0");
 	expect_line(2, "audit: vm 1: GPA 0x3ffff000 -> HPA 0x80003ffff000 (4K, rwx) is free");
+	/* The 1 GiB leaf now takes five look-ups: three overrides, two stretches between. */
+	assert_int_equal(st.lookups, 5 + 1 + 1 + 4 + 16 + 16 + 512);
+}
+
+/*
+ * ept_build checks ownership one block at a time: a single frame of another owner
+ * in the middle of the 1 GiB block, or in the shared block, is still refused, and
+ * the build leaves nothing mapped.
+ */
+static void test_build_refuses_frame_inside_block(void **state)
+{
+	static const uint64_t where[] = {0, 0x12345000, GiB - PAGE_SIZE};
+	struct ept e;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(where); i++) {
+		nr_overrides = 0;
+		override(h_ram1g.v + where[i], PAGE_SIZE, i ? OWNER_VM(0) : OWNER_HYP);
+		assert_int_equal(ept_init(&e, OWNER_VM(VM), true, true), 0);
+		assert_int_equal(ept_build(&e, &ms), -EPERM);
+		assert_int_equal(e.table_pages, 1);
+		ept_destroy(&e);
+	}
+	nr_overrides = 0;
+	override(h_shm0.v + MiB, PAGE_SIZE, OWNER_FREE);
+	assert_int_equal(ept_init(&e, OWNER_VM(VM), true, true), 0);
+	assert_int_equal(ept_build(&e, &ms), -EPERM);
+	assert_int_equal(e.table_pages, 1);
+	nr_overrides = 0;
+	assert_int_equal(ept_build(&e, &ms), 0);
+	ept_destroy(&e);
+}
+
+/* A frame inside a block whose own descriptor disagrees (corrupted tag): caught too. */
+static void test_frame_inside_block_by_entry(void **state)
+{
+	/* The 2 MiB RAM leaf re-pointed 4 KiB into vm 0's block: 2 MiB of foreign frames. */
+	set_addr(entry_at(G_RAM2M, 2), h_vm0.v);
+	assert_int_equal(audit(), 1);
+	expect(0, G_RAM2M, h_vm0.v, 2 * MiB, AUDIT_OTHER_VM, OWNER_VM(0));
 }
 
 /* The guest given a view of its own EPT: the PML4 page, a hypervisor frame. */
@@ -294,7 +339,7 @@ static void test_kind_names(void **state)
 		assert_string_not_equal(audit_kind_name((enum audit_kind)k), "?");
 }
 
-/* ---- timing: the 1 GiB leaf is 262144 page_owner() calls ---- */
+/* ---- timing: the 1 GiB leaf is one page_owner_run() call ---- */
 
 static void test_time(void **state)
 {
@@ -319,6 +364,8 @@ int main(void)
 	    T(test_other_vm_by_tag),
 	    T(test_other_vm_by_entry),
 	    T(test_frames_inside_1g_leaf),
+	    T(test_frame_inside_block_by_entry),
+	    T(test_build_refuses_frame_inside_block),
 	    T(test_hypervisor_frame),
 	    T(test_free_frames),
 	    T(test_apic_access_page),

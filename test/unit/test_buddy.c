@@ -325,15 +325,93 @@ static void test_set_owner(void **state)
 }
 
 /* buddy_check() must be able to fail: corrupt counters and descriptors. */
+/* Known zero: kept through merges only when both halves have it, inherited on splits. */
+static void test_known_zero(void **state)
+{
+	struct fixture fx;
+	struct buddy *b = &fx.b;
+	bool z = true;
+	hpa_t h, h2;
+
+	fx_init(&fx, 0x100, 0x100);
+	add(&fx, 0x100, 0x200); /* one order-8 block */
+	assert_int_equal(buddy_alloc_zero(b, 0, OWNER_HYP, &h, &z), 0);
+	assert_false(z); /* buddy_add_free's memory is the firmware's: not known zero */
+	assert_int_equal(buddy_free(b, h, 0, OWNER_HYP), 0);
+	assert_int_equal(buddy_alloc_zero(b, 8, OWNER_VM(1), &h, &z), 0);
+	assert_false(z);
+	assert_int_equal(buddy_free_zeroed(b, h, 8, OWNER_VM(1)), 0);
+	/* Split halves inherit it. */
+	assert_int_equal(buddy_alloc_zero(b, 0, OWNER_HYP, &h, &z), 0);
+	assert_true(z);
+	z = false;
+	assert_int_equal(buddy_alloc_zero(b, 0, OWNER_HYP, &h2, &z), 0);
+	assert_int_equal(hpa_to_pfn(h2).v, hpa_to_pfn(h).v + 1);
+	assert_true(z);
+	check_ok(b);
+	/* Both halves zeroed: the whole block is known zero again. */
+	assert_int_equal(buddy_free_zeroed(b, h, 0, OWNER_HYP), 0);
+	assert_int_equal(buddy_free_zeroed(b, h2, 0, OWNER_HYP), 0);
+	assert_int_equal(buddy_free_blocks(b, 8), 1);
+	assert_int_equal(buddy_alloc_zero(b, 8, OWNER_HYP, &h, &z), 0);
+	assert_true(z);
+	assert_int_equal(buddy_free_zeroed(b, h, 8, OWNER_HYP), 0);
+	/* One half dirty: the merged block is not. */
+	assert_int_equal(buddy_alloc_zero(b, 0, OWNER_HYP, &h, &z), 0);
+	assert_int_equal(buddy_alloc_zero(b, 0, OWNER_HYP, &h2, &z), 0);
+	assert_int_equal(buddy_free_zeroed(b, h, 0, OWNER_HYP), 0);
+	assert_int_equal(buddy_free(b, h2, 0, OWNER_HYP), 0);
+	assert_int_equal(buddy_alloc_zero(b, 8, OWNER_HYP, &h, &z), 0);
+	assert_false(z);
+	assert_int_equal(buddy_free(b, h, 8, OWNER_HYP), 0);
+	check_ok(b);
+	fx_fini(&fx);
+}
+
+/* The owner of every frame and the end of its block, in one look-up. */
+static void test_owner_run(void **state)
+{
+	struct fixture fx;
+	struct buddy *b = &fx.b;
+	uint64_t a, n;
+
+	fx_init(&fx, 0x100, 0x200);
+	add(&fx, 0x100, 0x200);		  /* one order-8 block; 0x200..0x300 stays reserved */
+	a = alloc_pfn(b, 6, OWNER_VM(2)); /* lower quarter; free: 0x140 order 6, 0x180 order 7 */
+	assert_int_equal(a, 0x100);
+	for (uint64_t p = a; p < a + 64; p++) {
+		assert_int_equal(buddy_owner_run(b, P(p), &n), OWNER_VM(2));
+		assert_int_equal(n, a + 64 - p);
+	}
+	assert_int_equal(buddy_owner_run(b, P(0x200), &n), OWNER_RESERVED);
+	assert_int_equal(n, 1);
+	assert_int_equal(buddy_owner_run(b, P(0x400), &n), OWNER_RESERVED); /* above */
+	assert_int_equal(n, (1ULL << 40) - 0x400);
+	assert_int_equal(buddy_owner_run(b, P(0x10), &n), OWNER_RESERVED); /* below */
+	assert_int_equal(n, 0x100 - 0x10);
+	assert_int_equal(buddy_owner_run(b, P(0x150), &n), OWNER_FREE);
+	assert_int_equal(n, 0x30);
+	assert_int_equal(buddy_owner_run(b, P(0x190), &n), OWNER_FREE);
+	assert_int_equal(n, 0x70);
+	assert_int_equal(buddy_set_owner(b, P(a), 6, OWNER_VM(2), OWNER_SHARED(1)), 0);
+	assert_int_equal(buddy_owner_run(b, P(a + 63), &n), OWNER_SHARED(1));
+	assert_int_equal(n, 1);
+	assert_int_equal(buddy_free(b, P(a), 6, OWNER_SHARED(1)), 0);
+	assert_int_equal(buddy_owner(b, P(a + 5)), OWNER_FREE);
+	check_ok(b);
+	fx_fini(&fx);
+}
+
 static void test_check_detects_corruption(void **state)
 {
 	struct fixture fx;
 	struct buddy *b = &fx.b, saved;
 	size_t d = buddy_meta_size(1);
-	char err[160] = "";
+	char err[160] = "", keep[32];
 	char *meta;
 	uint64_t a;
 
+	assert_true(d <= sizeof(keep));
 	fx_init(&fx, 0x100, 0x100);
 	add(&fx, 0x100, 0x200);
 	a = alloc_pfn(b, 0, OWNER_HYP);
@@ -359,10 +437,29 @@ static void test_check_detects_corruption(void **state)
 
 	/* Clone the free order-0 head at a over its allocated buddy a + 1. */
 	meta = fx.meta;
+	memcpy(keep, meta + (a + 1 - 0x100) * d, d);
 	memcpy(meta + (a + 1 - 0x100) * d, meta + (a - 0x100) * d, d);
 	err[0] = 0;
 	assert_int_equal(buddy_check(b, err, sizeof(err)), -EINVAL);
 	assert_true(strlen(err) > 0);
+	memcpy(meta + (a + 1 - 0x100) * d, keep, d);
+	check_ok(b);
+
+	/* An interior frame of an allocated block tagged with another owner. */
+	a = alloc_pfn(b, 2, OWNER_VM(1));
+	check_ok(b);
+	assert_int_equal(buddy_set_owner(b, P(a), 2, OWNER_VM(1), OWNER_VM(3)), 0);
+	check_ok(b);
+	memcpy(meta + (a + 2 - 0x100) * d, meta + (a + 1 - 0x100) * d, d);
+	check_ok(b);
+	((struct {
+		uint32_t n, p;
+		owner_t o;
+	} *)(meta + (a + 2 - 0x100) * d))
+	    ->o = OWNER_VM(1);
+	err[0] = 0;
+	assert_int_equal(buddy_check(b, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "inside a block"));
 	fx_fini(&fx);
 }
 
@@ -377,6 +474,8 @@ int main(void)
 	    cmocka_unit_test(test_owner_tags_large_blocks),
 	    cmocka_unit_test(test_bad_frees),
 	    cmocka_unit_test(test_set_owner),
+	    cmocka_unit_test(test_known_zero),
+	    cmocka_unit_test(test_owner_run),
 	    cmocka_unit_test(test_check_detects_corruption),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

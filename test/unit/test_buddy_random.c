@@ -1,7 +1,8 @@
 /*
  * Randomised unit test for mm/buddy.c: a long sequence of alloc, free, set_owner and
  * owner queries over a fake range with holes, each step checked against an
- * independent per-frame owner model, the free lists against the model's merged view.
+ * independent per-frame model (owner, end of its allocated block, known zero), the
+ * free lists against the model's merged view.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -23,7 +24,9 @@
 #define RND_OPS	 200000
 
 struct model {
-	owner_t *own; /* per frame, indexed pfn - RND_BASE */
+	owner_t *own;	   /* per frame, indexed pfn - RND_BASE */
+	uint64_t *blk_end; /* per allocated frame: the pfn after its block */
+	uint8_t *zero; /* per frame: zero, as freed by buddy_free_zeroed, never allocated since */
 	uint64_t free;
 	struct live {
 		uint64_t pfn;
@@ -31,6 +34,7 @@ struct model {
 		owner_t owner;
 	} * live;
 	size_t nlive;
+	unsigned long zeroed_allocs; /* allocations that came back known zero */
 };
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -77,8 +81,23 @@ static bool model_has_free_block(const struct model *m, unsigned k)
 
 static void model_set(struct model *m, uint64_t p, unsigned k, owner_t o)
 {
-	for (uint64_t i = p; i < p + BIT(k); i++)
+	for (uint64_t i = p; i < p + BIT(k); i++) {
 		m->own[i - RND_BASE] = o;
+		m->blk_end[i - RND_BASE] = p + BIT(k);
+	}
+}
+
+static bool model_all_zero(const struct model *m, uint64_t p, unsigned k)
+{
+	for (uint64_t i = p; i < p + BIT(k); i++)
+		if (!m->zero[i - RND_BASE])
+			return false;
+	return true;
+}
+
+static void model_zero(struct model *m, uint64_t p, unsigned k, bool z)
+{
+	memset(&m->zero[p - RND_BASE], z, BIT(k));
 }
 
 static void rnd_alloc(struct buddy *b, struct model *m)
@@ -86,7 +105,8 @@ static void rnd_alloc(struct buddy *b, struct model *m)
 	unsigned k = rnd_order();
 	owner_t o = rnd_owner();
 	hpa_t a;
-	int ret = buddy_alloc(b, k, o, &a);
+	bool z = false;
+	int ret = rnd() % 2 ? buddy_alloc(b, k, o, &a) : buddy_alloc_zero(b, k, o, &a, &z);
 
 	if (ret == -ENOMEM) {
 		assert_false(model_has_free_block(m, k));
@@ -95,6 +115,11 @@ static void rnd_alloc(struct buddy *b, struct model *m)
 	assert_int_equal(ret, 0);
 	assert_int_equal(hpa_to_pfn(a).v & (BIT(k) - 1), 0);
 	assert_true(model_block_free(m, hpa_to_pfn(a).v, k));
+	/* Known zero is conservative (a split half inherits its parent's state), never wrong. */
+	if (z)
+		assert_true(model_all_zero(m, hpa_to_pfn(a).v, k));
+	m->zeroed_allocs += z;
+	model_zero(m, hpa_to_pfn(a).v, k, false); /* the owner may write it */
 	model_set(m, hpa_to_pfn(a).v, k, o);
 	m->free -= BIT(k);
 	m->live[m->nlive++] = (struct live){hpa_to_pfn(a).v, k, o};
@@ -110,7 +135,12 @@ static void rnd_free(struct buddy *b, struct model *m)
 		assert_int_equal(buddy_free(b, P(l.pfn), l.order, wrong), -EPERM);
 	if (rnd() % 16 == 0)
 		assert_int_equal(buddy_free(b, P(l.pfn), l.order ^ 1, l.owner), -EINVAL);
-	assert_int_equal(buddy_free(b, P(l.pfn), l.order, l.owner), 0);
+	if (rnd() % 2) {
+		assert_int_equal(buddy_free_zeroed(b, P(l.pfn), l.order, l.owner), 0);
+		model_zero(m, l.pfn, l.order, true);
+	} else {
+		assert_int_equal(buddy_free(b, P(l.pfn), l.order, l.owner), 0);
+	}
 	if (rnd() % 16 == 0)
 		assert_int_equal(buddy_free(b, P(l.pfn), l.order, l.owner), -EINVAL);
 	model_set(m, l.pfn, l.order, OWNER_FREE);
@@ -137,8 +167,24 @@ static void rnd_query(const struct buddy *b, const struct model *m)
 {
 	uint64_t p = RND_BASE - 16 + rnd() % (RND_NR + 32);
 	owner_t want = p >= RND_BASE && p < RND_END ? m->own[p - RND_BASE] : OWNER_RESERVED;
+	uint64_t run;
 
 	assert_int_equal(buddy_owner(b, P(p)), want);
+	assert_int_equal(buddy_owner_run(b, P(p), &run), want);
+	if (p < RND_BASE) { /* reserved up to the range, or to the 52-bit limit above it */
+		assert_int_equal(run, RND_BASE - p);
+	} else if (p >= RND_END) {
+		assert_int_equal(run, (1ULL << 40) - p);
+	} else if (want == OWNER_RESERVED) {
+		assert_int_equal(run, 1);
+	} else if (want != OWNER_FREE) {
+		assert_int_equal(p + run, m->blk_end[p - RND_BASE]);
+	} else { /* to the end of the merged free block: free throughout, then not free */
+		assert_true(run >= 1 && p + run <= RND_END);
+		assert_int_equal(m->own[p + run - 1 - RND_BASE], OWNER_FREE);
+		assert_int_equal(buddy_owner_run(b, P(p + run - 1), &run), OWNER_FREE);
+		assert_int_equal(run, 1); /* the same block's last frame */
+	}
 }
 
 /*
@@ -192,6 +238,10 @@ static void test_random_vs_model(void **state)
 	unsigned long enomem = 0;
 
 	m.own = malloc(RND_NR * sizeof(*m.own));
+	m.blk_end = malloc(RND_NR * sizeof(*m.blk_end));
+	m.zero = calloc(RND_NR, 1);
+	assert_non_null(m.blk_end);
+	assert_non_null(m.zero);
 	m.live = malloc(RND_NR * sizeof(*m.live));
 	assert_non_null(m.own);
 	assert_non_null(m.live);
@@ -230,7 +280,8 @@ static void test_random_vs_model(void **state)
 		if (op % 50000 == 0)
 			model_compare_full(b, &m);
 	}
-	assert_true(enomem > 0); /* the sequence really hit exhaustion */
+	assert_true(enomem > 0);	  /* the sequence really hit exhaustion */
+	assert_true(m.zeroed_allocs > 0); /* and reused known-zero blocks */
 	while (m.nlive)
 		rnd_free(b, &m);
 	model_compare_full(b, &m);
@@ -238,6 +289,8 @@ static void test_random_vs_model(void **state)
 	check_ok(b);
 	fx_fini(&fx);
 	free(m.own);
+	free(m.blk_end);
+	free(m.zero);
 	free(m.live);
 }
 

@@ -22,11 +22,14 @@ static struct buddy B;
 static void *meta;
 
 /* page_owner() of the fake range asks the buddy allocator, as the hypervisor's does. */
-static bool owner_hook(hpa_t a, owner_t *o)
+static bool owner_hook(hpa_t a, owner_t *o, uint64_t *len)
 {
+	uint64_t frames;
+
 	if (a.v < FAKE_BASE || a.v - FAKE_BASE >= FAKE_SIZE)
 		return false;
-	*o = buddy_owner(&B, a);
+	*o = buddy_owner_run(&B, a, &frames);
+	*len = (frames << PAGE_SHIFT) - (a.v & (PAGE_SIZE - 1));
 	return true;
 }
 
