@@ -178,10 +178,11 @@ static void print_map(const struct vm *vm)
 			 r->gpa + r->size, kind_names[r->kind], r->rights & REGION_R ? 'r' : '-',
 			 r->rights & REGION_W ? 'w' : '-', r->rights & REGION_X ? 'x' : '-',
 			 s && memslot_has_hpa(s) ? s->hpa.v : 0,
-			 ret		     ? "traps"
-			 : w.size == GiB     ? "first leaf 1G"
-			 : w.size == 2 * MiB ? "first leaf 2M"
-					     : "first leaf 4K",
+			 ret && r->kind == REGION_RAM ? "mapped on first touch"
+			 : ret			      ? "traps"
+			 : w.size == GiB	      ? "first leaf 1G"
+			 : w.size == 2 * MiB	      ? "first leaf 2M"
+						      : "first leaf 4K",
 			 r->name ? " \"" : "", r->name ? r->name : "", r->name ? "\"" : "");
 	}
 	if (ept_summary(&vm->ept, &vm->slots, buf, sizeof(buf)) >= 0)
