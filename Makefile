@@ -31,7 +31,7 @@ HV_ONLY   := $(wildcard boot/*.S boot/*.c arch/x86/*.S arch/x86/*.c vmx/*.c vmx/
 HV_SRCS   := $(sort $(HV_ONLY) $(HOST_SRCS))
 HV_OBJS   := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
 
-.PHONY: all run help test check layers-check headers-check format format-check fuzz bench clean unit fuzz-short integration guests
+.PHONY: all run help test test-slow check layers-check headers-check format format-check fuzz bench clean unit fuzz-short integration guests
 all: $(B)/hv.elf $(B)/hv.lst $(B)/hv.iso guests
 
 # A flag change here (the image went -fpie) must not leave objects built the old way.
@@ -109,6 +109,11 @@ integration: all
 
 test: all check unit fuzz-short integration
 
+# The slow integration cases (three more Linux boots: reboot, typed shell, Linux next to a
+# guest), kept out of make test's 15 minutes; .ci/run runs both.
+test-slow: all
+	python3 test/integration/run.py --slow
+
 # ---- benchmarks ----
 bench: all
 	python3 bench/run.py
@@ -134,7 +139,8 @@ help:
 	@echo '                 configurations) and the guests in build/guests/'
 	@echo '  run            boot build/hv.iso (the demo) in Bochs, or nested KVM where the host has VT-x'
 	@echo '  run KERNEL=..  boot your own kernel (Multiboot/Multiboot2 ELF or Linux bzImage) in a VM'
-	@echo '  test           check + unit + fuzz-short + integration (~12 minutes; fetches Debian'"'"'s kernel)'
+	@echo '  test           check + unit + fuzz-short + integration (~13 minutes; fetches Debian'"'"'s kernel)'
+	@echo '  test-slow      the three slow Linux cases (~5 minutes); .ci/run runs test and test-slow'
 	@echo '  check          format-check, headers-check, cppcheck, clang-tidy'
 	@echo '  unit           host unit tests (cmocka, ASan + UBSan)'
 	@echo '  fuzz-short     every libFuzzer target for FUZZ_SECONDS (10) s; fuzz: 600 s each'

@@ -146,13 +146,13 @@ LINUX_TESTS = [
          timeout=2400),
     # reboot -f: Linux resets through the FADT's reset register (port 0xCF9); the VM's
     # policy (stop, for tools/run.sh's VM) ends it cleanly, status 0.
-    dict(name="linux-reboot", kind="linux", ram="256M", exit=0, cmdline="console=ttyS0 reboot=1",
+    dict(name="linux-reboot", kind="linux", slow=True, ram="256M", exit=0, cmdline="console=ttyS0 reboot=1",
          expect=[r"\[user\] .*KESTREL-WORK sha256=same sum=2001000",
                  r"\[user\] .*reboot: Restarting system",
                  r"vm \"user\": stopped \(guest reset through port 0xCF9\), status 0"],
          forbid=[r".*ACPI power-off.*"], timeout=900),
     # A shell you can type into: the host types on COM1, the VM with the console gets it.
-    dict(name="linux-shell", kind="linux", ram="256M", cmdline="console=ttyS0 shell=1",
+    dict(name="linux-shell", kind="linux", slow=True, ram="256M", cmdline="console=ttyS0 shell=1",
          type=[(r"KESTREL-SHELL ready", b"echo typed-$((6*7))\r"),
                (r"^\[user\] typed-42$", b"exit\r")],
          expect=[r"console: input goes to vm \"user\" .*",
@@ -162,7 +162,7 @@ LINUX_TESTS = [
          timeout=900),
     # Linux on CPU 0 next to the test guest on CPU 1 (config linux-pair): the board the
     # guest writes in shared memory, read by busybox devmem from reserved e820 memory.
-    dict(name="linux-pair", kind="linux", config="linux-pair", cpus=2, megs=512,
+    dict(name="linux-pair", kind="linux", slow=True, config="linux-pair", cpus=2, megs=512,
          expect=[r"vm \"linux\": loaded \"linux\" .*bzImage.*",
                  r"\[linux\] .*BIOS-e820: \[mem 0x00000000c0000000-0x00000000c01fffff\] reserved",
                  r"\[linux\] KESTREL-BOARD 0x4B455354 0x00000001 0x00000004 0x00000009 "

@@ -155,8 +155,11 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--pending", action="store_true",
                     help="also run the cases waiting for hypervisor support")
+    ap.add_argument("--slow", action="store_true",
+                    help="run the slow cases (make test-slow) instead of the others")
     args = ap.parse_args()
-    tests = [t for t in TESTS if args.k in t["name"] and (args.pending or not t.get("pending"))]
+    tests = [t for t in TESTS if args.k in t["name"] and (args.pending or not t.get("pending"))
+             and bool(t.get("slow")) == args.slow]
     if args.list:
         print("\n".join(t["name"] for t in tests))
         return 0
