@@ -109,8 +109,8 @@ integration: all
 
 test: all check unit fuzz-short integration
 
-# The slow integration cases (three more Linux boots: reboot, typed shell, Linux next to a
-# guest), kept out of make test's 15 minutes; .ci/run runs both.
+# The slow integration cases (four more Linux boots: reboot, typed shell, Linux next to a
+# guest, Linux with two vCPUs), kept out of make test's 15 minutes; .ci/run runs both.
 test-slow: all
 	python3 test/integration/run.py --slow
 
@@ -139,8 +139,8 @@ help:
 	@echo '                 configurations) and the guests in build/guests/'
 	@echo '  run            boot build/hv.iso (the demo) in Bochs, or nested KVM where the host has VT-x'
 	@echo '  run KERNEL=..  boot your own kernel (Multiboot/Multiboot2 ELF or Linux bzImage) in a VM'
-	@echo '  test           check + unit + fuzz-short + integration (~13 minutes; fetches Debian'"'"'s kernel)'
-	@echo '  test-slow      the three slow Linux cases (~5 minutes); .ci/run runs test and test-slow'
+	@echo '  test           check + unit + fuzz-short + integration (~11 minutes; fetches Debian'"'"'s kernel)'
+	@echo '  test-slow      the four slow Linux cases (~6 minutes); .ci/run runs test and test-slow'
 	@echo '  check          format-check, headers-check, cppcheck, clang-tidy'
 	@echo '  unit           host unit tests (cmocka, ASan + UBSan)'
 	@echo '  fuzz-short     every libFuzzer target for FUZZ_SECONDS (10) s; fuzz: 600 s each'

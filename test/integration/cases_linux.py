@@ -134,9 +134,8 @@ LINUX_TESTS = [
                  r"vm \"user\": stopped \(ACPI power-off \(S5\)\), status 0"],
          checks=[marker(256 * 1024)], timeout=900),
     # Two vCPUs: Linux starts its AP by INIT-SIPI-SIPI through the VM's local APIC and reports
-    # cpus=2. Bochs with two CPUs is slow: over 10 minutes on a loaded 2-core machine, so it
-    # waits in --pending (docs/smp.md) until it fits the budget of make test.
-    dict(name="linux-smp2", kind="linux", ram="256M", exit=0, vcpus=2, pending=True,
+    # cpus=2. About 3 minutes of Bochs with two CPUs: in make test-slow.
+    dict(name="linux-smp2", kind="linux", ram="256M", exit=0, vcpus=2, slow=True,
          cmdline="console=ttyS0",
          expect=[r"\[user\] .*smp: Brought up 1 node, 2 CPUs",
                  r"\[user\] .*KESTREL-LINUX release=\S+ cpus=2 memtotal_kb=\d+",
