@@ -87,13 +87,15 @@ static const struct vm_config pair_vms[] = {
 static const struct vm_region attacker_regions[] = {RAM(0, 16 * MiB),
 						    MMIO(0xd0000000, 4 * KiB, "testdev")};
 
+/* The hostile configurations' victim: it re-reads a checksummed region and reports. */
+#define VICTIM_VM                                                                                  \
+	{                                                                                          \
+		.name = "victim", .cpu = 0, REGIONS(part_regions), .image = "testguest",           \
+		.cmdline = "test=victim mib=1", .flags = VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND   \
+	}
+
 static const struct vm_config hostile_vms[] = {
-    {.name = "victim",
-     .cpu = 0,
-     REGIONS(part_regions),
-     .image = "testguest",
-     .cmdline = "test=victim mib=1",
-     .flags = VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND},
+    VICTIM_VM,
     {.name = "attacker",
      .cpu = 1,
      REGIONS(attacker_regions),
@@ -106,12 +108,7 @@ static const struct vm_config hostile_vms[] = {
 
 /* The same attacks from a VM of two vCPUs (its second one waits for a SIPI it never gets). */
 static const struct vm_config hostile2_vms[] = {
-    {.name = "victim",
-     .cpu = 0,
-     REGIONS(part_regions),
-     .image = "testguest",
-     .cmdline = "test=victim mib=1",
-     .flags = VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND},
+    VICTIM_VM,
     {.name = "attacker",
      .cpus = {1, 2},
      .nr_vcpus = 2,
@@ -166,44 +163,21 @@ static const struct vm_config platform_vms[] = {{
  * scenarios can check a whole-VM restart. "vcpus-pair" puts a 2-vCPU VM next to a
  * 1-vCPU one (3 CPUs). They need guestargs=test=NAME from the tests.
  */
-static const struct vm_config vcpus2_vms[] = {{
-    .name = "smp",
-    .cpus = {0, 1},
-    .nr_vcpus = 2,
-    REGIONS(pc_regions),
-    .image = "testguest",
-    .proto = BOOT_MULTIBOOT2,
-    .platform = VM_PLATFORM_PC,
-    .policy = VM_POLICY_RESTART,
-    .max_restarts = 4,
-}};
+/* The test guest's VM "smp": its vCPUs on the CPUs listed, restarted (at most 4 times). */
+#define SMP_VM(n, ...)                                                                             \
+	{                                                                                          \
+		.name = "smp", .cpus = {__VA_ARGS__}, .nr_vcpus = (n), REGIONS(pc_regions),        \
+		.image = "testguest", .proto = BOOT_MULTIBOOT2, .platform = VM_PLATFORM_PC,        \
+		.policy = VM_POLICY_RESTART, .max_restarts = 4                                     \
+	}
 
-static const struct vm_config vcpus3_vms[] = {{
-    .name = "smp",
-    .cpus = {0, 1, 2},
-    .nr_vcpus = 3,
-    REGIONS(pc_regions),
-    .image = "testguest",
-    .proto = BOOT_MULTIBOOT2,
-    .platform = VM_PLATFORM_PC,
-    .policy = VM_POLICY_RESTART,
-    .max_restarts = 4,
-}};
+static const struct vm_config vcpus2_vms[] = {SMP_VM(2, 0, 1)};
+static const struct vm_config vcpus3_vms[] = {SMP_VM(3, 0, 1, 2)};
 
 static const struct vm_region small_pc_regions[] = {RAM(0, 32 * MiB)};
 
 static const struct vm_config vcpus_pair_vms[] = {
-    {
-	.name = "smp",
-	.cpus = {0, 1},
-	.nr_vcpus = 2,
-	REGIONS(pc_regions),
-	.image = "testguest",
-	.proto = BOOT_MULTIBOOT2,
-	.platform = VM_PLATFORM_PC,
-	.policy = VM_POLICY_RESTART,
-	.max_restarts = 4,
-    },
+    SMP_VM(2, 0, 1),
     {
 	.name = "one",
 	.cpu = 2,
