@@ -29,7 +29,13 @@ struct vm_region {
 	uint32_t rights;  /* REGION_R/W/X; ROM must not have W */
 	const char *name; /* device model, module string or shared region name */
 	uint64_t hpa;	  /* passthrough MMIO only */
+	uint32_t flags;	  /* REGION_F_* */
 };
+
+/* Region flags (issue 15): each is refused by the validator until its feature lands. */
+#define REGION_F_DEMAND	   BIT(0) /* RAM: no frames until the guest first touches them */
+#define REGION_F_COALESCED BIT(1) /* emulated MMIO: writes go to the VM's coalesced ring */
+#define REGION_F_LOG_DIRTY BIT(2) /* RAM: dirty logging on from boot */
 
 enum boot_proto {
 	BOOT_MULTIBOOT2, /* our guests: 32-bit entry, EAX magic, EBX info */
@@ -49,7 +55,11 @@ enum boot_proto {
 enum vm_platform { VM_PLATFORM_MINIMAL, VM_PLATFORM_PC };
 
 /* Restart policy on triple fault, fatal EPT violation or debug-exit. */
-enum vm_policy { VM_POLICY_STOP, VM_POLICY_RESTART };
+enum vm_policy {
+	VM_POLICY_STOP,
+	VM_POLICY_RESTART,
+	VM_POLICY_ROLLBACK /* to the last checkpoint */
+};
 
 #define VM_FLAG_PRIVILEGED BIT(0) /* may ask for hypervisor statistics */
 #define VM_FLAG_BACKGROUND BIT(1) /* the run ends when every VM without this flag stopped */
@@ -86,6 +96,8 @@ struct vm_config {
 	unsigned max_restarts; /* with VM_POLICY_RESTART; 0 means the default (64) */
 	enum vm_platform platform;
 	uint64_t peers; /* bit n: may ring VM n (its index here) with HC_DOORBELL; 0: none */
+	uint64_t checkpoint_bytes;     /* memory reserved at boot for checkpoints; 0: none */
+	uint64_t checkpoint_period_us; /* take one this often; 0: only on HC_CHECKPOINT */
 };
 
 /* vCPUs of @c, and the physical CPU of vCPU @i (< vm_cfg_vcpus(c)). */

@@ -15,6 +15,8 @@ static_assert(IS_ALIGNED(VALIDATE_BOOT_GPA, PAGE_SIZE), "boot GPA is a page");
 #define VM_FLAGS_KNOWN                                                                             \
 	(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT | VM_FLAG_CONSOLE)
 
+#define REGION_FLAGS_KNOWN 0u
+
 static const char *const kind_names[] = REGION_KIND_NAMES;
 static_assert(ARRAY_SIZE(kind_names) == REGION_KIND_COUNT, "a name per region kind");
 
@@ -287,6 +289,8 @@ static int check_vm_boot(struct vctx *c, unsigned vi)
 	if (vm->flags & ~VM_FLAGS_KNOWN)
 		return vm_fail(c, vi, -EINVAL, "unknown flags 0x%lx",
 			       (uint64_t)(vm->flags & ~VM_FLAGS_KNOWN));
+	if (vm->checkpoint_bytes || vm->checkpoint_period_us)
+		return vm_fail(c, vi, -EINVAL, "asks for checkpoints, which are not supported");
 	if (is_empty(vm->image))
 		return vm_fail(c, vi, -EINVAL, "no guest image");
 	if (module_name_long(vm->image))
@@ -355,6 +359,9 @@ static int check_region_rights(struct vctx *c, unsigned vi, unsigned ri)
 		return region_fail(c, vi, ri, -EINVAL, "is writable but not readable");
 	if (r->kind == REGION_ROM && (r->rights & REGION_W))
 		return region_fail(c, vi, ri, -EINVAL, "is rom but writable");
+	if (r->flags & ~REGION_FLAGS_KNOWN)
+		return region_fail(c, vi, ri, -EINVAL, "has unknown flags 0x%lx",
+				   (uint64_t)(r->flags & ~REGION_FLAGS_KNOWN));
 	return 0;
 }
 

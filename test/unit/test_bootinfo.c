@@ -96,14 +96,14 @@ static void assert_untouched_outside(uint64_t lo, uint64_t hi)
 /* ---- the VM: regions deliberately out of order ---- */
 
 static const struct vm_region regions[] = {
-    {ROM_GPA, 64 * KiB, REGION_ROM, REGION_R | REGION_X, "testrom", 0},
-    {MiB, MiB, REGION_RAM, REGION_RWX, NULL, 0},
-    {0, 640 * KiB, REGION_RAM, REGION_RWX, NULL, 0},
-    {0xC0000000, 2 * MiB, REGION_SHARED, REGION_R | REGION_W, "shm0", 0},
-    {2 * MiB, 6 * MiB, REGION_RAM, REGION_RWX, NULL, 0}, /* adjoins [1 MiB, 2 MiB) */
-    {0xD0000000, 8 * KiB, REGION_MMIO_EMUL, REGION_R | REGION_W, "testdev", 0},
-    {0xFEC00000, 4 * KiB, REGION_MMIO_PASS, REGION_R | REGION_W, NULL, 0xFEC00000},
-    {0x100000000ULL, MiB, REGION_RAM, REGION_RWX, NULL, 0}, /* not contiguous */
+    {ROM_GPA, 64 * KiB, REGION_ROM, REGION_R | REGION_X, "testrom", 0, 0},
+    {MiB, MiB, REGION_RAM, REGION_RWX, NULL, 0, 0},
+    {0, 640 * KiB, REGION_RAM, REGION_RWX, NULL, 0, 0},
+    {0xC0000000, 2 * MiB, REGION_SHARED, REGION_R | REGION_W, "shm0", 0, 0},
+    {2 * MiB, 6 * MiB, REGION_RAM, REGION_RWX, NULL, 0, 0}, /* adjoins [1 MiB, 2 MiB) */
+    {0xD0000000, 8 * KiB, REGION_MMIO_EMUL, REGION_R | REGION_W, "testdev", 0, 0},
+    {0xFEC00000, 4 * KiB, REGION_MMIO_PASS, REGION_R | REGION_W, NULL, 0xFEC00000, 0},
+    {0x100000000ULL, MiB, REGION_RAM, REGION_RWX, NULL, 0, 0}, /* not contiguous */
 };
 
 /* The same regions in address order, with the types the guest must see. */
@@ -234,7 +234,7 @@ static void test_mb2_across_slots(void **state)
 
 static void test_mb2_minimal(void **state)
 {
-	static const struct vm_region one[] = {{MiB, MiB, REGION_RAM, REGION_RWX, NULL, 0}};
+	static const struct vm_region one[] = {{MiB, MiB, REGION_RAM, REGION_RWX, NULL, 0, 0}};
 	const struct vm_config c = {.name = "min", .regions = one, .nr_regions = 1};
 	uint32_t size = 0;
 
@@ -254,13 +254,15 @@ static void test_mb2_minimal(void **state)
 
 static void test_mem_sizes(void **state)
 {
-	static const struct vm_region low512[] = {{0, 512 * KiB, REGION_RAM, REGION_RWX, NULL, 0}};
+	static const struct vm_region low512[] = {
+	    {0, 512 * KiB, REGION_RAM, REGION_RWX, NULL, 0, 0}};
 	static const struct vm_region big[] = {
-	    {0, 2 * MiB, REGION_RAM, REGION_RWX, NULL, 0},
-	    {2 * MiB, 2 * MiB, REGION_ROM, REGION_R, "rom", 0}, /* not RAM: ends the run */
-	    {4 * MiB, MiB, REGION_RAM, REGION_RWX, NULL, 0},
+	    {0, 2 * MiB, REGION_RAM, REGION_RWX, NULL, 0, 0},
+	    {2 * MiB, 2 * MiB, REGION_ROM, REGION_R, "rom", 0, 0}, /* not RAM: ends the run */
+	    {4 * MiB, MiB, REGION_RAM, REGION_RWX, NULL, 0, 0},
 	};
-	static const struct vm_region off[] = {{4 * KiB, 4 * MiB, REGION_RAM, REGION_RWX, NULL, 0}};
+	static const struct vm_region off[] = {
+	    {4 * KiB, 4 * MiB, REGION_RAM, REGION_RWX, NULL, 0, 0}};
 	struct vm_config c = {.name = "m"};
 
 	c.regions = low512, c.nr_regions = 1;
@@ -447,9 +449,9 @@ static void test_mb1_failures(void **state)
 static void test_place(void **state)
 {
 	static const struct vm_region r[] = {
-	    {0, MiB, REGION_RAM, REGION_RWX, NULL, 0},
-	    {MiB, MiB, REGION_ROM, REGION_R, "rom", 0},
-	    {2 * MiB, 2 * MiB, REGION_RAM, REGION_RWX, NULL, 0},
+	    {0, MiB, REGION_RAM, REGION_RWX, NULL, 0, 0},
+	    {MiB, MiB, REGION_ROM, REGION_R, "rom", 0, 0},
+	    {2 * MiB, 2 * MiB, REGION_RAM, REGION_RWX, NULL, 0, 0},
 	};
 	struct vm_config c = {.name = "p", .regions = r, .nr_regions = 3};
 	struct gpa_span busy[3] = {{0x100000, 0x180000}};
@@ -481,7 +483,8 @@ static void test_place(void **state)
 	assert_int_equal(bootinfo_place(&c, busy, 0, 0x1000, MiB - 0x800, &at), 0);
 	assert_int_equal(at.v, 0x1000);
 	/* nothing below 4 GiB */
-	static const struct vm_region high[] = {{4ULL << 30, MiB, REGION_RAM, REGION_RWX, NULL, 0}};
+	static const struct vm_region high[] = {
+	    {4ULL << 30, MiB, REGION_RAM, REGION_RWX, NULL, 0, 0}};
 	c.regions = high, c.nr_regions = 1;
 	assert_int_equal(bootinfo_place(&c, NULL, 0, 0x100, 4ULL << 30, &at), -ENOSPC);
 }
