@@ -78,6 +78,7 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 # ---- libFuzzer targets ----
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 FUZZ_TARGETS := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(wildcard test/fuzz/fuzz_*.c))
 FUZZFLAGS := -std=gnu11 -g -O1 -I. -DHOST_BUILD -fsanitize=fuzzer,address,undefined $(WARN)
 FUZZ_OBJS := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(HOST_SRCS) $(HOST_SUPPORT))
@@ -93,13 +94,17 @@ $(B)/fuzz/%: test/fuzz/%.c $(FUZZ_OBJS) $(wildcard */*.h)
 FUZZ_SECONDS ?= 10
 # A fixed seed keeps the short runs in make test repeatable; make fuzz explores anew.
 FUZZ_SEED ?= 1
+# One run per target, as many at once as there are CPUs (each is single-threaded).
+FUZZ_RUNS := $(patsubst $(B)/fuzz/%,fuzz-run-%,$(FUZZ_TARGETS))
+.PHONY: $(FUZZ_RUNS)
 fuzz-short: $(FUZZ_TARGETS)
-	@set -e; for t in $(FUZZ_TARGETS); do n=$$(basename $$t); echo "== $$t ($(FUZZ_SECONDS)s)"; \
-	  mkdir -p $(B)/corpus/$$n; seeds=$$(ls -d test/fuzz/corpus/$$n 2>/dev/null || true); \
-	  if ! $$t -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -print_final_stats=1 -artifact_prefix=$(B)/ \
+	@$(MAKE) --no-print-directory -j$(NPROC) $(FUZZ_RUNS)
+$(FUZZ_RUNS): fuzz-run-%: $(B)/fuzz/%
+	@n=$*; mkdir -p $(B)/corpus/$$n; seeds=$$(ls -d test/fuzz/corpus/$$n 2>/dev/null || true); \
+	  if ! $< -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -print_final_stats=1 -artifact_prefix=$(B)/ \
 	      $(B)/corpus/$$n $$seeds > $(B)/fuzz-$$n.log 2>&1; then \
 	    tail -40 $(B)/fuzz-$$n.log; echo "FUZZ FAILED: $$n (log: $(B)/fuzz-$$n.log)"; exit 1; fi; \
-	  grep -E "stat::number_of_executed_units" $(B)/fuzz-$$n.log || true; done
+	  echo "== $< ($(FUZZ_SECONDS)s): $$(grep -E "stat::number_of_executed_units" $(B)/fuzz-$$n.log || true)"
 fuzz:
 	$(MAKE) fuzz-short FUZZ_SECONDS=600 FUZZ_SEED=0
 
@@ -107,7 +112,10 @@ fuzz:
 integration: all
 	python3 test/integration/run.py
 
-test: all check unit fuzz-short integration
+# Everything is built first with one job per CPU, then the checks and tests run in order.
+test:
+	$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_TESTS) $(FUZZ_TARGETS)
+	$(MAKE) --no-print-directory check unit fuzz-short integration
 
 # The slow integration cases (four more Linux boots: reboot, typed shell, Linux next to a
 # guest, Linux with two vCPUs), kept out of make test's 15 minutes; .ci/run runs both.

@@ -240,9 +240,11 @@ static void bootinfo(struct rd *r, bool v2)
 
 	cfg.nr_regions = (unsigned)take(r, 1) % 7;
 	for (unsigned i = 0; i < cfg.nr_regions; i++)
-		regs[i] = (struct vm_region){
-		    addr(r),	take(r, 3) + 1, (enum region_kind)(take(r, 1) % REGION_KIND_COUNT),
-		    REGION_RWX, NULL,		0};
+		regs[i] =
+		    (struct vm_region){.gpa = addr(r),
+				       .size = take(r, 3) + 1,
+				       .kind = (enum region_kind)(take(r, 1) % REGION_KIND_COUNT),
+				       .rights = REGION_RWX};
 	for (unsigned i = 0; i < 5; i++) {
 		memset(strs[i], 0, sizeof(strs[i]));
 		for (unsigned j = 0; j < (unsigned)take(r, 1) % sizeof(strs[i]); j++)
