@@ -27,6 +27,7 @@ static const struct vmx_ctl vmx_ctls[] = {
     {CTL_PROC, PROC_INTR_WINDOW_EXITING, "interrupt-window exiting", NULL},
     {CTL_PROC, PROC_HLT_EXITING, "HLT exiting", NULL},
     {CTL_PROC, PROC_MWAIT_EXITING, "MWAIT exiting", NULL},
+    {CTL_PROC, PROC_RDPMC_EXITING, "RDPMC exiting", NULL},
     {CTL_PROC, PROC_CR8_LOAD_EXITING, "CR8-load exiting", NULL},
     {CTL_PROC, PROC_CR8_STORE_EXITING, "CR8-store exiting", NULL},
     {CTL_PROC, PROC_USE_TPR_SHADOW, "use TPR shadow", "CR8 accesses exit (vmx/apicv.c)"},

@@ -264,6 +264,7 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_WRMSR] = handle_wrmsr,
     [EXIT_XSETBV] = handle_xsetbv,
     [EXIT_MONITOR] = handle_monitor_mwait,
+    [EXIT_RDPMC] = handle_rdpmc,
     [EXIT_MWAIT] = handle_monitor_mwait,
     [EXIT_BAD_GUEST_STATE] = handle_invalid_guest_state,
     [EXIT_TPR_BELOW_THRESHOLD] = handle_tpr_below_threshold,
@@ -287,7 +288,7 @@ static const bool exit_light_restore[NR_EXIT_REASONS] = {
 static int exit_slow(struct vcpu *v, uint32_t reason);
 
 /*
- * Every reason without a handler: those our controls never enable (RDPMC, MOV DR,
+ * Every reason without a handler: those our controls never enable (MOV DR,
  * PAUSE, ...), SMI exits (5, 6: SMM VM exits, delivered only to an SMM monitor
  * under the dual-monitor treatment, never to us), a task switch (unconditional:
  * not emulated), an entry failed on a machine check, reserved and newer numbers.

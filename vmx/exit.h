@@ -133,6 +133,7 @@ void handle_rdmsr(struct vcpu *v);
 void handle_wrmsr(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
 void handle_monitor_mwait(struct vcpu *v);
+void handle_rdpmc(struct vcpu *v);
 void handle_ept_violation(struct vcpu *v);
 void handle_hlt(struct vcpu *v);
 void handle_interrupt_window(struct vcpu *v);

@@ -365,6 +365,17 @@ void handle_monitor_mwait(struct vcpu *v)
 	vcpu_inject_exception(VECTOR_UD, false, 0);
 }
 
+/*
+ * RDPMC exits (RDPMC exiting, vmx/vcpu.c): run natively at CPL 0, or with CR4.PCE, it
+ * reads the physical CPU's performance counters, which count the neighbours' work too.
+ * The guest's CPUID leaf 0xA reports no counters (vm/cpuid.c), so every index in ECX is
+ * invalid and the instruction raises #GP(0) (SDM "RDPMC"); that is what it gets.
+ */
+void handle_rdpmc(struct vcpu *v)
+{
+	vcpu_inject_exception(VECTOR_GP, true, 0);
+}
+
 void handle_xsetbv(struct vcpu *v)
 {
 	/* No XSAVE state for guests yet. */

@@ -82,9 +82,13 @@ static void flush_translations(struct vcpu *v)
 
 static int setup_controls(struct vcpu *v)
 {
-	/* MONITOR/MWAIT exit: the guest must not idle the CPU below the timer (exit_insn.c). */
+	/*
+	 * MONITOR/MWAIT exit: the guest must not idle the CPU below the timer; RDPMC exits:
+	 * it must not read the host's performance counters (exit_insn.c).
+	 */
 	uint32_t want = PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_USE_MSR_BITMAPS |
-			PROC_SECONDARY | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING;
+			PROC_SECONDARY | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
+			PROC_RDPMC_EXITING;
 	uint32_t pin, proc, proc2, exit, entry;
 
 	/*

@@ -186,6 +186,29 @@ static bool pc_platform(void)
 	return cpuid(1, 0).edx & BIT(9);
 }
 
+/*
+ * RDPMC: the guest's CPUID leaf 0xA reports no performance counters (vm/cpuid.c), so every
+ * counter index is invalid and RDPMC raises #GP(0) (SDM "RDPMC"), at CPL 0 too: the host's
+ * counters (a side channel on the neighbours) are never read. Fixed-function counter 0 and
+ * general counter 0 are both asked for.
+ */
+static void probe_rdpmc(void)
+{
+	static const uint32_t ecx[] = {0, 1u << 30};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(ecx); i++) {
+		unsigned before = trap_fixups.count;
+		uint32_t lo = 0, hi = 0;
+
+		__asm__ volatile("1: rdpmc\n2:\n" EXTABLE("1b", "2b")
+				 : "+a"(lo), "+d"(hi)
+				 : "c"(ecx[i])
+				 : "memory");
+		probe_result(i ? "RDPMC fixed counter 0 -> #GP" : "RDPMC counter 0 -> #GP",
+			     trap_fixups.count == before ? ~0ULL : trap_fixups.vector, VEC_GP);
+	}
+}
+
 static void probe_msrs(void)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(gp_probes); i++) {
@@ -238,6 +261,7 @@ unsigned hostile_probes(const struct hostile_map *m, uint32_t self)
 {
 	probes_ok = 0;
 	probe_hypercalls(m, self);
+	probe_rdpmc();
 	probe_vmx();
 	probe_msrs();
 	probe_ports();
