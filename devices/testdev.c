@@ -16,7 +16,8 @@ struct testdev {
 	uint16_t r16;
 	uint8_t r8;
 	uint32_t count;
-	uint64_t seq; /* TD_SEQ_FOLD over every write since reset */
+	uint64_t seq; /* TD_SEQ_FOLD over every write since the last write to TD_SEQ */
+	bool seq_on;  /* TD_SEQ was written: fold (the plain write path stays as cheap) */
 	uint8_t scratch[TD_SCRATCH_END - TD_SCRATCH];
 };
 
@@ -58,7 +59,8 @@ static int td_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 
 	off &= TD_SCRATCH_END - 1;
 	td->count++;
-	td->seq = TD_SEQ_FOLD(td->seq, off, (uint64_t)width, val);
+	if (unlikely(td->seq_on))
+		td->seq = TD_SEQ_FOLD(td->seq, off, (uint64_t)width, val);
 	if (off >= TD_SCRATCH && off + width <= TD_SCRATCH_END)
 		memcpy(td->scratch + (off - TD_SCRATCH), &val, width);
 	else if (reg_is(off, width, TD_R64, 8))
@@ -69,6 +71,10 @@ static int td_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 		td->r16 = (uint16_t)val;
 	else if (reg_is(off, width, TD_R8, 1))
 		td->r8 = (uint8_t)val;
+	else if (reg_is(off, width, TD_SEQ, 8)) { /* any value: fold afresh from the next write */
+		td->seq = 0;
+		td->seq_on = true;
+	}
 	return 0; /* writes to read-only or unknown registers are ignored */
 }
 

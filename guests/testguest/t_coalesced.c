@@ -93,12 +93,14 @@ static void string_and_alu(uintptr_t base, uint32_t fill)
 
 void t_coalesced(void)
 {
-	struct td_model mc = {mr64(GPA_TESTDEV_COAL + TD_SEQ), mr32(GPA_TESTDEV_COAL + TD_COUNT)};
-	struct td_model mp = {mr64(GPA_TESTDEV + TD_SEQ), mr32(GPA_TESTDEV + TD_COUNT)};
+	struct td_model mc = {0, mr32(GPA_TESTDEV_COAL + TD_COUNT) + 1};
+	struct td_model mp = {0, mr32(GPA_TESTDEV + TD_COUNT) + 1};
 	uint64_t v = 0x0123456789abcdefULL;
 	uint32_t r32 = 0;
 
 	t_expect("coalesced ID", mr32(GPA_TESTDEV_COAL + TD_ID), TD_ID_VALUE);
+	mw64(GPA_TESTDEV_COAL + TD_SEQ, 0); /* TD_SEQ = 0, folding from the next write */
+	mw64(GPA_TESTDEV + TD_SEQ, 0);
 	for (unsigned i = 0; i < NR_STEPS; i++) {
 		unsigned width = 1u << (i % 4);
 		uint64_t off = step_off(i, width);
@@ -125,7 +127,7 @@ void t_coalesced(void)
 	check("coalesced", GPA_TESTDEV_COAL, &mc);
 	check("plain", GPA_TESTDEV, &mp);
 	gprintf("coalesced: %u writes to each device; TD_SEQ 0x%llx (coalesced) 0x%llx (plain)\n",
-		NR_STEPS + 9, (unsigned long long)mr64(GPA_TESTDEV_COAL + TD_SEQ),
+		NR_STEPS + 10, (unsigned long long)mr64(GPA_TESTDEV_COAL + TD_SEQ),
 		(unsigned long long)mr64(GPA_TESTDEV + TD_SEQ));
 	mw32(GPA_TESTDEV_COAL + TD_SCRATCH, 1); /* left in the ring: the stop drains it */
 }
