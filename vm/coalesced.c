@@ -66,27 +66,41 @@ static int coal_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 }
 
 /* @off is below the range's size (the bus found it), so base + off does not wrap. */
+static inline void append(struct coalesced *c, const struct coalesced_range *r, uint64_t off,
+			  unsigned width, uint64_t val)
+{
+	struct coalesced_entry *e = &c->ring[c->tail % COALESCED_RING_ENTRIES];
+
+	e->addr = r->base + off;
+	e->val = val;
+	e->width = (uint8_t)width;
+	e->range = r->index;
+	c->tail++;
+	c->stats.writes++;
+}
+
+/* Out of line, so that the common write saves no registers for the drain's call. */
+static __attribute__((noinline)) int write_full(struct coalesced_range *r, uint64_t off,
+						unsigned width, uint64_t val)
+{
+	int ret = coalesced_drain(r->ring, COALESCED_ON_FULL);
+
+	if (ret)
+		return ret;
+	append(r->ring, r, off, width, val);
+	return 0;
+}
+
 static int coal_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 {
 	struct coalesced_range *r = dev;
 	struct coalesced *c = r->ring;
-	int ret;
 
-	if (!width_ok(width))
+	if (unlikely(!width_ok(width)))
 		return -EINVAL;
-	if (coalesced_pending(c) == COALESCED_RING_ENTRIES) {
-		ret = coalesced_drain(c, COALESCED_ON_FULL);
-		if (ret)
-			return ret;
-	}
-	c->ring[c->tail % COALESCED_RING_ENTRIES] = (struct coalesced_entry){
-	    .addr = r->base + off,
-	    .val = val,
-	    .width = (uint8_t)width,
-	    .range = (uint8_t)(r - c->ranges),
-	};
-	c->tail++;
-	c->stats.writes++;
+	if (unlikely(coalesced_pending(c) == COALESCED_RING_ENTRIES))
+		return write_full(r, off, width, val);
+	append(c, r, off, width, val);
 	return 0;
 }
 
@@ -123,8 +137,9 @@ int coalesced_claim(struct coalesced *c, struct iobus *bus, uint64_t base, uint6
 
 		if (!touches(&t[i], base, size))
 			continue;
-		cr = &c->ranges[c->nr_ranges++];
-		*cr = (struct coalesced_range){t[i].ops, t[i].dev, t[i].base, c};
+		cr = &c->ranges[c->nr_ranges];
+		*cr = (struct coalesced_range){t[i].ops, t[i].dev, t[i].base, c,
+					       (uint8_t)c->nr_ranges++};
 		t[i].ops = &coal_ops;
 		t[i].dev = cr;
 	}

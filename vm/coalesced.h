@@ -13,8 +13,8 @@
 
 #include "vm/iobus.h"
 
-#define COALESCED_RING_ENTRIES 64 /* a power of two: indices run free and wrap */
-#define COALESCED_MAX_RANGES   IOBUS_MAX_RANGES
+#define COALESCED_RING_ENTRIES 64		/* a power of two: indices run free and wrap */
+#define COALESCED_MAX_RANGES   IOBUS_MAX_RANGES /* below 256: an entry's range is a byte */
 
 static_assert((COALESCED_RING_ENTRIES & (COALESCED_RING_ENTRIES - 1)) == 0,
 	      "ring indices are taken modulo the size");
@@ -33,6 +33,7 @@ struct coalesced_range {
 	void *dev;
 	uint64_t base;
 	struct coalesced *ring;
+	uint8_t index; /* in ranges[] */
 };
 
 /* Why a drain ran (statistics). */
