@@ -242,6 +242,17 @@ static const struct vm_config coalesced_vms[] = {{
     .proto = BOOT_MULTIBOOT2,
 }};
 
+/* The same VM restarted once: writes waiting in the ring at the restart are discarded. */
+static const struct vm_config coalesced_restart_vms[] = {{
+    .name = "coal",
+    REGIONS(coalesced_regions),
+    .image = "testguest",
+    .proto = BOOT_MULTIBOOT2,
+    .cmdline = "test=coalesced_restart",
+    .policy = VM_POLICY_RESTART,
+    .max_restarts = 1,
+}};
+
 /* ---- deliberately broken configurations, for the tests of boot-time validation ---- */
 
 static const struct vm_region overlap_regions[] = {RAM(0, 2 * MiB), RAM(0x100000, 2 * MiB)};
@@ -290,6 +301,7 @@ const struct hv_config hv_configs[] = {
     TEST_CONFIG("bad-huge", bad_huge_vms),
     TEST_CONFIG("bad-image", bad_image_vms),
     TEST_CONFIG("coalesced", coalesced_vms),
+    TEST_CONFIG("coalesced-restart", coalesced_restart_vms),
 };
 const unsigned nr_hv_configs = ARRAY_SIZE(hv_configs);
 

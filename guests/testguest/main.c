@@ -73,6 +73,7 @@ const struct scenario scenarios[] = {
     /* coalesced MMIO (config=coalesced): not part of "all" */
     {"coalesced", t_coalesced, false},
     {"coalesced_bench", t_coalesced_bench, false},
+    {"coalesced_restart", t_coalesced_restart, false},
 };
 const unsigned nr_scenarios = ARRAY_SIZE(scenarios);
 

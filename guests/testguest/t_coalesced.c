@@ -6,6 +6,7 @@
  * device's TD_COUNT and TD_SEQ against a model of the writes in order; its last write
  * waits in the ring for the VM's stop. "coalesced_bench"
  * prints "BENCH <name> <ticks>" for a coalesced and a plain write and a drain's entry.
+ * "coalesced_restart" checks that a restart discards what waits in the ring.
  */
 #include "guests/testguest/mmio.h"
 #include "lib/printf.h"
@@ -130,6 +131,33 @@ void t_coalesced(void)
 		NR_STEPS + 10, (unsigned long long)mr64(GPA_TESTDEV_COAL + TD_SEQ),
 		(unsigned long long)mr64(GPA_TESTDEV + TD_SEQ));
 	mw32(GPA_TESTDEV_COAL + TD_SCRATCH, 1); /* left in the ring: the stop drains it */
+}
+
+/*
+ * ---- coalesced_restart (config=coalesced-restart, policy restart): boot 0 leaves writes
+ * in the ring and restarts; boot 1 finds the device reset and nothing of them delivered ----
+ */
+#define RESTART_WRITES 5
+
+void t_coalesced_restart(void)
+{
+	struct hc_vm_info info;
+	long restarts = vm_restarts(&info);
+
+	t_end_with_hc_exit(); /* its end must not restart it again */
+	if (restarts == 0) {
+		for (unsigned i = 0; i < RESTART_WRITES; i++)
+			mw32(GPA_TESTDEV_COAL + TD_R32, i);
+		gprintf("coalesced_restart: boot 0 left %u writes in the ring\n", RESTART_WRITES);
+		guest_exit(0); /* the restart policy boots it again */
+	}
+	t_expect("boot after the restart", (uint64_t)restarts, 1);
+	t_expect("TD_COUNT after the restart", mr32(GPA_TESTDEV_COAL + TD_COUNT), 0);
+	t_expect("TD_R32 after the restart", mr32(GPA_TESTDEV_COAL + TD_R32), 0);
+	for (unsigned i = 0; i < 3; i++)
+		mw8(GPA_TESTDEV_COAL + TD_R8, (uint8_t)i);
+	t_expect("TD_COUNT of this boot's writes", mr32(GPA_TESTDEV_COAL + TD_COUNT), 3);
+	gprintf("coalesced_restart: boot 1 sees a fresh device\n");
 }
 
 /* ---- coalesced_bench ---- */

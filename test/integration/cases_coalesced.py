@@ -18,4 +18,15 @@ COALESCED_TESTS = [
                  r"vm \"coal\": coalesced MMIO: 211 writes, 211 drained in 7 drains \(4 on read, "
                  r"2 on full, 1 at stop\), 0 discarded, 0 refused"],
          forbid=[r"FATAL.*", r"PANIC.*", r"\[coal\] TEST .* FAIL.*", r".*INFO.*fail.*"]),
+    # Boot 0 leaves 5 writes in the ring and restarts: the restart discards them with the
+    # device's reset; boot 1's 3 writes drain on its read.
+    dict(name="coalesced-restart", machine="bochs", cpu="corei7_skylake_x", megs=256,
+         cmdline="config=coalesced-restart",
+         expect=[r"\[coal\] coalesced_restart: boot 0 left 5 writes in the ring",
+                 r"vm \"coal\": debug-exit port \(status 0\): restarting at TSC \d+",
+                 r"\[coal\] coalesced_restart: boot 1 sees a fresh device",
+                 r"\[coal\] TEST coalesced_restart PASS", r"\[coal\] ALL PASS",
+                 r"vm \"coal\": coalesced MMIO: 8 writes, 3 drained in 1 drains \(1 on read, "
+                 r"0 on full, 0 at stop\), 5 discarded, 0 refused"],
+         forbid=[r"FATAL.*", r"PANIC.*", r"\[coal\] TEST .* FAIL.*", r".*INFO.*fail.*"]),
 ]
