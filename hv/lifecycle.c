@@ -31,6 +31,7 @@ int vm_restart(struct vm *vm)
 {
 	ramzero_reset(vm);
 	vmx_ept_shootdown(&vm->vcpus[0]);
+	coalesced_discard(&vm->coal); /* writes to devices about to be reset */
 	dev_reset_all(vm);
 	vm->restarts++;
 	vm_reset_runtime(vm);
@@ -55,6 +56,23 @@ static void wait_aps_parked(struct vm *vm)
 		}
 }
 
+/*
+ * The VM stopped for good: its devices get the coalesced writes still waiting, as they
+ * would have without coalescing (a UART's last bytes). Every AP is parked.
+ */
+static void coalesced_stop(struct vm *vm)
+{
+	struct vcpu *v0 = &vm->vcpus[0];
+	int ret;
+
+	vm_dev_lock(v0);
+	ret = coalesced_drain(&vm->coal, COALESCED_ON_STOP);
+	vm_dev_unlock(v0);
+	if (ret)
+		pr_err("vm \"%s\": a device refused a coalesced write at the stop (%d)\n",
+		       vm->cfg->name, ret);
+}
+
 void vm_run(struct vm *vm)
 {
 	for (;;) {
@@ -67,6 +85,7 @@ void vm_run(struct vm *vm)
 			vm_stop(vm, -1, "restart failed");
 		__atomic_add_fetch(&vm->epoch, 1, __ATOMIC_SEQ_CST); /* the APs go on */
 	}
+	coalesced_stop(vm);
 	__atomic_store_n(&vm->finished, true, __ATOMIC_SEQ_CST);
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);
@@ -87,6 +106,21 @@ static void ramzero_print(const struct vm *vm)
 		vm->cfg->name, rz->guest_faults,
 		rz->guest_maps ? rz->fault_tsc / rz->guest_maps : 0, rz->host_zeroed,
 		rz->guest_maps);
+}
+
+static void coalesced_print(const struct vm *vm)
+{
+	const struct coalesced_stats *st = &vm->coal.stats;
+
+	if (!vm->coal.nr_ranges)
+		return;
+	pr_info("vm \"%s\": coalesced MMIO: %lu writes, %lu drained in %lu drains (%lu on read, "
+		"%lu on full, %lu at stop), %lu discarded, %lu refused\n",
+		vm->cfg->name, st->writes, st->drained,
+		st->drains[COALESCED_ON_READ] + st->drains[COALESCED_ON_FULL] +
+		    st->drains[COALESCED_ON_STOP],
+		st->drains[COALESCED_ON_READ], st->drains[COALESCED_ON_FULL],
+		st->drains[COALESCED_ON_STOP], st->discarded, st->errors);
 }
 
 void vm_run_ap(struct vcpu *v)
@@ -155,6 +189,7 @@ void vm_print_stats(const struct vm *vm)
 	    vm->cfg->name, vm->vcpus[0].cpu, vm->restarts, vm->watchdog_fires, vm->doorbells_sent,
 	    vm->doorbells_received, vm->doorbells_refused, vm->doorbells_coalesced);
 	ramzero_print(vm);
+	coalesced_print(vm);
 }
 
 /*
