@@ -73,7 +73,7 @@ static void dirty_set(struct vm_dirty_log *l, uint64_t g)
 /* The logged region holding @g, or NULL. */
 static struct vm_dirty_log *dirty_find(struct vm *vm, uint64_t g)
 {
-	for (unsigned i = 0; i < VALIDATE_MAX_REGIONS; i++) {
+	for (unsigned i = 0; i < vm->cfg->nr_regions && i < VALIDATE_MAX_REGIONS; i++) {
 		struct vm_dirty_log *l = &vm->dirty.log[i];
 
 		if (l->bitmap && g - l->gpa < l->pages * PAGE_SIZE)
@@ -219,17 +219,18 @@ int vm_dirty_map(struct vm *vm, const struct mem_slot *s, gpa_t a, uint64_t len)
 
 unsigned vm_dirty_pml_drain(struct vm *vm, uint64_t *pml)
 {
+	struct vm_dirty_log *l = NULL; /* the last entry's region: runs of one region */
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < VM_DIRTY_PML_SLOTS; i++) {
 		uint64_t g = pml[i];
-		struct vm_dirty_log *l;
 
 		if (g == VM_DIRTY_PML_EMPTY)
 			continue;
 		pml[i] = VM_DIRTY_PML_EMPTY;
 		n++;
-		l = dirty_find(vm, g);
+		if (!l || g - l->gpa >= l->pages * PAGE_SIZE)
+			l = dirty_find(vm, g);
 		if (l)
 			dirty_set(l, g);
 	}
