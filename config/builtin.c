@@ -286,6 +286,23 @@ static const struct vm_region dirty_wp_regions[] = {
     RAM(36 * MiB, 4 * MiB)};
 static const struct vm_config dirty_wp_vms[] = {
     {.name = "dirty", REGIONS(dirty_wp_regions), .image = "testguest", .cmdline = "test=dirty"}};
+/* make bench: a 64 MiB region 1, logged from boot (PML) or turned on by the guest */
+static const struct vm_region dirty_bench_regions[] = {RAM(0, 32 * MiB),
+						       {.gpa = 32 * MiB,
+							.size = 64 * MiB,
+							.kind = REGION_RAM,
+							.rights = REGION_R | REGION_W,
+							.flags = REGION_F_LOG_DIRTY}};
+static const struct vm_region dirty_bench_wp_regions[] = {RAM(0, 32 * MiB),
+							  RAM(32 * MiB, 64 * MiB)};
+static const struct vm_config dirty_bench_vms[] = {{.name = "dirty",
+						    REGIONS(dirty_bench_regions),
+						    .image = "testguest",
+						    .cmdline = "test=dirty_bench"}};
+static const struct vm_config dirty_bench_wp_vms[] = {{.name = "dirty",
+						       REGIONS(dirty_bench_wp_regions),
+						       .image = "testguest",
+						       .cmdline = "test=dirty_bench"}};
 
 #define CONFIG(n, v)                                                                               \
 	{                                                                                          \
@@ -319,6 +336,8 @@ const struct hv_config hv_configs[] = {
     TEST_CONFIG("vcpus-pair", vcpus_pair_vms),
     TEST_CONFIG("dirty", dirty_vms),
     TEST_CONFIG("dirty-wp", dirty_wp_vms),
+    TEST_CONFIG("dirty-bench", dirty_bench_vms),
+    TEST_CONFIG("dirty-bench-wp", dirty_bench_wp_vms),
     TEST_CONFIG("bad-overlap", bad_overlap_vms),
     TEST_CONFIG("bad-module", bad_module_vms),
     TEST_CONFIG("bad-huge", bad_huge_vms),
