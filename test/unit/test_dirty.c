@@ -26,7 +26,7 @@
 #define R3_GPA	 (8 * MiB)
 
 static struct vm vm;
-static struct vcpu vcpus[1];
+static struct vcpu vcpus[2]; /* one unless a test says two */
 static struct vm_config cfg;
 static struct vm_region regions[4];
 static uint8_t *ram0, *ram1, *rom, *ram3;
@@ -91,6 +91,8 @@ static int setup(void **state)
 	vm.vcpus = vcpus;
 	vm.nr_vcpus = 1;
 	vcpus[0].vm = &vm;
+	vcpus[1] = (struct vcpu){.vm = &vm, .index = 1};
+	vm.dev_lock.holder = -1;
 	ram0 = page_alloc(10, OWNER_VM(0), NULL);
 	ram1 = page_alloc(4, OWNER_VM(0), NULL);
 	rom = page_alloc(0, OWNER_VM(0), NULL);
@@ -301,6 +303,28 @@ static void test_flush_without_self(void **state)
 	assert_int_equal(vm.ept_gen, gen + 2);
 }
 
+/*
+ * Two vCPUs: the fault and harvest paths take the device lock (a real spinlock now) and
+ * leave it; without @self both vCPUs find the flush waiting.
+ */
+static void test_two_vcpus(void **state)
+{
+	uint64_t bm[1];
+
+	vm.nr_vcpus = 2;
+	assert_int_equal(vm_dirty_enable(&vm, NULL, 1, true), 0);
+	assert_true(vcpus[0].work & VCPU_WORK_FLUSH);
+	assert_true(vcpus[1].work & VCPU_WORK_FLUSH);
+	assert_true(ramzero_fault(&vcpus[1], gpa(R1_GPA)));
+	assert_true(vm_dirty_fault(&vcpus[1], memslot_find(&vm.slots, gpa(R1_GPA)), gpa(R1_GPA)));
+	assert_int_equal(vm.dev_lock.holder, -1);
+	assert_int_equal(vm_dirty_harvest(&vm, &vcpus[0], 1, bm, R1_PAGES), 1);
+	assert_int_equal(bm[0], BIT(0));
+	assert_int_equal(shootdowns, 1);
+	assert_int_equal(vm.dev_lock.holder, -1);
+	vm.nr_vcpus = 1;
+}
+
 /* -ENOMEM for the bitmap or a split: logging stays off, the map as it was. */
 static void test_enable_enomem(void **state)
 {
@@ -430,6 +454,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bitmap_bounds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flush_without_self, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_vcpus, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enable_enomem, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_dirty_flag, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hypercall, setup, teardown),
