@@ -139,19 +139,42 @@ int ept_dirty_unprotect(struct ept *ept, gpa_t gpa)
 	return 1;
 }
 
+/* The page table (4 KiB leaves) under the PDE of @g, or NULL. */
+static uint64_t *dl_pt(const struct ept *ept, uint64_t g)
+{
+	uint64_t *t = ept->pml4_va;
+
+	for (unsigned l = EPT_LEVELS; l > 1; l--) {
+		uint64_t x = t[dl_index(g, l)];
+
+		if (!dl_present(x) || (l <= 3 && (x & EPTE_LEAF)))
+			return NULL;
+		t = dl_table(x);
+	}
+	return t;
+}
+
+/* One walk per 2 MiB span with bits set, not per bit: dirty pages come in clusters. */
 uint64_t ept_dirty_reprotect(struct ept *ept, gpa_t base, const uint64_t *bitmap, uint64_t npages,
 			     enum ept_dirty_mode mode)
 {
-	uint64_t bit = mode == EPT_DIRTY_WP ? EPTE_W : EPTE_D, n = 0;
+	uint64_t bit = mode == EPT_DIRTY_WP ? EPTE_W : EPTE_D, n = 0, span = ~0ULL, *pt = NULL;
 
+	if (base.v >= EPT_GPA_LIMIT || npages > (EPT_GPA_LIMIT - base.v) / PAGE_SIZE)
+		return 0;
 	for (uint64_t w = 0; w < (npages + 63) / 64; w++)
 		for (uint64_t bits = bitmap[w]; bits; bits &= bits - 1) {
-			uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(bits), *e;
+			uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(bits), g, *e;
 
 			if (i >= npages)
 				break;
-			e = dl_pte(ept, base.v + i * PAGE_SIZE);
-			if (e && (*e & bit)) {
+			g = base.v + i * PAGE_SIZE;
+			if (ALIGN_DOWN(g, 2 * MiB) != span) {
+				span = ALIGN_DOWN(g, 2 * MiB);
+				pt = dl_pt(ept, g);
+			}
+			e = pt ? &pt[dl_index(g, 1)] : NULL;
+			if (e && dl_loggable(ept, *e, g) && (*e & bit)) {
 				*e &= ~bit;
 				n++;
 			}
