@@ -265,6 +265,7 @@ def main():
         "%d sent by vCPU 0 (MMIO markers), at most %d: INVEPT, kick, wait for the other's"
         % (sent[0][0], sent[0][2]) if sent else "")
 
+    __import__("b_dirty").rows(bochs, figures, row)  # bench/b_dirty.py: dirty logging
 
     scaling()
     print()
