@@ -21,6 +21,7 @@
 #include "vm/iobus.h"
 #include "lib/spinlock.h"
 #include "vm/ramzero.h"
+#include "vm/ckpt.h"
 
 #define VM_NR_EXIT_COUNTERS 70			    /* indexed by the backend's exit reason */
 #define VM_MAX_DEVS	    VALIDATE_MAX_DEVS	    /* the validator counts them */
@@ -233,6 +234,7 @@ struct vm {
 	struct ram_block ram[VM_MAX_RAM_BLOCKS];
 	unsigned nr_ram;
 	struct ramzero ramzero; /* RAM zeroed 2 MiB at a time, on first touch */
+	struct ckpt ckpt;	/* checkpoints, when the configuration reserves memory for them */
 	enum vm_state state;
 	int exit_status;
 	spinlock_t life_lock;

@@ -514,7 +514,7 @@ static const struct row rows[] = {
     {"proto-unknown", "vm=a,proto=elf", -EINVAL,
      F("a", "proto=elf") "unknown protocol \"elf\" (auto, multiboot, multiboot2, linux)"},
     {"policy-unknown", "vm=a,policy=reboot", -EINVAL,
-     F("a", "policy=reboot") "unknown policy \"reboot\" (stop, restart)"},
+     F("a", "policy=reboot") "unknown policy \"reboot\" (stop, restart, rollback)"},
     {"flag-unknown", "vm=a,flags=privileged+loud", -EINVAL,
      F("a", "flags=privileged+loud") "unknown flag \"loud\" (privileged, background, console)"},
     {"flag-empty", "vm=a,flags=privileged+", -EINVAL, F("a", "flags=privileged+") "empty flag"},
