@@ -14,8 +14,8 @@
 #include "vm/vm.h"
 
 #define DIV_ROUND_UP(n, d) (((n) + (d)-1) / (d))
-#define PAGES_PER_CHUNK (RAMZERO_CHUNK / PAGE_SIZE) /* mirror pages per mvalid bit */
-#define BITMAP_PAGES(n) (ALIGN_UP(DIV_ROUND_UP((n), 8), PAGE_SIZE) / PAGE_SIZE)
+#define PAGES_PER_CHUNK	   (RAMZERO_CHUNK / PAGE_SIZE) /* mirror pages per mvalid bit */
+#define BITMAP_PAGES(n)	   (ALIGN_UP(DIV_ROUND_UP((n), 8), PAGE_SIZE) / PAGE_SIZE)
 
 /* What a state slot starts with; the devices' state blocks follow, whole pages each. */
 struct ckpt_head {

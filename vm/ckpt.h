@@ -37,7 +37,7 @@ struct ckpt_dirty_ops {
 
 struct ckpt_stats {
 	uint64_t taken, full, refused, rollbacks, cold; /* cold: rollback with none taken */
-	uint64_t last_pages;			       /* RAM pages copied by the last one */
+	uint64_t last_pages;				/* RAM pages copied by the last one */
 	uint64_t last_tsc, full_tsc, incr_tsc, incr_n;	/* TSC spent */
 	uint64_t rollback_tsc, rollback_pages;		/* the last rollback */
 };
@@ -55,14 +55,14 @@ struct ckpt {
 	uint64_t pages; /* reserved */
 	uint64_t meta, ram_pages, state_pages, stage_pages;
 	uint64_t nr_chunks;
-	uint64_t *dirty;  /* RAM page p written since the committed checkpoint (or unknown) */
+	uint64_t *dirty; /* RAM page p written since the committed checkpoint (or unknown) */
 	uint64_t *scratch;
-	uint64_t *mvalid; /* chunk c's mirror pages hold data; else they stand for zero */
-	int cur;	  /* committed state slot, -1: no checkpoint */
-	bool by_hypercall;	  /* the committed one was taken by HC_CHECKPOINT */
-	bool logging;		  /* dirty logging enabled on every RAM region */
-	bool cold;		  /* the pending restart is a guest reset: boot, not rollback */
-	uint64_t gen;		  /* checkpoints committed since boot */
+	uint64_t *mvalid;  /* chunk c's mirror pages hold data; else they stand for zero */
+	int cur;	   /* committed state slot, -1: no checkpoint */
+	bool by_hypercall; /* the committed one was taken by HC_CHECKPOINT */
+	bool logging;	   /* dirty logging enabled on every RAM region */
+	bool cold;	   /* the pending restart is a guest reset: boot, not rollback */
+	uint64_t gen;	   /* checkpoints committed since boot */
 	uint64_t period_tsc, next_due;
 	const struct ckpt_arch *arch;
 	struct ckpt_dirty_ops dirty_ops;
