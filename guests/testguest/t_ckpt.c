@@ -28,7 +28,8 @@ static uint64_t sum(void)
 static void step(uint64_t i)
 {
 	for (unsigned k = 0; k < 3; k++)
-		buf[(i * 7 + k * 13) % PAGES][(i * 64 + k * 128) % 512] += i * 0x9e3779b97f4a7c15ULL + k;
+		buf[(i * 7 + k * 13) % PAGES][(i * 64 + k * 128) % 512] +=
+		    i * 0x9e3779b97f4a7c15ULL + k;
 }
 
 static __noreturn void triple_fault(void)
