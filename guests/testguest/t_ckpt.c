@@ -32,12 +32,17 @@ static void step(uint64_t i)
 		    i * 0x9e3779b97f4a7c15ULL + k;
 }
 
-static __noreturn void triple_fault(void)
+static __noreturn void fault_now(void)
 {
-	memset(buf, 0xee, sizeof(buf)); /* what the rollback must undo */
 	trap_load_empty_idt();
 	__asm__ volatile("ud2");
 	__builtin_unreachable();
+}
+
+static __noreturn void triple_fault(void)
+{
+	memset(buf, 0xee, sizeof(buf)); /* what the rollback must undo */
+	fault_now();
 }
 
 void t_ckpt(void)
@@ -80,4 +85,45 @@ void t_ckpt(void)
 		 (uint64_t)hypercall(HC_CHECKPOINT, (long)(BIT(32) | info.vm_id), 0, 0),
 		 (uint64_t)-22);
 	gprintf("ckpt: done at count %lu sum 0x%lx\n", steps, sum());
+}
+
+/*
+ * ckpt_bench (bench/b_ckpt.py): every 2 MiB chunk of RAM from 4 MiB up is touched, then a
+ * full checkpoint; 1% of the RAM's pages written and an incremental one; 1% more and a
+ * triple fault, which the rollback undoes (the hypervisor prints what each cost). Above
+ * the image, the stack and .bss, through entry.S's identity map.
+ */
+#define BENCH_FROM (4 * MiB)
+
+static void write_pages(uint64_t top, uint64_t every, uint64_t salt)
+{
+	for (uint64_t a = BENCH_FROM; a < top; a += every * PAGE_SIZE)
+		*(volatile uint64_t *)(uintptr_t)(a + (salt % 512) * 8) = a ^ salt;
+}
+
+void t_ckpt_bench(void)
+{
+	struct hc_vm_info info;
+	uint64_t top, dirty;
+	long r;
+
+	t_end_with_hc_exit();
+	if (vm_info_get(&info) || info.ram_bytes <= BENCH_FROM) {
+		t_fail("no HC_VM_INFO or RAM of at most 4 MiB");
+		return;
+	}
+	top = MIN(info.ram_bytes, (uint64_t)GiB);
+	dirty = (top / PAGE_SIZE) / 100; /* 1% of the VM's pages */
+	write_pages(top, 1, 1);
+	t_expect("full checkpoint", (uint64_t)hypercall(HC_CHECKPOINT, info.vm_id, 0, 0), 0);
+	write_pages(BENCH_FROM + dirty * PAGE_SIZE, 1, 2);
+	r = hypercall(HC_CHECKPOINT, info.vm_id, 0, 0);
+	if (r == KESTREL_CKPT_RESUMED) {
+		gprintf("ckpt_bench: resumed from the incremental checkpoint\n");
+		return;
+	}
+	t_expect("incremental checkpoint", (uint64_t)r, 0);
+	gprintf("ckpt_bench: %lu pages written, then a triple fault\n", dirty);
+	write_pages(BENCH_FROM + dirty * PAGE_SIZE, 1, 3);
+	fault_now();
 }
