@@ -155,6 +155,7 @@ void vm_print_stats(const struct vm *vm)
 	    vm->cfg->name, vm->vcpus[0].cpu, vm->restarts, vm->watchdog_fires, vm->doorbells_sent,
 	    vm->doorbells_received, vm->doorbells_refused, vm->doorbells_coalesced);
 	ramzero_print(vm);
+	vm_dirty_print(vm);
 }
 
 /*
