@@ -46,6 +46,7 @@ const struct scenario scenarios[] = {
     {"hostile", t_hostile, false},
     {"secret", t_secret, false},
     {"restart_loop", t_restart_loop, false},
+    {"dirty", t_dirty, false}, /* config=dirty: its regions 1 and 2 */
     /* the PC platform (config=platform): not part of "all" */
     {"apic_regs", t_apic_regs, false},
     {"x2apic", t_x2apic, false},
