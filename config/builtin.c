@@ -235,6 +235,27 @@ static const struct vm_region huge_regions[] = {RAM(0, 64 * GiB)};
 static const struct vm_config bad_huge_vms[] = {
     {.name = "greedy", REGIONS(huge_regions), .image = "testguest"}};
 
+/*
+ * ---- dirty logging (issue 15): region 1 logged from boot, region 2 turned on by the guest;
+ * one vCPU and a region logged from boot: PML where the CPU has it (vmx/pml.c) ----
+ */
+static const struct vm_region dirty_regions[] = {RAM(0, 32 * MiB),
+						 {.gpa = 32 * MiB,
+						  .size = 4 * MiB,
+						  .kind = REGION_RAM,
+						  .rights = REGION_R | REGION_W,
+						  .flags = REGION_F_LOG_DIRTY},
+						 RAM(36 * MiB, 4 * MiB)};
+static const struct vm_config dirty_vms[] = {
+    {.name = "dirty", REGIONS(dirty_regions), .image = "testguest", .cmdline = "test=dirty"}};
+/* The same without REGION_F_LOG_DIRTY: the guest turns region 1 on, by write-protection. */
+static const struct vm_region dirty_wp_regions[] = {
+    RAM(0, 32 * MiB),
+    {.gpa = 32 * MiB, .size = 4 * MiB, .kind = REGION_RAM, .rights = REGION_R | REGION_W},
+    RAM(36 * MiB, 4 * MiB)};
+static const struct vm_config dirty_wp_vms[] = {
+    {.name = "dirty", REGIONS(dirty_wp_regions), .image = "testguest", .cmdline = "test=dirty"}};
+
 #define CONFIG(n, v)                                                                               \
 	{                                                                                          \
 		.name = n, .vms = v, .nr_vms = ARRAY_SIZE(v)                                       \
@@ -265,6 +286,8 @@ const struct hv_config hv_configs[] = {
     TEST_CONFIG("vcpus2", vcpus2_vms),
     TEST_CONFIG("vcpus3", vcpus3_vms),
     TEST_CONFIG("vcpus-pair", vcpus_pair_vms),
+    TEST_CONFIG("dirty", dirty_vms),
+    TEST_CONFIG("dirty-wp", dirty_wp_vms),
     TEST_CONFIG("bad-overlap", bad_overlap_vms),
     TEST_CONFIG("bad-module", bad_module_vms),
     TEST_CONFIG("bad-huge", bad_huge_vms),

@@ -15,7 +15,7 @@ static_assert(IS_ALIGNED(VALIDATE_BOOT_GPA, PAGE_SIZE), "boot GPA is a page");
 #define VM_FLAGS_KNOWN                                                                             \
 	(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT | VM_FLAG_CONSOLE)
 
-#define REGION_FLAGS_KNOWN 0u
+#define REGION_FLAGS_KNOWN REGION_F_LOG_DIRTY
 
 static const char *const kind_names[] = REGION_KIND_NAMES;
 static_assert(ARRAY_SIZE(kind_names) == REGION_KIND_COUNT, "a name per region kind");
@@ -402,6 +402,9 @@ static int check_region_rights(struct vctx *c, unsigned vi, unsigned ri)
 	if (r->flags & ~REGION_FLAGS_KNOWN)
 		return region_fail(c, vi, ri, -EINVAL, "has unknown flags 0x%lx",
 				   (uint64_t)(r->flags & ~REGION_FLAGS_KNOWN));
+	if ((r->flags & REGION_F_LOG_DIRTY) && r->kind != REGION_RAM)
+		return region_fail(c, vi, ri, -EINVAL, "is %s: log-dirty is for ram regions only",
+				   kind_names[r->kind]);
 	return 0;
 }
 

@@ -202,6 +202,7 @@ void vm_print_stats(const struct vm *vm)
 	    vm->doorbells_received, vm->doorbells_refused, vm->doorbells_coalesced);
 	ramzero_print(vm);
 	ckpt_print(vm);
+	vm_dirty_print(vm);
 }
 
 /*

@@ -25,6 +25,7 @@
 #include "fw/acpi_build.h"
 #include "vmx/caps.h"
 #include "vmx/ckpt.h"
+#include "vmx/pml.h"
 #include "vmx/vcpu.h"
 
 #define GUEST_INFO_GPA	0x10000
@@ -495,7 +496,10 @@ static int build_memory(struct vm *vm)
 		ret = ramzero_init(vm);
 	if (!ret)
 		ramzero_reset(vm);
-	vm->hw.eptp = ept_eptp(&vm->ept, false);
+	if (!ret) /* after the reset: REGION_F_LOG_DIRTY regions log from the first write */
+		ret = vm_dirty_init(vm, vmx_dirty_mode(vm));
+	/* PML logs as the CPU sets EPT dirty flags: A/D on for that VM only. */
+	vm->hw.eptp = ept_eptp(&vm->ept, vm->dirty.mode == EPT_DIRTY_PML);
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "vm/dirty.h"
 #include "vm/tsc.h"
 #include "vm/vm.h"
 
@@ -109,10 +110,6 @@ static int reserve(struct ckpt *ck, uint64_t pages)
 	}
 	return 0;
 }
-
-extern int vm_dirty_enable(struct vm *vm, struct vcpu *self, unsigned region, bool on);
-extern long vm_dirty_harvest(struct vm *vm, struct vcpu *self, unsigned region, uint64_t *bitmap,
-			     uint64_t nbits);
 
 int ckpt_init(struct vm *vm, const struct ckpt_arch *arch)
 {
@@ -487,6 +484,7 @@ void ckpt_reset(struct vm *vm)
 
 	ck->cur = -1;
 	ck->cold = false;
+	ck->logging = false; /* enabled again (a no-op on a logged region) at the next one */
 	if (ck->pages)
 		memset(ck->dirty, 0, ck->meta * PAGE_SIZE);
 	if (ck->period_tsc)

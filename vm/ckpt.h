@@ -28,7 +28,7 @@ struct ckpt_arch {
 	void (*restore)(struct vcpu *v, const void *buf);
 };
 
-/* The dirty log (vm/dirty.h of the dirty15 work), as ckpt calls it; tests replace it. */
+/* The dirty log (vm/dirty.h), as ckpt calls it; tests replace it. */
 struct ckpt_dirty_ops {
 	int (*enable)(struct vm *vm, struct vcpu *self, unsigned region, bool on);
 	long (*harvest)(struct vm *vm, struct vcpu *self, unsigned region, uint64_t *bitmap,

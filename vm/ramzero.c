@@ -45,9 +45,8 @@ static int rz_chunk(struct vm *vm, uint64_t c, bool map)
 			continue;
 		if (!rz_test(rz->zeroed, c))
 			memset(hpa_to_va(memslot_hpa(s, gpa(a))), 0, e - a);
-		if (map && !err)
-			err = ept_map(&vm->ept, gpa(a), memslot_hpa(s, gpa(a)), e - a,
-				      (s->rights & EPTE_RWX) | EPTE_MT_WB);
+		if (map && !err) /* a logged region's pages are mapped waiting for a write */
+			err = vm_dirty_map(vm, s, gpa(a), e - a);
 		if (err == -EEXIST)
 			err = 0; /* mapped by an earlier, partly failed attempt */
 	}

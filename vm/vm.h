@@ -22,6 +22,7 @@
 #include "lib/spinlock.h"
 #include "vm/ramzero.h"
 #include "vm/ckpt.h"
+#include "vm/dirty.h"
 
 #define VM_NR_EXIT_COUNTERS 70			    /* indexed by the backend's exit reason */
 #define VM_MAX_DEVS	    VALIDATE_MAX_DEVS	    /* the validator counts them */
@@ -39,9 +40,10 @@ struct vcpu;
 
 /* What the VM model asks of the backend that runs a vCPU (vmx/vcpu.c implements it). */
 struct vcpu_ops {
-	void (*kick)(struct vcpu *v);	 /* make a vCPU running its guest notice new work */
-	uint64_t (*rip)(struct vcpu *v); /* guest RIP, for diagnostics */
-	uint64_t (*now)(void);		 /* the TSC, the unit of every VM time */
+	void (*kick)(struct vcpu *v);	      /* make a vCPU running its guest notice new work */
+	uint64_t (*rip)(struct vcpu *v);      /* guest RIP, for diagnostics */
+	uint64_t (*now)(void);		      /* the TSC, the unit of every VM time */
+	void (*shootdown)(struct vcpu *self); /* INVEPT on every vCPU of self's VM */
 };
 
 /* State the VMX backend keeps per vCPU; plain data, opaque to the VM model. */
@@ -60,6 +62,8 @@ struct vcpu_hw {
 	uint64_t apic_gpa;     /* where the EPT maps the VM's APIC-access page while on */
 	bool vintr;	       /* virtual-interrupt delivery: RVI/SVI, EOI virtualization */
 	uint64_t eoi_exit[4];  /* the EOI-exit bitmap written last */
+	uint64_t *pml;	       /* its page-modification log (vmx/pml.c), NULL: none */
+	hpa_t pml_hpa;
 };
 
 /* Pending external-interrupt vectors of a vCPU (the interrupt path's last stage). */
@@ -235,6 +239,7 @@ struct vm {
 	unsigned nr_ram;
 	struct ramzero ramzero; /* RAM zeroed 2 MiB at a time, on first touch */
 	struct ckpt ckpt;	/* checkpoints, when the configuration reserves memory for them */
+	struct vm_dirty dirty;	/* dirty logging per RAM region (vm/dirty.c) */
 	enum vm_state state;
 	int exit_status;
 	spinlock_t life_lock;

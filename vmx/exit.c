@@ -11,6 +11,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vmx/exit.h"
+#include "vmx/pml.h"
 #include "vmx/vmcs.h"
 
 typedef void (*exit_handler_fn)(struct vcpu *v);
@@ -272,6 +273,7 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_VIRTUALIZED_EOI] = handle_virtualized_eoi,
     [EXIT_APIC_WRITE] = handle_apic_write,
     [EXIT_EPT_VIOLATION] = handle_ept_violation,
+    [EXIT_PML_FULL] = handle_pml_full,
     [EXIT_EPT_MISCONFIG] = handle_ept_misconfig,
 };
 

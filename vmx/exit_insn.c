@@ -125,6 +125,9 @@ static __attribute__((noinline)) void hypercall(struct vcpu *v)
 	case HC_DOORBELL:
 		ret = vm_ring_doorbell(vm, r[RDI]);
 		break;
+	case HC_DIRTY_LOG: /* the bitmap buffer's size in R10 (docs/abi.md) */
+		ret = vm_dirty_hypercall(vm, v, r[RDI], r[RSI], r[RDX], r[R10]);
+		break;
 	case HC_STATS:
 		ret = vm->cfg->flags & VM_FLAG_PRIVILEGED ? 0 : -EPERM;
 		if (!ret && vm_stats_printer)

@@ -469,6 +469,8 @@ void handle_ept_violation(struct vcpu *v)
 	}
 	if (s->kind == REGION_RAM && ramzero_fault(v, a))
 		return; /* first touch of RAM zeroed lazily (vm/ramzero.c) */
+	if (s->kind == REGION_RAM && (q & EPTQ_WRITE) && vm_dirty_fault(v, s, a))
+		return; /* a logged page's first write since its harvest (vm/dirty.c) */
 	if (s->kind != REGION_MMIO_EMUL) {
 		violation_stop(vm, a, q,
 			       q & EPTQ_WRITE && !(s->rights & REGION_W)

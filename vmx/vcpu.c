@@ -12,6 +12,7 @@
 #include "vm/tsc.h"
 #include "vmx/caps.h"
 #include "vmx/exit.h"
+#include "vmx/pml.h"
 #include "arch/x86/smp.h"
 #include "vmx/vcpu.h"
 #include "vmx/vmx.h"
@@ -103,7 +104,7 @@ static int setup_controls(struct vcpu *v)
 	    vmx_ctls_pick(CTL_PROC, want, &proc) ||
 	    vmx_ctls_pick(CTL_PROC2,
 			  PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
-			      PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES,
+			      PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES | vmx_pml_control(v),
 			  &proc2) ||
 	    vmx_ctls_pick(CTL_EXIT,
 			  EXIT_HOST_64BIT | EXIT_ACK_INTR | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
@@ -122,6 +123,8 @@ static int setup_controls(struct vcpu *v)
 	vmcs_write64(MSR_BITMAP, v->vm->hw.msr_bitmap_hpa.v);
 	vmcs_write64(EPT_POINTER, v->vm->hw.eptp);
 	vmcs_write16(VPID, v->hw.vpid);
+	if (vmx_pml_setup(v))
+		return -ENOMEM;
 	flush_translations(v);
 	apicv_write_fields(v);
 	setup_tick(v);
@@ -332,4 +335,5 @@ static uint64_t vmx_now(void)
 	return rdtsc();
 }
 
-const struct vcpu_ops vmx_vcpu_ops = {.kick = vmx_kick, .rip = vmx_rip, .now = vmx_now};
+const struct vcpu_ops vmx_vcpu_ops = {
+    .kick = vmx_kick, .rip = vmx_rip, .now = vmx_now, .shootdown = vmx_ept_shootdown};

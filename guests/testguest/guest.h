@@ -281,6 +281,7 @@ void t_victim(void);
 void t_hostile(void);
 void t_secret(void);
 void t_restart_loop(void);
+void t_dirty(void);
 /* the PC platform (pc.h) */
 void t_apic_regs(void);
 void t_x2apic(void);

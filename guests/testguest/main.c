@@ -50,6 +50,7 @@ const struct scenario scenarios[] = {
     {"restart_loop", t_restart_loop, false},
     {"ckpt", t_ckpt, false},
     {"ckpt_bench", t_ckpt_bench, false},
+    {"dirty", t_dirty, false}, /* config=dirty: its regions 1 and 2 */
     /* the PC platform (config=platform): not part of "all" */
     {"apic_regs", t_apic_regs, false},
     {"x2apic", t_x2apic, false},

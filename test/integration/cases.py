@@ -576,4 +576,35 @@ TESTS += [
                  r"\[ck\] ckpt: done at count 20 sum 0x[0-9a-f]+", r"\[ck\] TEST ckpt PASS",
                  r"vm \"ck\": checkpoints 2 \(full 1, .*\), refused 0, rollbacks 1; .*"],
          forbid=[r".*FAIL.*", r"FATAL.*"], checks=[rollback_continues], timeout=120),
+
+
+# ---- dirty logging (issue 15, item 1): the same guest on the PML and write-protect paths ----
+def dirty_case(name, cpu, path, cmdline="", wp_faults="0", pml_full="0"):
+    want = [r"\[dirty\] dirty: first writes: harvest of region 1: 7 pages: 0 1 7 64 511 512 1023",
+            r"\[dirty\] dirty: again: harvest of region 1: 0 pages:",
+            r"\[dirty\] dirty: after the harvest: harvest of region 1: 2 pages: 7 300",
+            r"\[dirty\] dirty: in split 2 MiB leaves: harvest of region 2: 3 pages: 3 600 1000",
+            r"\[dirty\] dirty: after the harvest: harvest of region 2: 1 pages: 3",
+            r"\[dirty\] dirty: nothing lost by the refused harvests: harvest of region 1: 1 pages: 5",
+            r"\[dirty\] dirty: sweep: harvest of region 1: 1024 pages: 0 1 2 3 .*",
+            r"\[dirty\] dirty: after the sweep: harvest of region 1: 0 pages:",
+            r"\[dirty\] TEST dirty PASS", r"\[dirty\] ALL PASS",
+            r"vm \"dirty\": dirty log \(%s\): %s write-protect faults, %s PML-full exits, .*"
+            % (path, wp_faults, pml_full)]
+    return dict(name=name, machine="bochs", cpu=cpu, megs=256,
+                cmdline=cmdline or "config=dirty",
+                expect=[r"config: \"dirty(-wp)?\" valid, 1 VM\(s\)"] + want,
+                forbid=[r"FATAL.*", r"PANIC.*", r".*FAIL.*"])
+
+
+TESTS += [
+    # Skylake-X has PML: the log drains into the bitmaps (the sweep's 1024 pages fill it
+    # twice); no write-protect faults at all
+    dirty_case("dirty-log-pml", "corei7_skylake_x", "PML", pml_full="[1-9]"),
+    # the same CPU, region 1 not logged from boot: the VM takes write-protection; 7 + 2 +
+    # 3 + 1 + 1 first writes and the sweep's 1024, each one fault
+    dirty_case("dirty-log-wp", "corei7_skylake_x", "write-protect", "config=dirty-wp",
+               wp_faults="1038"),
+    # Haswell has no PML: write-protection without being asked
+    dirty_case("dirty-log-haswell", "corei7_haswell_4770", "write-protect", wp_faults="1038"),
 ]

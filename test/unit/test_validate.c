@@ -192,6 +192,9 @@ MUT(m_rights_none, f->regs[0][0].rights = 0)
 MUT(m_rights_unknown, f->regs[0][0].rights = REGION_R | BIT(3))
 MUT(m_w_without_r, f->regs[0][0].rights = REGION_W | REGION_X)
 MUT(m_rom_w, f->regs[0][1].rights = REGION_RWX)
+MUT(m_log_dirty_rom, f->regs[0][1].flags = REGION_F_LOG_DIRTY)
+MUT(m_log_dirty_shared, f->regs[0][3].flags = REGION_F_LOG_DIRTY)
+MUT(m_region_flags_unknown, f->regs[0][0].flags = REGION_F_LOG_DIRTY | BIT(7))
 MUT(m_rom_unnamed, f->regs[0][1].name = NULL)
 MUT(m_rom_missing, f->regs[0][1].name = "vgabios.bin")
 MUT(m_emul_unnamed, f->regs[0][2].name = "")
@@ -307,6 +310,14 @@ static const struct row rows[] = {
      "vm \"rt0\": region 0 [0x0..0x400000) is writable but not readable"},
     {"rom_w", m_rom_w, -EINVAL,
      "vm \"rt0\": region 1 [0xfff00000..0x100000000) is rom but writable"},
+    {"log_dirty_rom", m_log_dirty_rom, -EINVAL,
+     "vm \"rt0\": region 1 [0xfff00000..0x100000000) is rom: log-dirty is for ram regions "
+     "only"},
+    {"log_dirty_shared", m_log_dirty_shared, -EINVAL,
+     "vm \"rt0\": region 3 [0x80000000..0x80002000) is shared: log-dirty is for ram regions "
+     "only"},
+    {"region_flags_unknown", m_region_flags_unknown, -EINVAL,
+     "vm \"rt0\": region 0 [0x0..0x400000) has unknown flags 0x80"},
     {"rom_unnamed", m_rom_unnamed, -EINVAL,
      "vm \"rt0\": region 1 [0xfff00000..0x100000000) rom names no module"},
     {"rom_missing", m_rom_missing, -ENOENT,
@@ -440,6 +451,9 @@ static void test_edges(void **state)
 	f.vms[0].cmdline = long_cmdline;
 	f.vms[1].name = "abcdefghijklmnopqrstuvwxyz01234";
 	f.vms[1].cmdline = NULL;
+	expect_ok(&f);
+	fx_init(&f); /* dirty logging from boot on a RAM region */
+	f.regs[0][0].flags = REGION_F_LOG_DIRTY;
 	expect_ok(&f);
 	fx_init(&f); /* two VMs naming each other */
 	f.vms[0].peers = PEER(1);
