@@ -344,6 +344,30 @@ static bool staged(const struct vm *vm, uint64_t i, struct ram_page *p)
 	       p->zeroed;
 }
 
+/* The first page at or after @i written since the last checkpoint, or ram_pages. */
+static uint64_t next_dirty(const struct ckpt *ck, uint64_t i)
+{
+	uint64_t words = DIV_ROUND_UP(ck->ram_pages, 64), w = i / 64, bits;
+
+	if (i >= ck->ram_pages)
+		return ck->ram_pages;
+	for (bits = ck->dirty[w] & (~0ULL << (i % 64)); !bits; bits = ck->dirty[w])
+		if (++w == words)
+			return ck->ram_pages;
+	return MIN(w * 64 + (uint64_t)__builtin_ctzll(bits), ck->ram_pages);
+}
+
+/* Any page of mirror chunk @c written since the last checkpoint (its 8 bitmap words). */
+static bool chunk_dirty(const struct ckpt *ck, uint64_t c)
+{
+	uint64_t lo = c * PAGES_PER_CHUNK, hi = MIN(lo + PAGES_PER_CHUNK, ck->ram_pages);
+
+	for (uint64_t w = lo / 64; w < DIV_ROUND_UP(hi, 64); w++)
+		if (ck->dirty[w])
+			return true;
+	return false;
+}
+
 /* Incremental: stage, then commit. -ENOSPC when the staging area is too small. */
 static int take_incremental(struct vcpu *v, uint64_t *copied)
 {
@@ -352,7 +376,7 @@ static int take_incremental(struct vcpu *v, uint64_t *copied)
 	uint64_t n = 0, k = 0, stage = ck->meta + ck->ram_pages + 2 * ck->state_pages;
 	struct ram_page p;
 
-	for (uint64_t i = 0; i < ck->ram_pages; i++)
+	for (uint64_t i = next_dirty(ck, 0); i < ck->ram_pages; i = next_dirty(ck, i + 1))
 		n += staged(vm, i, &p);
 	if (n > ck->stage_pages) {
 		pr_err("vm \"%s\": checkpoint refused: %lu KiB written since the last one, the "
@@ -360,17 +384,18 @@ static int take_incremental(struct vcpu *v, uint64_t *copied)
 		       vm->cfg->name, n * 4, ck->stage_pages * 4, ck->pages * 4, ck->gen);
 		return -ENOSPC;
 	}
-	for (uint64_t i = 0; i < ck->ram_pages; i++)
+	for (uint64_t i = next_dirty(ck, 0); i < ck->ram_pages; i = next_dirty(ck, i + 1))
 		if (staged(vm, i, &p))
 			memcpy(store(ck, stage + k++), p.va, PAGE_SIZE);
 	save_state(v, !ck->cur);
 	/* Commit: nothing below can fail. */
 	k = 0;
-	for (uint64_t i = 0; i < ck->ram_pages; i++)
+	for (uint64_t i = next_dirty(ck, 0); i < ck->ram_pages; i = next_dirty(ck, i + 1))
 		if (staged(vm, i, &p))
 			memcpy(store(ck, ck->meta + i), store(ck, stage + k++), PAGE_SIZE);
+	/* A chunk the mirror lacks enters it whole once written (until then it reads zero). */
 	for (uint64_t c = 0; c < ck->nr_chunks; c++)
-		if (!bit(ck->mvalid, c) && mirror_chunk(vm, c, copied))
+		if (!bit(ck->mvalid, c) && chunk_dirty(ck, c) && mirror_chunk(vm, c, copied))
 			set_bit64(ck->mvalid, c);
 	*copied += n;
 	ck->cur = !ck->cur;
@@ -457,7 +482,7 @@ int ckpt_rollback(struct vcpu *v)
 		return -ENOENT;
 	if (harvest(v))
 		memset(ck->dirty, 0xff, BITMAP_PAGES(ck->ram_pages) * PAGE_SIZE); /* all, then */
-	for (uint64_t i = 0; i < ck->ram_pages; i++) {
+	for (uint64_t i = next_dirty(ck, 0); i < ck->ram_pages; i = next_dirty(ck, i + 1)) {
 		if (!bit(ck->dirty, i) || !ram_page(vm, i, &p) || !p.zeroed)
 			continue; /* a chunk not zeroed since was not written since */
 		if (bit(ck->mvalid, i / PAGES_PER_CHUNK))

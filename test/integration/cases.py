@@ -563,7 +563,7 @@ def rollback_continues(lines):
 
 
 TESTS += [
-    dict(name="ckpt-rollback", machine="bochs", megs=256, cpus=2,
+    dict(name="ckpt-rollback", machine="bochs", megs=128, cpus=2,
          cmdline="vm=ck,cpus=0,ram=16M,image=testguest,policy=rollback,restarts=3,checkpoint=20M,"
                  "cmdline=test=ckpt fault=14 other=1 "
                  "vm=ref,cpus=1,ram=16M,image=testguest,checkpoint=20M,cmdline=test=ckpt",
@@ -576,6 +576,7 @@ TESTS += [
                  r"\[ck\] ckpt: done at count 20 sum 0x[0-9a-f]+", r"\[ck\] TEST ckpt PASS",
                  r"vm \"ck\": checkpoints 2 \(full 1, .*\), refused 0, rollbacks 1; .*"],
          forbid=[r".*FAIL.*", r"FATAL.*"], checks=[rollback_continues], timeout=120),
+]
 
 
 # ---- dirty logging (issue 15, item 1): the same guest on the PML and write-protect paths ----
