@@ -78,6 +78,15 @@ static uint64_t dev_pages(const struct vm *vm)
 	return n;
 }
 
+/*
+ * The vCPU's interrupt-controller register page (a local APIC's, devices/pc_apic.c) lives
+ * outside the device state blocks: a state slot holds it too.
+ */
+static uint64_t apic_pages(const struct vm *vm)
+{
+	return vm->vcpus && vm->vcpus[0].intc.apic_page.v ? 1 : 0;
+}
+
 static uint64_t ram_pages(const struct vm *vm)
 {
 	uint64_t n = 0;
@@ -120,7 +129,7 @@ int ckpt_init(struct vm *vm, const struct ckpt_arch *arch)
 	ck->dirty_ops = (struct ckpt_dirty_ops){vm_dirty_enable, vm_dirty_harvest};
 	if (!want)
 		return 0;
-	ck->state_pages = HEAD_PAGES + dev_pages(vm);
+	ck->state_pages = HEAD_PAGES + dev_pages(vm) + apic_pages(vm);
 	need = ckpt_need_pages(ram * PAGE_SIZE, ck->state_pages);
 	if (want < need) {
 		pr_err("vm \"%s\": checkpoint memory %lu KiB is less than the %lu KiB its RAM "
@@ -299,6 +308,8 @@ static void save_state(struct vcpu *v, int slot)
 		store_put(ck, page, vm->devs[i].state, PAGE_SIZE << vm->devs[i].order);
 		page += 1ULL << vm->devs[i].order;
 	}
+	if (apic_pages(vm))
+		store_put(ck, page, hpa_to_va(v->intc.apic_page), PAGE_SIZE);
 }
 
 static void restore_state(struct vcpu *v, int slot)
@@ -331,6 +342,8 @@ static void restore_state(struct vcpu *v, int slot)
 		store_get(ck, page, vm->devs[i].state, PAGE_SIZE << vm->devs[i].order);
 		page += 1ULL << vm->devs[i].order;
 	}
+	if (apic_pages(vm))
+		store_get(ck, page, hpa_to_va(v->intc.apic_page), PAGE_SIZE);
 	memset(vm->dcache, 0, sizeof(vm->dcache)); /* decoded bytes may have changed */
 	v->work = VCPU_WORK_TIMER | (vcpu_irq_any(v) ? VCPU_WORK_IRQ : 0);
 }

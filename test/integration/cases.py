@@ -537,6 +537,7 @@ TESTS += [
 
 
 # ---- checkpoints and the rollback policy (issue 15, vm/ckpt.c, t_ckpt.c) ----
+# Both VMs on the PC platform: its device blocks and the local APIC's page are checkpointed.
 def rollback_continues(lines):
     """After its rollback, "ck" prints what the undisturbed "ref" printed after the same
     checkpoint (count 9): the same sum at every later count and at the end. (Bochs's own log
@@ -564,9 +565,10 @@ def rollback_continues(lines):
 
 TESTS += [
     dict(name="ckpt-rollback", machine="bochs", megs=128, cpus=2,
-         cmdline="vm=ck,cpus=0,ram=16M,image=testguest,policy=rollback,restarts=3,checkpoint=20M,"
-                 "cmdline=test=ckpt fault=14 other=1 "
-                 "vm=ref,cpus=1,ram=16M,image=testguest,checkpoint=20M,cmdline=test=ckpt",
+         cmdline="vm=ck,cpus=0,ram=16M,image=testguest,platform=pc,policy=rollback,restarts=3,"
+                 "checkpoint=20M,cmdline=test=ckpt fault=14 other=1 "
+                 "vm=ref,cpus=1,ram=16M,image=testguest,platform=pc,checkpoint=20M,"
+                 "cmdline=test=ckpt",
          expect=[r"vm \"ck\": checkpoints: 20480 KiB reserved \(RAM mirror 16384 KiB, .*",
                  r"\[ck\] ckpt: checkpoint taken at count 9",
                  r"vm \"ck\": triple fault \(status -1\): restarting at TSC \d+",

@@ -34,7 +34,8 @@ static struct vm vm;
 static struct vm_config cfg;
 static struct vm_region regions[3] = {RAM(R0_GPA, R0_SIZE), MMIO(5 * MiB, PAGE_SIZE, "x"),
 				      RAM(R1_GPA, R1_SIZE)};
-static uint8_t *ram0, *ram1, *dev;
+static uint8_t *ram0, *ram1, *dev, *apic;
+static bool with_apic; /* the vCPU has an interrupt controller's register page */
 static uint64_t now_tsc;
 static char out[8192];
 static size_t out_len;
@@ -179,6 +180,12 @@ static int build(uint64_t bytes, uint64_t period_us)
 	vm.devs[0] = (struct dev_instance){.state = dev, .order = 0};
 	vm.nr_devs = 1;
 	assert_int_equal(ramzero_init(&vm), 0);
+	apic = NULL;
+	if (with_apic) {
+		hpa_t a;
+		apic = page_alloc(0, OWNER_HYP, &a);
+		vm.vcpus[0].intc.apic_page = a;
+	}
 	int rc = ckpt_init(&vm, &arch);
 	vm.ckpt.dirty_ops = (struct ckpt_dirty_ops){f_enable, f_harvest};
 	return rc;
@@ -473,6 +480,26 @@ static void test_state_saved_and_restored(void **state)
 	assert_int_equal(restored_arch[0], 0x42);
 }
 
+/* A local APIC's register page is outside the device blocks: a slot holds it too. */
+static void test_apic_page(void **state)
+{
+	struct vcpu *v;
+
+	with_apic = true;
+	assert_int_equal(build(need() + PAGE_SIZE * 2, 0), 0);
+	with_apic = false;
+	v = &vm.vcpus[0];
+	assert_int_equal(vm.ckpt.state_pages, STATE_PAGES + 1);
+	assert_int_equal(vm.ckpt.stage_pages, 0); /* the two extra pages went to the slots */
+	apic[0x80] = 0x30;			  /* TPR */
+	assert_int_equal(ckpt_take(v, false), 0);
+	apic[0x80] = 0;
+	apic[0x200] = 0xff; /* an IRR bit set since */
+	assert_int_equal(ckpt_rollback(v), 0);
+	assert_int_equal(apic[0x80], 0x30);
+	assert_int_equal(apic[0x200], 0);
+}
+
 /* ---- the period, the hypercall, errors ---- */
 
 static void test_period(void **state)
@@ -545,6 +572,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_chunk_touched_later, teardown),
 	    cmocka_unit_test_teardown(test_refused_keeps_last, teardown),
 	    cmocka_unit_test_teardown(test_state_saved_and_restored, teardown),
+	    cmocka_unit_test_teardown(test_apic_page, teardown),
 	    cmocka_unit_test_teardown(test_period, teardown),
 	    cmocka_unit_test_teardown(test_hypercall, teardown),
 	};
