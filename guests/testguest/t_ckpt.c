@@ -4,13 +4,14 @@
  * count N. Under policy=rollback the hypervisor puts the last checkpoint back and the guest
  * goes on from its count there (HC_CHECKPOINT then returns KESTREL_CKPT_RESUMED), so every
  * later line is the same as a run without fault= prints. Also the refusals of another VM's
- * id, another VM's (other=N: -EOPNOTSUPP). The integration case compares the two VMs' lines.
+ * id, another VM's (other=N: -EOPNOTSUPP), and with nospc=1 a checkpoint too big for the
+ * reservation's staging area (-ENOSPC). The integration case compares the two VMs' lines.
  */
 #include "guests/testguest/guest.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define PAGES 64 /* the count lives in 256 KiB of the guest's RAM */
+#define PAGES 128 /* the count lives in 512 KiB of the guest's RAM */
 
 static uint64_t buf[PAGES][512] __attribute__((aligned(4096)));
 
@@ -85,6 +86,15 @@ void t_ckpt(void)
 		 (uint64_t)hypercall(HC_CHECKPOINT, (long)(BIT(32) | info.vm_id), 0, 0),
 		 (uint64_t)-22);
 	gprintf("ckpt: done at count %lu sum 0x%lx\n", steps, sum());
+	/* nospc=1: more pages written than the reservation stages (the case's is 116) */
+	if (arg_is("nospc", "1")) {
+		for (unsigned p = 0; p < PAGES; p++)
+			buf[p][1] ^= p + 1;
+		r = hypercall(HC_CHECKPOINT, info.vm_id, 0, 0);
+		t_expect("HC_CHECKPOINT of 128 pages written, 116 staged", (uint64_t)r,
+			 (uint64_t)-28);
+		gprintf("ckpt: refused with %ld\n", r);
+	}
 }
 
 /*

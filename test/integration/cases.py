@@ -566,17 +566,21 @@ def rollback_continues(lines):
 TESTS += [
     dict(name="ckpt-rollback", machine="bochs", megs=128, cpus=2,
          cmdline="vm=ck,cpus=0,ram=16M,image=testguest,platform=pc,policy=rollback,restarts=3,"
-                 "checkpoint=20M,cmdline=test=ckpt fault=14 other=1 "
-                 "vm=ref,cpus=1,ram=16M,image=testguest,platform=pc,checkpoint=20M,"
-                 "cmdline=test=ckpt",
-         expect=[r"vm \"ck\": checkpoints: 20480 KiB reserved \(RAM mirror 16384 KiB, .*",
+                 "checkpoint=16908K,cmdline=test=ckpt fault=14 other=1 nospc=1 "
+                 "vm=ref,cpus=1,ram=16M,image=testguest,platform=pc,checkpoint=16908K,"
+                 "cmdline=test=ckpt nospc=1",
+         expect=[r"vm \"ck\": checkpoints: 16908 KiB reserved \(RAM mirror 16384 KiB, state 2 x "
+                 r"24 KiB, bitmaps 12 KiB, staging 464 KiB\), period 0 us",
                  r"\[ck\] ckpt: checkpoint taken at count 9",
                  r"vm \"ck\": triple fault \(status -1\): restarting at TSC \d+",
                  r"vm \"ck\": rolled back to checkpoint 2: \d+ RAM pages restored in \d+ TSC "
                  r"ticks; the guest's clock jumps forward",
                  r"\[ck\] ckpt: resumed from the checkpoint at count 9",
-                 r"\[ck\] ckpt: done at count 20 sum 0x[0-9a-f]+", r"\[ck\] TEST ckpt PASS",
-                 r"vm \"ck\": checkpoints 2 \(full 1, .*\), refused 0, rollbacks 1; .*"],
+                 r"\[ck\] ckpt: done at count 20 sum 0x[0-9a-f]+",
+                 r"vm \"ck\": checkpoint refused: \d+ KiB written since the last one, the staging "
+                 r"area holds 464 KiB \(reserved 16908 KiB\); checkpoint 2 stands",
+                 r"\[ck\] ckpt: refused with -28", r"\[ck\] TEST ckpt PASS",
+                 r"vm \"ck\": checkpoints 2 \(full 1, .*\), refused 1, rollbacks 1; .*"],
          forbid=[r".*FAIL.*", r"FATAL.*"], checks=[rollback_continues], timeout=120),
 ]
 
