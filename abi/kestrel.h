@@ -52,9 +52,16 @@
 #define TD_R16	       0x014
 #define TD_R8	       0x016
 #define TD_COUNT       0x018 /* 32-bit, read-only: writes seen */
+#define TD_SEQ	       0x020 /* 64-bit: TD_SEQ_FOLD of the writes since one here (0 till then) */
 #define TD_SCRATCH     0x100 /* ..TD_SCRATCH_END: reads back what was written */
 #define TD_SCRATCH_END 0x1000
 #define TD_ID_VALUE    0x4B53544C /* "KSTL" */
+/*
+ * TD_SEQ after a write of @val, @width bytes at offset @off (in its page) onto @h; 0 at reset:
+ * h * 31 plus the value with (off << 4 | width) xored into its top 16 bits, modulo 2^64.
+ */
+#define TD_SEQ_FOLD(h, off, width, val)                                                            \
+	((h)*31 + ((val) ^ ((uint64_t)((off) << 4 | (width)) << 48)))
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>

@@ -216,6 +216,7 @@ def main():
         print("(no BENCH lines: see the run's output)")
         print(out[-3000:])
     print()
+    __import__("b_coalesced").rows()  # issue 15: coalesced MMIO (bench/b_coalesced.py)
     print("## PC platform, measured inside the guest (Bochs, instructions)")
     f = figures(bochs("config=platform guestargs=test=pc_bench"))
     for key, name in [("timer_deadline_to_handler_spin", "TSC deadline -> handler's first instruction (guest spinning)"),

@@ -222,6 +222,37 @@ static const struct vm_config linux_pair_vms[] = {
      .flags = VM_FLAG_BACKGROUND},
 };
 
+/*
+ * ---- coalesced MMIO (docs/emulation.md): the test VM's devices plus a second test device
+ * at 0xD0003000 whose writes wait in the VM's ring; needs guestargs=test=coalesced ----
+ */
+static const struct vm_region coalesced_regions[] = {RAM(0, 32 * MiB),
+						     TEST_DEVICES,
+						     {.gpa = 0xd0003000,
+						      .size = 4 * KiB,
+						      .kind = REGION_MMIO_EMUL,
+						      .rights = REGION_R | REGION_W,
+						      .name = "testdev",
+						      .flags = REGION_F_COALESCED}};
+
+static const struct vm_config coalesced_vms[] = {{
+    .name = "coal",
+    REGIONS(coalesced_regions),
+    .image = "testguest",
+    .proto = BOOT_MULTIBOOT2,
+}};
+
+/* The same VM restarted once: writes waiting in the ring at the restart are discarded. */
+static const struct vm_config coalesced_restart_vms[] = {{
+    .name = "coal",
+    REGIONS(coalesced_regions),
+    .image = "testguest",
+    .proto = BOOT_MULTIBOOT2,
+    .cmdline = "test=coalesced_restart",
+    .policy = VM_POLICY_RESTART,
+    .max_restarts = 1,
+}};
+
 /* ---- deliberately broken configurations, for the tests of boot-time validation ---- */
 
 static const struct vm_region overlap_regions[] = {RAM(0, 2 * MiB), RAM(0x100000, 2 * MiB)};
@@ -292,6 +323,8 @@ const struct hv_config hv_configs[] = {
     TEST_CONFIG("bad-module", bad_module_vms),
     TEST_CONFIG("bad-huge", bad_huge_vms),
     TEST_CONFIG("bad-image", bad_image_vms),
+    TEST_CONFIG("coalesced", coalesced_vms),
+    TEST_CONFIG("coalesced-restart", coalesced_restart_vms),
 };
 const unsigned nr_hv_configs = ARRAY_SIZE(hv_configs);
 

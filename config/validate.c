@@ -15,7 +15,7 @@ static_assert(IS_ALIGNED(VALIDATE_BOOT_GPA, PAGE_SIZE), "boot GPA is a page");
 #define VM_FLAGS_KNOWN                                                                             \
 	(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT | VM_FLAG_CONSOLE)
 
-#define REGION_FLAGS_KNOWN REGION_F_LOG_DIRTY
+#define REGION_FLAGS_KNOWN (REGION_F_LOG_DIRTY | REGION_F_COALESCED)
 
 static const char *const kind_names[] = REGION_KIND_NAMES;
 static_assert(ARRAY_SIZE(kind_names) == REGION_KIND_COUNT, "a name per region kind");
@@ -382,6 +382,22 @@ static int check_region_shape(struct vctx *c, unsigned vi, unsigned ri)
 	return 0;
 }
 
+/* Coalesced MMIO (vm/coalesced.h) queues writes for a device model: emulated MMIO only. */
+static int check_region_coalesced(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+
+	if (!(r->flags & REGION_F_COALESCED))
+		return 0;
+	if (r->kind != REGION_MMIO_EMUL)
+		return region_fail(c, vi, ri, -EINVAL,
+				   "is %s: only mmio-emul regions can coalesce writes",
+				   region_kind_name(r->kind));
+	if (!(r->rights & REGION_W))
+		return region_fail(c, vi, ri, -EINVAL, "coalesces writes but is not writable");
+	return 0;
+}
+
 /*
  * EPT cannot express write without read: such an entry is an EPT misconfiguration (SDM,
  * "EPT Misconfigurations").
@@ -405,7 +421,7 @@ static int check_region_rights(struct vctx *c, unsigned vi, unsigned ri)
 	if ((r->flags & REGION_F_LOG_DIRTY) && r->kind != REGION_RAM)
 		return region_fail(c, vi, ri, -EINVAL, "is %s: log-dirty is for ram regions only",
 				   kind_names[r->kind]);
-	return 0;
+	return check_region_coalesced(c, vi, ri);
 }
 
 static int check_rom(struct vctx *c, unsigned vi, unsigned ri)

@@ -1,7 +1,8 @@
 /*
  * The MMIO test device (docs/abi.md): registers of every width, a write
- * counter and a scratch area that reads back what was written, so guest
- * tests can check every access form. "testdev-slow" is the same device on a
+ * counter, an order-sensitive hash of the writes (TD_SEQ: a coalesced region's
+ * guest checks that the device saw its writes in order) and a scratch area that
+ * reads back what was written, so guest tests can check every access form. "testdev-slow" is the same device on a
  * page that always takes the EPT-violation path (for the benchmark).
  */
 #include "abi/kestrel.h"
@@ -15,6 +16,8 @@ struct testdev {
 	uint16_t r16;
 	uint8_t r8;
 	uint32_t count;
+	uint64_t seq; /* TD_SEQ_FOLD over every write since the last write to TD_SEQ */
+	bool seq_on;  /* TD_SEQ was written: fold (the plain write path stays as cheap) */
 	uint8_t scratch[TD_SCRATCH_END - TD_SCRATCH];
 };
 
@@ -43,6 +46,8 @@ static int td_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 		*val = td->r8;
 	else if (reg_is(off, width, TD_COUNT, 4))
 		*val = td->count;
+	else if (reg_is(off, width, TD_SEQ, 8))
+		*val = td->seq;
 	else
 		*val = ~0ULL >> (64 - width * 8); /* unknown register: all ones */
 	return 0;
@@ -54,6 +59,8 @@ static int td_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 
 	off &= TD_SCRATCH_END - 1;
 	td->count++;
+	if (unlikely(td->seq_on))
+		td->seq = TD_SEQ_FOLD(td->seq, off, (uint64_t)width, val);
 	if (off >= TD_SCRATCH && off + width <= TD_SCRATCH_END)
 		memcpy(td->scratch + (off - TD_SCRATCH), &val, width);
 	else if (reg_is(off, width, TD_R64, 8))
@@ -64,6 +71,10 @@ static int td_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 		td->r16 = (uint16_t)val;
 	else if (reg_is(off, width, TD_R8, 1))
 		td->r8 = (uint8_t)val;
+	else if (reg_is(off, width, TD_SEQ, 8)) { /* any value: fold afresh from the next write */
+		td->seq = 0;
+		td->seq_on = true;
+	}
 	return 0; /* writes to read-only or unknown registers are ignored */
 }
 

@@ -32,6 +32,7 @@ int vm_restart(struct vm *vm)
 	ckpt_reset(vm); /* checkpoints of the previous boot mean nothing to the next */
 	ramzero_reset(vm);
 	vmx_ept_shootdown(&vm->vcpus[0]);
+	coalesced_discard(&vm->coal); /* writes to devices about to be reset */
 	dev_reset_all(vm);
 	vm->restarts++;
 	vm_reset_runtime(vm);
@@ -57,6 +58,7 @@ static int vm_recover(struct vm *vm)
 			cold ? "the guest reset its platform" : "no checkpoint taken yet");
 		return vm_restart(vm);
 	}
+	coalesced_discard(&vm->coal); /* writes after the checkpoint, to devices it restores */
 	ckpt_rollback(v0);
 	vmx_ept_shootdown(v0);
 	vm->restarts++;
@@ -88,6 +90,23 @@ static void wait_aps_parked(struct vm *vm)
 		}
 }
 
+/*
+ * The VM stopped for good: its devices get the coalesced writes still waiting, as they
+ * would have without coalescing (a UART's last bytes). Every AP is parked.
+ */
+static void coalesced_stop(struct vm *vm)
+{
+	struct vcpu *v0 = &vm->vcpus[0];
+	int ret;
+
+	vm_dev_lock(v0);
+	ret = coalesced_drain(&vm->coal, COALESCED_ON_STOP);
+	vm_dev_unlock(v0);
+	if (ret)
+		pr_err("vm \"%s\": a device refused a coalesced write at the stop (%d)\n",
+		       vm->cfg->name, ret);
+}
+
 void vm_run(struct vm *vm)
 {
 	for (;;) {
@@ -100,6 +119,7 @@ void vm_run(struct vm *vm)
 			vm_stop(vm, -1, "restart failed");
 		__atomic_add_fetch(&vm->epoch, 1, __ATOMIC_SEQ_CST); /* the APs go on */
 	}
+	coalesced_stop(vm);
 	__atomic_store_n(&vm->finished, true, __ATOMIC_SEQ_CST);
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);
@@ -133,6 +153,21 @@ static void ckpt_print(const struct vm *vm)
 		vm->cfg->name, s->taken, s->full, s->last_pages, s->refused, s->rollbacks,
 		s->full_tsc, s->incr_n ? s->incr_tsc / s->incr_n : 0, s->rollback_tsc,
 		s->rollback_pages);
+}
+
+static void coalesced_print(const struct vm *vm)
+{
+	const struct coalesced_stats *st = &vm->coal.stats;
+
+	if (!vm->coal.nr_ranges)
+		return;
+	pr_info("vm \"%s\": coalesced MMIO: %lu writes, %lu drained in %lu drains (%lu on read, "
+		"%lu on full, %lu at stop), %lu discarded, %lu refused\n",
+		vm->cfg->name, st->writes, st->drained,
+		st->drains[COALESCED_ON_READ] + st->drains[COALESCED_ON_FULL] +
+		    st->drains[COALESCED_ON_STOP],
+		st->drains[COALESCED_ON_READ], st->drains[COALESCED_ON_FULL],
+		st->drains[COALESCED_ON_STOP], st->discarded, st->errors);
 }
 
 void vm_run_ap(struct vcpu *v)
@@ -203,6 +238,7 @@ void vm_print_stats(const struct vm *vm)
 	ramzero_print(vm);
 	ckpt_print(vm);
 	vm_dirty_print(vm);
+	coalesced_print(vm);
 }
 
 /*

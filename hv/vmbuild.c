@@ -73,12 +73,15 @@ static int add_backed(struct vm *vm, const struct vm_region *r, uint16_t idx, ow
 	return 0;
 }
 
+/* A coalesced region's ranges then take the VM's ring (vm/coalesced.h) between guest and device. */
 static int add_device(struct vm *vm, const struct vm_region *r, uint16_t idx)
 {
 	struct mem_slot s = {
 	    gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, hpa(0), r->kind, r->rights, idx};
 	int ret = dev_attach(vm, r->name, r);
 
+	if (!ret && (r->flags & REGION_F_COALESCED))
+		ret = coalesced_claim(&vm->coal, &vm->bus, r->gpa, r->size);
 	return ret ? ret : memslot_add(&vm->slots, &s);
 }
 
@@ -176,7 +179,7 @@ static void print_map(const struct vm *vm)
 		const struct mem_slot *s = memslot_find(&vm->slots, gpa(r->gpa));
 		struct ept_walk_result w = {0};
 		int ret = ept_walk(&vm->ept, gpa(r->gpa), &w);
-		pr_debug("  [0x%09lx..0x%09lx) %-9s %c%c%c hpa 0x%09lx %s%s%s%s\n", r->gpa,
+		pr_debug("  [0x%09lx..0x%09lx) %-9s %c%c%c hpa 0x%09lx %s%s%s%s%s\n", r->gpa,
 			 r->gpa + r->size, kind_names[r->kind], r->rights & REGION_R ? 'r' : '-',
 			 r->rights & REGION_W ? 'w' : '-', r->rights & REGION_X ? 'x' : '-',
 			 s && memslot_has_hpa(s) ? s->hpa.v : 0,
@@ -185,7 +188,8 @@ static void print_map(const struct vm *vm)
 			 : w.size == GiB	      ? "first leaf 1G"
 			 : w.size == 2 * MiB	      ? "first leaf 2M"
 						      : "first leaf 4K",
-			 r->name ? " \"" : "", r->name ? r->name : "", r->name ? "\"" : "");
+			 r->name ? " \"" : "", r->name ? r->name : "", r->name ? "\"" : "",
+			 r->flags & REGION_F_COALESCED ? ", writes coalesced" : "");
 	}
 	if (ept_summary(&vm->ept, &vm->slots, buf, sizeof(buf)) >= 0)
 		print_lines("  EPT: ", buf);

@@ -10,6 +10,7 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "vm/coalesced.h"
 #include "vm/dirty.h"
 #include "vm/tsc.h"
 #include "vm/vm.h"
@@ -448,6 +449,13 @@ int ckpt_take(struct vcpu *v, bool hypercall)
 		pr_err("vm \"%s\": checkpoint refused: dirty log error %d\n", vm->cfg->name, err);
 		ck->stats.refused++;
 		return err;
+	}
+	/* The guest's coalesced MMIO writes so far reach their devices before their state is
+	 * saved (a rollback drops the ones after it: hv/lifecycle.c). */
+	if (coalesced_pending(&vm->coal)) {
+		vm_dev_lock(v);
+		coalesced_drain(&vm->coal, COALESCED_ON_STOP);
+		vm_dev_unlock(v);
 	}
 	if (full)
 		take_full(v, &copied);

@@ -17,6 +17,7 @@
 #include "fw/mb2.h"
 #include "mm/memslot.h"
 #include "mm/page.h"
+#include "vm/coalesced.h"
 #include "vm/intr.h"
 #include "vm/iobus.h"
 #include "lib/spinlock.h"
@@ -231,6 +232,7 @@ struct vm {
 	struct vcpu *vcpus; /* nr_vcpus of them, from the configuration */
 	unsigned nr_vcpus;
 	struct iobus bus;
+	struct coalesced coal; /* coalesced-MMIO ring (vm/coalesced.h), under dev_lock */
 	struct irq_router router;
 	struct conin_sink conin; /* console input, when a device takes it */
 	struct dev_instance devs[VM_MAX_DEVS];

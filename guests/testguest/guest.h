@@ -306,6 +306,9 @@ void t_smp_lock(void);
 void t_smp_fault(void);
 void t_smp_secret(void);
 void t_smp_bench(void);
+void t_coalesced(void);
+void t_coalesced_bench(void);
+void t_coalesced_restart(void);
 /* t_secret's RAM check, for smp_secret: every word below 1 GiB the loader did not fill is
  * zero (t_fail otherwise). */
 void secret_scan_ram(void);

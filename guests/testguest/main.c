@@ -75,6 +75,10 @@ const struct scenario scenarios[] = {
     {"smp_fault", t_smp_fault, false},
     {"smp_secret", t_smp_secret, false},
     {"smp_bench", t_smp_bench, false},
+    /* coalesced MMIO (config=coalesced): not part of "all" */
+    {"coalesced", t_coalesced, false},
+    {"coalesced_bench", t_coalesced_bench, false},
+    {"coalesced_restart", t_coalesced_restart, false},
 };
 const unsigned nr_scenarios = ARRAY_SIZE(scenarios);
 

@@ -100,7 +100,7 @@ static void build_region(struct rd *r, struct vm_region *g)
 	g->size = val(r);
 	g->hpa = val(r);
 	g->name = PICK(r, region_names);
-	g->flags = u8(r) % 8 == 0 ? REGION_F_LOG_DIRTY : 0;
+	g->flags = u8(r) % 8 == 0 ? (u8(r) % 2 ? REGION_F_LOG_DIRTY : REGION_F_COALESCED) : 0;
 }
 
 static void build_vm(struct rd *r, struct world *w, unsigned vi)
@@ -218,9 +218,12 @@ static int region_ok(const struct validate_env *e, const struct vm_region *g)
 	if (g->rights < 1 || g->rights > 7 || g->rights == REGION_W ||
 	    g->rights == (REGION_W | REGION_X))
 		return 0;
-	if (g->flags & ~REGION_F_LOG_DIRTY ||
+	if (g->flags & ~(REGION_F_LOG_DIRTY | REGION_F_COALESCED) ||
 	    ((g->flags & REGION_F_LOG_DIRTY) && g->kind != REGION_RAM))
 		return 0; /* dirty logging: RAM only (vm/dirty.c) */
+	if ((g->flags & REGION_F_COALESCED) &&
+	    (g->kind != REGION_MMIO_EMUL || !(g->rights & REGION_W)))
+		return 0; /* coalesced writes: a writable emulated-MMIO region's alone */
 	switch (g->kind) {
 	case REGION_ROM:
 		return !(g->rights & REGION_W) && filled(g->name) && strlen(g->name) <= 31 &&

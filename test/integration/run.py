@@ -35,11 +35,12 @@ from cases_linux import LINUX_TESTS, run_linux  # noqa: E402
 from cases_vcpus import VCPUS_TESTS  # noqa: E402
 from cases_fb import FB_TESTS, run_fb  # noqa: E402
 from cases_reloc import RELOC_TESTS, run_reloc  # noqa: E402
+from cases_coalesced import COALESCED_TESTS  # noqa: E402
 from serialtype import run_typing  # noqa: E402
 
 # The slowest first (Linux: minutes each), so the pool's tail is made of short boots.
 TESTS = sorted(LINUX_TESTS, key=lambda t: -t.get("timeout", 0)) + TESTS + SMP_TESTS + RUN_TESTS + \
-    PLATFORM_TESTS + VCPUS_TESTS + FB_TESTS + RELOC_TESTS
+    PLATFORM_TESTS + VCPUS_TESTS + FB_TESTS + RELOC_TESTS + COALESCED_TESTS
 RUNNERS = {"linux": run_linux, "fb": run_fb, "reloc": run_reloc}
 
 
