@@ -23,12 +23,13 @@
 #define HC_DOORBELL	 5
 #define HC_STATS	 6
 /* Issue 15 (memory at run time), numbers reserved; see docs/abi.md once specified. */
-#define HC_DIRTY_LOG   7
-#define HC_SLOT_ADD    8
-#define HC_SLOT_REMOVE 9
-#define HC_CHECKPOINT  10
-#define HC_NULL_MIN    0xFFFF /* answered by the bare-minimum exit path */
-#define HC_CONSOLE_MAX 4096
+#define HC_DIRTY_LOG	     7
+#define HC_SLOT_ADD	     8
+#define HC_SLOT_REMOVE	     9
+#define HC_CHECKPOINT	     10
+#define KESTREL_CKPT_RESUMED 1	    /* HC_CHECKPOINT's RAX when a rollback resumes from it */
+#define HC_NULL_MIN	     0xFFFF /* answered by the bare-minimum exit path */
+#define HC_CONSOLE_MAX	     4096
 
 /*
  * The external interrupt HC_DOORBELL raises in the peer. HC_DOORBELL returns 0, -EINVAL

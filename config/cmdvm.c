@@ -381,8 +381,11 @@ static int f_policy(struct pctx *c, struct span v)
 		cur(c)->policy = VM_POLICY_STOP;
 	else if (span_is(v, "restart"))
 		cur(c)->policy = VM_POLICY_RESTART;
+	else if (span_is(v, "rollback"))
+		cur(c)->policy = VM_POLICY_ROLLBACK;
 	else
-		return fail(c, -EINVAL, "unknown policy " SPAN_FMT " (stop, restart)", SPAN_ARG(v));
+		return fail(c, -EINVAL, "unknown policy " SPAN_FMT " (stop, restart, rollback)",
+			    SPAN_ARG(v));
 	return 0;
 }
 
@@ -408,7 +411,8 @@ static int f_restarts(struct pctx *c, struct span v)
 }
 
 /* NUMBER followed by us, ms or s: kept in microseconds (the validator checks the range). */
-static int f_watchdog(struct pctx *c, struct span v)
+/* A time: a number then us, ms or s ("2000ms"), in microseconds. */
+static int get_time(struct pctx *c, struct span v, uint64_t *us)
 {
 	static const struct {
 		const char *unit;
@@ -426,11 +430,27 @@ static int f_watchdog(struct pctx *c, struct span v)
 		rc = get_num(c, (struct span){v.p, digits}, false, "time", UINT64_MAX / units[i].us,
 			     &n);
 		if (!rc)
-			cur(c)->watchdog_us = n * units[i].us;
+			*us = n * units[i].us;
 		return rc;
 	}
 	return fail(c, -EINVAL, "bad time " SPAN_FMT " (a number then us, ms or s: 2000ms)",
 		    SPAN_ARG(v));
+}
+
+static int f_watchdog(struct pctx *c, struct span v)
+{
+	return get_time(c, v, &cur(c)->watchdog_us);
+}
+
+/* checkpoint=SIZE: memory reserved for the VM's checkpoints (vm/ckpt.h). */
+static int f_checkpoint(struct pctx *c, struct span v)
+{
+	return get_num(c, v, true, "size", UINT64_MAX, &cur(c)->checkpoint_bytes);
+}
+
+static int f_checkpoint_period(struct pctx *c, struct span v)
+{
+	return get_time(c, v, &cur(c)->checkpoint_period_us);
 }
 
 static int f_flags(struct pctx *c, struct span v)
@@ -513,6 +533,8 @@ static const struct field fields[] = {
     {"flags", f_flags, false, false},
     {"peers", f_peers, false, false},
     {"cmdline", f_cmdline, false, true},
+    {"checkpoint", f_checkpoint, false, false},
+    {"checkpoint-period", f_checkpoint_period, false, false},
 };
 static_assert(ARRAY_SIZE(fields) <= 32, "one bit of pctx.seen per field");
 

@@ -22,7 +22,7 @@ static_assert(ARRAY_SIZE(kind_names) == REGION_KIND_COUNT, "a name per region ki
 
 /* The last value of each enum in config/config.h: move these when it grows. */
 #define BOOT_PROTO_LAST BOOT_AUTO
-#define VM_POLICY_LAST	VM_POLICY_RESTART
+#define VM_POLICY_LAST	VM_POLICY_ROLLBACK
 
 struct vctx {
 	const struct hv_config *cfg;
@@ -289,8 +289,6 @@ static int check_vm_boot(struct vctx *c, unsigned vi)
 	if (vm->flags & ~VM_FLAGS_KNOWN)
 		return vm_fail(c, vi, -EINVAL, "unknown flags 0x%lx",
 			       (uint64_t)(vm->flags & ~VM_FLAGS_KNOWN));
-	if (vm->checkpoint_bytes || vm->checkpoint_period_us)
-		return vm_fail(c, vi, -EINVAL, "asks for checkpoints, which are not supported");
 	if (is_empty(vm->image))
 		return vm_fail(c, vi, -EINVAL, "no guest image");
 	if (module_name_long(vm->image))
@@ -318,6 +316,48 @@ static int check_vm_boot(struct vctx *c, unsigned vi)
 		return vm_fail(c, vi, -E2BIG, "cmdline of %zu characters, limit %u",
 			       strlen(vm->cmdline), VALIDATE_CMDLINE_MAX - 1);
 	return check_vm_watchdog(c, vi);
+}
+
+/*
+ * Checkpoints (vm/ckpt.h): memory reserved at boot, of at least the VM's RAM mirror and
+ * two state slots (validate_ckpt_need_pages); one vCPU; a period within limits. Runs
+ * after the regions were checked (their sizes are sane).
+ */
+static int check_vm_ckpt(struct vctx *c, unsigned vi)
+{
+	const struct vm_config *vm = &c->cfg->vms[vi];
+	uint64_t bytes = vm->checkpoint_bytes, us = vm->checkpoint_period_us, ram = 0, need;
+
+	if (vm->policy == VM_POLICY_ROLLBACK && !bytes)
+		return vm_fail(c, vi, -EINVAL, "policy rollback without checkpoint memory");
+	if (us && !bytes)
+		return vm_fail(c, vi, -EINVAL, "checkpoint period without checkpoint memory");
+	if (!bytes)
+		return 0;
+	if (!IS_ALIGNED(bytes, PAGE_SIZE))
+		return vm_fail(c, vi, -EINVAL, "checkpoint memory 0x%lx not 4 KiB aligned", bytes);
+	if (vm_cfg_vcpus(vm) > 1)
+		return vm_fail(c, vi, -EOPNOTSUPP,
+			       "checkpoints of a VM of %u vCPUs are not supported (one only)",
+			       vm_cfg_vcpus(vm));
+	if (us && us < VALIDATE_CKPT_MIN_PERIOD_US)
+		return vm_fail(c, vi, -ERANGE,
+			       "checkpoint period of %lu us, below the minimum of %lu us", us,
+			       VALIDATE_CKPT_MIN_PERIOD_US);
+	if (us > VALIDATE_CKPT_MAX_PERIOD_US)
+		return vm_fail(c, vi, -ERANGE,
+			       "checkpoint period of %lu us, above the limit of %lu us (1 hour)",
+			       us, VALIDATE_CKPT_MAX_PERIOD_US);
+	for (unsigned ri = 0; ri < vm->nr_regions; ri++)
+		if (reg(c, vi, ri)->kind == REGION_RAM)
+			ram = sat_add(ram, reg(c, vi, ri)->size);
+	need = validate_ckpt_need_pages(ram / PAGE_SIZE, VALIDATE_CKPT_STATE_PAGES);
+	if (bytes / PAGE_SIZE < need)
+		return vm_fail(c, vi, -ENOSPC,
+			       "checkpoint memory 0x%lx is less than the %lu pages its RAM (0x%lx) "
+			       "and state need",
+			       bytes, need, ram);
+	return 0;
 }
 
 /* ---- one region ---- */
@@ -715,6 +755,8 @@ static int check_vm(struct vctx *c, unsigned vi)
 		rc = check_boot_ram(c, vi);
 	if (!rc)
 		rc = check_peers(c, vi);
+	if (!rc)
+		rc = check_vm_ckpt(c, vi);
 	return rc;
 }
 
@@ -741,7 +783,7 @@ static bool shared_seen_before(const struct vctx *c, unsigned vi, unsigned ri)
  */
 static int check_total(struct vctx *c)
 {
-	uint64_t sum[REGION_KIND_COUNT] = {0}, total;
+	uint64_t sum[REGION_KIND_COUNT] = {0}, total, ckpt = 0;
 	unsigned names = 0;
 
 	for (unsigned vi = 0; vi < c->cfg->nr_vms; vi++) {
@@ -757,8 +799,16 @@ static int check_total(struct vctx *c)
 					       ri, r->name, names, VALIDATE_MAX_SHARED);
 			sum[r->kind] = sat_add(sum[r->kind], r->size);
 		}
+		ckpt = sat_add(ckpt, c->cfg->vms[vi].checkpoint_bytes);
 	}
-	total = sat_add(sat_add(sum[REGION_RAM], sum[REGION_ROM]), sum[REGION_SHARED]);
+	total =
+	    sat_add(sat_add(sat_add(sum[REGION_RAM], sum[REGION_ROM]), sum[REGION_SHARED]), ckpt);
+	if (total > c->env->free_bytes && ckpt)
+		return cfg_fail(c, -ENOMEM,
+				"guest memory 0x%lx (ram 0x%lx + rom 0x%lx + shared 0x%lx + "
+				"checkpoints 0x%lx) exceeds free RAM 0x%lx",
+				total, sum[REGION_RAM], sum[REGION_ROM], sum[REGION_SHARED], ckpt,
+				c->env->free_bytes);
 	if (total > c->env->free_bytes)
 		return cfg_fail(c, -ENOMEM,
 				"guest memory 0x%lx (ram 0x%lx + rom 0x%lx + shared 0x%lx) exceeds "

@@ -49,6 +49,27 @@ static inline unsigned validate_block_order(uint64_t gfn, uint64_t left)
 	return k;
 }
 
+/*
+ * Checkpoints (vm/ckpt.h): the shortest period (one checkpoint copies at least the state,
+ * and the period is looked at on the VM's tick), and the state one checkpoint may hold in
+ * pages (vCPU, backend, devices; the builder checks the real size against the reservation).
+ */
+#define VALIDATE_CKPT_MIN_PERIOD_US ((uint64_t)10000)
+#define VALIDATE_CKPT_MAX_PERIOD_US VALIDATE_WATCHDOG_MAX_US
+#define VALIDATE_CKPT_STATE_PAGES   64
+
+/*
+ * Pages a checkpoint reservation needs for @ram_pages of RAM and @state_pages of state a
+ * slot: its bitmaps (dirty pages, a harvest, mirrored 2 MiB chunks), the RAM mirror and two
+ * state slots. Whatever is left over stages incremental checkpoints.
+ */
+static inline uint64_t validate_ckpt_need_pages(uint64_t ram_pages, uint64_t state_pages)
+{
+	uint64_t bitmap = ((ram_pages + 7) / 8 + 4095) / 4096, chunks = (ram_pages + 511) / 512;
+
+	return 2 * bitmap + ((chunks + 7) / 8 + 4095) / 4096 + ram_pages + 2 * state_pages;
+}
+
 /* A host-physical range [start, end); end > start. */
 struct validate_range {
 	uint64_t start, end;

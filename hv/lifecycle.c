@@ -29,6 +29,7 @@
  */
 int vm_restart(struct vm *vm)
 {
+	ckpt_reset(vm); /* checkpoints of the previous boot mean nothing to the next */
 	ramzero_reset(vm);
 	vmx_ept_shootdown(&vm->vcpus[0]);
 	coalesced_discard(&vm->coal); /* writes to devices about to be reset */
@@ -36,6 +37,39 @@ int vm_restart(struct vm *vm)
 	vm->restarts++;
 	vm_reset_runtime(vm);
 	return vm_load_guest(vm);
+}
+
+/*
+ * The rollback policy: back to the last checkpoint (vm/ckpt.h), its RAM pages written
+ * since, device and vCPU state, every cached translation flushed; a cold restart when
+ * none was taken yet or the guest reset its platform (a reset asks for a boot). A
+ * rollback counts against max_restarts like a restart.
+ */
+static int vm_recover(struct vm *vm)
+{
+	struct vcpu *v0 = &vm->vcpus[0];
+	bool cold = vm->ckpt.cold;
+
+	vm->ckpt.cold = false;
+	if (vm->cfg->policy != VM_POLICY_ROLLBACK)
+		return vm_restart(vm);
+	if (cold || !ckpt_valid(vm)) {
+		pr_info("vm \"%s\": rollback: %s: cold restart\n", vm->cfg->name,
+			cold ? "the guest reset its platform" : "no checkpoint taken yet");
+		return vm_restart(vm);
+	}
+	coalesced_discard(&vm->coal); /* writes after the checkpoint, to devices it restores */
+	ckpt_rollback(v0);
+	vmx_ept_shootdown(v0);
+	vm->restarts++;
+	vm->line_len = 0;
+	vm->stop_reason = NULL;
+	vm->state = VM_RUNNING;
+	pr_info("vm \"%s\": rolled back to checkpoint %lu: %lu RAM pages restored in %lu TSC "
+		"ticks; the guest's clock jumps forward\n",
+		vm->cfg->name, vm->ckpt.gen, vm->ckpt.stats.rollback_pages,
+		vm->ckpt.stats.rollback_tsc);
+	return 0;
 }
 
 /*
@@ -81,7 +115,7 @@ void vm_run(struct vm *vm)
 		wait_aps_parked(vm);
 		if (vm->state != VM_RESTARTING)
 			break;
-		if (vm_restart(vm))
+		if (vm_recover(vm))
 			vm_stop(vm, -1, "restart failed");
 		__atomic_add_fetch(&vm->epoch, 1, __ATOMIC_SEQ_CST); /* the APs go on */
 	}
@@ -106,6 +140,19 @@ static void ramzero_print(const struct vm *vm)
 		vm->cfg->name, rz->guest_faults,
 		rz->guest_maps ? rz->fault_tsc / rz->guest_maps : 0, rz->host_zeroed,
 		rz->guest_maps);
+}
+
+static void ckpt_print(const struct vm *vm)
+{
+	const struct ckpt_stats *s = &vm->ckpt.stats;
+
+	if (!vm->ckpt.pages)
+		return;
+	pr_info("vm \"%s\": checkpoints %lu (full %lu, last %lu pages), refused %lu, rollbacks "
+		"%lu; TSC: full %lu, incremental %lu on average, last rollback %lu (%lu pages)\n",
+		vm->cfg->name, s->taken, s->full, s->last_pages, s->refused, s->rollbacks,
+		s->full_tsc, s->incr_n ? s->incr_tsc / s->incr_n : 0, s->rollback_tsc,
+		s->rollback_pages);
 }
 
 static void coalesced_print(const struct vm *vm)
@@ -189,6 +236,8 @@ void vm_print_stats(const struct vm *vm)
 	    vm->cfg->name, vm->vcpus[0].cpu, vm->restarts, vm->watchdog_fires, vm->doorbells_sent,
 	    vm->doorbells_received, vm->doorbells_refused, vm->doorbells_coalesced);
 	ramzero_print(vm);
+	ckpt_print(vm);
+	vm_dirty_print(vm);
 	coalesced_print(vm);
 	vm_dirty_print(vm);
 }

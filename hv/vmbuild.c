@@ -24,6 +24,7 @@
 #include "devices/rtc.h"
 #include "fw/acpi_build.h"
 #include "vmx/caps.h"
+#include "vmx/ckpt.h"
 #include "vmx/pml.h"
 #include "vmx/vcpu.h"
 
@@ -519,6 +520,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned id, const str
 		ret = build_memory(vm);
 	if (!ret)
 		ret = dev_attach_platform(vm);
+	if (!ret)
+		ret = ckpt_init(vm, &vmx_ckpt_arch); /* sized by the devices' state blocks */
 	if (!ret)
 		ret = fill_roms(vm, bi);
 	if (!ret)

@@ -119,7 +119,7 @@ static bool stop_for_restart(struct vm *vm, int status, const char *why)
 	spin_lock(&vm->life_lock);
 	if (vm->state == VM_RUNNING) {
 		stop_locked(vm, status, why);
-		restart = vm->cfg->policy == VM_POLICY_RESTART && !vms_ending;
+		restart = vm->cfg->policy != VM_POLICY_STOP && !vms_ending; /* or rollback */
 		if (restart && vm->restarts >= limit) {
 			pr_err("vm \"%s\": %s after %u restarts: giving up\n", vm->cfg->name, why,
 			       vm->restarts);
@@ -141,6 +141,7 @@ void vm_fault(struct vm *vm, int status, const char *why)
 
 void vm_reboot(struct vm *vm, const char *why)
 {
+	vm->ckpt.cold = true; /* a reset asks for a boot, not the last checkpoint */
 	if (stop_for_restart(vm, 0, why))
 		pr_info("vm \"%s\": %s: restarting at TSC %lu\n", vm->cfg->name, why,
 			vm->vcpu_ops->now());

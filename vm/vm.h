@@ -22,6 +22,7 @@
 #include "vm/iobus.h"
 #include "lib/spinlock.h"
 #include "vm/ramzero.h"
+#include "vm/ckpt.h"
 #include "vm/dirty.h"
 
 #define VM_NR_EXIT_COUNTERS 70			    /* indexed by the backend's exit reason */
@@ -239,6 +240,7 @@ struct vm {
 	struct ram_block ram[VM_MAX_RAM_BLOCKS];
 	unsigned nr_ram;
 	struct ramzero ramzero; /* RAM zeroed 2 MiB at a time, on first touch */
+	struct ckpt ckpt;	/* checkpoints, when the configuration reserves memory for them */
 	struct vm_dirty dirty;	/* dirty logging per RAM region (vm/dirty.c) */
 	enum vm_state state;
 	int exit_status;

@@ -133,6 +133,9 @@ static __attribute__((noinline)) void hypercall(struct vcpu *v)
 		if (!ret && vm_stats_printer)
 			vm_stats_printer(vm);
 		break;
+	case HC_CHECKPOINT:
+		ret = ckpt_hypercall(v, r[RDI]);
+		break;
 	default:
 		ret = -ENOSYS;
 		break;

@@ -204,6 +204,7 @@ void handle_preemption_timer(struct vcpu *v)
 		vm_dev_unlock(v);
 		if (vm_watchdog_expired(vm, now))
 			return;
+		ckpt_tick(v, now); /* a periodic checkpoint, when one is due */
 		if (vms_ending && (vm->cfg->flags & VM_FLAG_BACKGROUND)) {
 			vm_stop(vm, 0, "run ended");
 			return;

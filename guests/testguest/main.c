@@ -15,6 +15,8 @@ extern uint32_t boot_mbi_in_bss;
 void guest_main(void);
 __noreturn void t_abort(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+void t_ckpt(void), t_ckpt_bench(void); /* t_ckpt.c */
+
 const struct scenario scenarios[] = {
     {"hello", t_hello, true},
     {"cpuid", t_cpuid, true},
@@ -48,6 +50,8 @@ const struct scenario scenarios[] = {
     {"restart_loop", t_restart_loop, false},
     {"dirty", t_dirty, false},		   /* config=dirty: its regions 1 and 2 */
     {"dirty_bench", t_dirty_bench, false}, /* config=dirty-bench(-wp) */
+    {"ckpt", t_ckpt, false},
+    {"ckpt_bench", t_ckpt_bench, false},
     /* the PC platform (config=platform): not part of "all" */
     {"apic_regs", t_apic_regs, false},
     {"x2apic", t_x2apic, false},

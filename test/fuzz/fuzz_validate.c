@@ -117,12 +117,14 @@ static void build_vm(struct rd *r, struct world *w, unsigned vi)
 		vm->cpu = u8(r) % 2 ? vm->cpus[0] : u8(r) % 6;
 	}
 	vm->proto = (enum boot_proto)(u8(r) % 5);
-	vm->policy = (enum vm_policy)(u8(r) % 3);
+	vm->policy = (enum vm_policy)(u8(r) % 4);
 	vm->flags = u8(r) % 16;
 	vm->image = PICK(r, images);
 	vm->cmdline = PICK(r, cmdlines);
 	vm->peers = u8(r) % 16 ? u8(r) % 16 : BIT(63);
 	vm->platform = (enum vm_platform)(u8(r) % 2);
+	vm->checkpoint_bytes = u8(r) % 2 ? val(r) : 0;
+	vm->checkpoint_period_us = u8(r) % 4 == 0 ? val(r) : 0;
 	vm->nr_regions = n == 7 ? MAX_REGIONS : n;
 	vm->regions = u8(r) == 0xff ? NULL : w->regs[vi];
 	for (unsigned i = 0; i < vm->nr_regions; i++)
@@ -332,6 +334,31 @@ static int pc_pages_free(const struct vm_config *vm)
 	return 1;
 }
 
+/*
+ * Checkpoints: rollback and a period need memory; memory is page-aligned and holds, in
+ * pages, two bitmaps of a bit per RAM page, one of a bit per 2 MiB of RAM, the RAM itself
+ * and two 64-page state slots; a period lies in [10 ms, 1 hour].
+ */
+static int ckpt_ok(const struct vm_config *vm)
+{
+	unsigned __int128 ram = 0, pages, need;
+
+	if (!vm->checkpoint_bytes)
+		return vm->policy != VM_POLICY_ROLLBACK && !vm->checkpoint_period_us;
+	if (vm->checkpoint_bytes % 4096)
+		return 0;
+	if (vm->checkpoint_period_us &&
+	    (vm->checkpoint_period_us < 10000 || vm->checkpoint_period_us > 3600000000ULL))
+		return 0;
+	for (unsigned i = 0; i < vm->nr_regions; i++)
+		if (vm->regions[i].kind == REGION_RAM)
+			ram += vm->regions[i].size;
+	pages = ram / 4096;
+	need =
+	    pages + 2 * 64 + 2 * ((pages + 32767) / 32768) + ((pages + 511) / 512 + 32767) / 32768;
+	return vm->checkpoint_bytes / 4096 >= need;
+}
+
 static int vm_ok(const struct world *w, unsigned vi)
 {
 	const struct vm_config *vm = &w->vms[vi];
@@ -346,7 +373,7 @@ static int vm_ok(const struct world *w, unsigned vi)
 		if (j != vi && (!strcmp(w->vms[j].name ? w->vms[j].name : "", vm->name) ||
 				(w->vms[j].nr_vcpus ? w->vms[j].cpus[0] : w->vms[j].cpu) == cpu))
 			return 0;
-	if (vm->proto > BOOT_AUTO || vm->policy > VM_POLICY_RESTART ||
+	if (vm->proto > BOOT_AUTO || vm->policy > VM_POLICY_ROLLBACK ||
 	    (vm->flags &
 	     ~(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT | VM_FLAG_CONSOLE)))
 		return 0;
@@ -362,7 +389,7 @@ static int vm_ok(const struct world *w, unsigned vi)
 	for (unsigned i = 0; i < vm->nr_regions; i++)
 		if (!region_ok(&w->env, &vm->regions[i]))
 			return 0;
-	return map_disjoint(vm) && boots(vm) && pc_pages_free(vm) && tables_ok(vm);
+	return map_disjoint(vm) && boots(vm) && pc_pages_free(vm) && tables_ok(vm) && ckpt_ok(vm);
 }
 
 /* Frames the guests need: RAM, ROM, and each shared name once (a name set, 128-bit sum). */
@@ -390,6 +417,8 @@ static unsigned __int128 guest_sum(const struct world *w)
 			    g->kind == REGION_SHARED)
 				sum += g->size;
 		}
+	for (unsigned vi = 0; vi < w->cfg.nr_vms && vi < MAX_VMS && w->cfg.vms; vi++)
+		sum += w->vms[vi].checkpoint_bytes;
 	nr_shared_names = nr_names;
 	return sum;
 }
@@ -432,8 +461,8 @@ static int oracle(const struct world *w)
 
 /* ---- the error line ---- */
 
-static const int known_errors[] = {-EINVAL, -E2BIG,  -EEXIST, -ENODEV, -EBUSY,
-				   -ENOENT, -ERANGE, -EPERM,  -ENOMEM};
+static const int known_errors[] = {-EINVAL, -E2BIG, -EEXIST, -ENODEV, -EBUSY,	  -ENOENT,
+				   -ERANGE, -EPERM, -ENOMEM, -ENOSPC, -EOPNOTSUPP};
 
 static void check_line(int rc, const char *err, size_t errlen, size_t cap)
 {

@@ -225,6 +225,20 @@ static void test_watchdog_units(void **state)
 	}
 }
 
+/* checkpoint=SIZE and checkpoint-period=TIME, policy=rollback (vm/ckpt.h). */
+static void test_checkpoint_words(void **state)
+{
+	assert_int_equal(
+	    parse("vm=a,image=k,policy=rollback,checkpoint=64M,checkpoint-period=500ms"), 1);
+	assert_int_equal(st.vms[0].policy, VM_POLICY_ROLLBACK);
+	assert_int_equal(st.vms[0].checkpoint_bytes, 64 * MiB);
+	assert_int_equal(st.vms[0].checkpoint_period_us, 500000);
+	assert_int_equal(parse("vm=a,image=k,checkpoint=0x5000"), 1);
+	assert_int_equal(st.vms[0].checkpoint_bytes, 0x5000);
+	assert_int_equal(st.vms[0].checkpoint_period_us, 0);
+	assert_int_equal(st.vms[0].policy, VM_POLICY_STOP);
+}
+
 static void test_two_vms(void **state)
 {
 	assert_int_equal(parse("config=x vm=a,ram=32M,image=kernel,cmdline=one two, three  "
@@ -509,12 +523,16 @@ static const struct row rows[] = {
      F("a", "watchdog=-1ms") "bad time \"-1ms\" (a number then us, ms or s: 2000ms)"},
     {"watchdog-overflow", "vm=a,watchdog=18446744073709552s", -EINVAL,
      F("a", "watchdog=18446744073709552s") "time \"18446744073709552\" too large"},
+    {"checkpoint-bad", "vm=a,checkpoint=lots", -EINVAL,
+     F("a", "checkpoint=lots") "bad size \"lots\""},
+    {"checkpoint-period-no-unit", "vm=a,checkpoint-period=20", -EINVAL,
+     F("a", "checkpoint-period=20") "bad time \"20\" (a number then us, ms or s: 2000ms)"},
     {"dup-watchdog", "vm=a,watchdog=1s,watchdog=2s", -EINVAL,
      F("a", "watchdog=2s") "\"watchdog\" given twice"},
     {"proto-unknown", "vm=a,proto=elf", -EINVAL,
      F("a", "proto=elf") "unknown protocol \"elf\" (auto, multiboot, multiboot2, linux)"},
     {"policy-unknown", "vm=a,policy=reboot", -EINVAL,
-     F("a", "policy=reboot") "unknown policy \"reboot\" (stop, restart)"},
+     F("a", "policy=reboot") "unknown policy \"reboot\" (stop, restart, rollback)"},
     {"flag-unknown", "vm=a,flags=privileged+loud", -EINVAL,
      F("a", "flags=privileged+loud") "unknown flag \"loud\" (privileged, background, console)"},
     {"flag-empty", "vm=a,flags=privileged+", -EINVAL, F("a", "flags=privileged+") "empty flag"},
@@ -583,6 +601,7 @@ int main(void)
 	    cmocka_unit_test(test_protocols_and_policies),
 	    cmocka_unit_test(test_sizes),
 	    cmocka_unit_test(test_watchdog_units),
+	    cmocka_unit_test(test_checkpoint_words),
 	    cmocka_unit_test(test_two_vms),
 	    cmocka_unit_test(test_cmdline_verbatim),
 	    cmocka_unit_test(test_no_vm),

@@ -166,6 +166,19 @@ MUT(m_cmdline_long, memset(long_cmdline, 'a', VALIDATE_CMDLINE_MAX);
     f->vms[0].cmdline = long_cmdline)
 MUT(m_watchdog_short, f->vms[0].watchdog_us = VALIDATE_WATCHDOG_MIN_US - 1)
 MUT(m_watchdog_long, f->vms[0].watchdog_us = VALIDATE_WATCHDOG_MAX_US + 1)
+/* checkpoints: vm 0 has 4 MiB of RAM, 1024 pages: 1024 + 2 x 64 state + 2 + 1 bitmap pages */
+#define CKPT_NEED (1155 * PAGE_SIZE)
+MUT(m_ckpt_rollback_bare, f->vms[0].policy = VM_POLICY_ROLLBACK)
+MUT(m_ckpt_period_bare, f->vms[0].checkpoint_period_us = 100000)
+MUT(m_ckpt_unaligned, f->vms[0].checkpoint_bytes = CKPT_NEED + 1)
+MUT(m_ckpt_small, f->vms[0].checkpoint_bytes = CKPT_NEED - PAGE_SIZE)
+MUT(m_ckpt_period_short, f->vms[0].checkpoint_bytes = CKPT_NEED;
+    f->vms[0].checkpoint_period_us = VALIDATE_CKPT_MIN_PERIOD_US - 1)
+MUT(m_ckpt_period_long, f->vms[0].checkpoint_bytes = CKPT_NEED;
+    f->vms[0].checkpoint_period_us = VALIDATE_CKPT_MAX_PERIOD_US + 1)
+MUT(m_ckpt_vcpus, VCPUS(1, 2, 2, 3); f->vms[1].platform = VM_PLATFORM_PC; f->vms[1].nr_regions = 3;
+    f->vms[1].checkpoint_bytes = 64 * MiB)
+MUT(m_ckpt_total, f->vms[0].checkpoint_bytes = 48 * MiB)
 MUT(m_no_regions, f->vms[0].nr_regions = 0)
 MUT(m_regions_null, f->vms[0].regions = NULL)
 MUT(m_too_many_regions, f->vms[0].nr_regions = VALIDATE_MAX_REGIONS + 1)
@@ -256,6 +269,25 @@ static const struct row rows[] = {
      "vm \"rt0\": watchdog of 999 us, below the minimum of 1000 us"},
     {"watchdog_long", m_watchdog_long, -ERANGE,
      "vm \"rt0\": watchdog of 3600000001 us, above the limit of 3600000000 us (1 hour)"},
+    {"ckpt_rollback_bare", m_ckpt_rollback_bare, -EINVAL,
+     "vm \"rt0\": policy rollback without checkpoint memory"},
+    {"ckpt_period_bare", m_ckpt_period_bare, -EINVAL,
+     "vm \"rt0\": checkpoint period without checkpoint memory"},
+    {"ckpt_unaligned", m_ckpt_unaligned, -EINVAL,
+     "vm \"rt0\": checkpoint memory 0x483001 not 4 KiB aligned"},
+    {"ckpt_small", m_ckpt_small, -ENOSPC,
+     "vm \"rt0\": checkpoint memory 0x482000 is less than the 1155 pages its RAM (0x400000) "
+     "and state need"},
+    {"ckpt_period_short", m_ckpt_period_short, -ERANGE,
+     "vm \"rt0\": checkpoint period of 9999 us, below the minimum of 10000 us"},
+    {"ckpt_period_long", m_ckpt_period_long, -ERANGE,
+     "vm \"rt0\": checkpoint period of 3600000001 us, above the limit of 3600000000 us (1 "
+     "hour)"},
+    {"ckpt_vcpus", m_ckpt_vcpus, -EOPNOTSUPP,
+     "vm \"linux\": checkpoints of a VM of 2 vCPUs are not supported (one only)"},
+    {"ckpt_total", m_ckpt_total, -ENOMEM,
+     "config \"demo\": guest memory 0x4502000 (ram 0x1400000 + rom 0x100000 + shared 0x2000 + "
+     "checkpoints 0x3000000) exceeds free RAM 0x4000000"},
     {"no_regions", m_no_regions, -EINVAL, "vm \"rt0\": no memory regions"},
     {"regions_null", m_regions_null, -EINVAL, "vm \"rt0\": 4 regions but no region array"},
     {"too_many_regions", m_too_many_regions, -E2BIG, "vm \"rt0\": 33 regions, limit 32"},
@@ -441,6 +473,16 @@ static void test_edges(void **state)
 	f.vms[1].cpu = 0; /* or left 0 */
 	expect_ok(&f);
 	f.vms[1].nr_vcpus = 1; /* one vCPU named by cpus[] */
+	expect_ok(&f);
+	fx_init(&f); /* checkpoints: exactly the memory needed, rollback, the shortest period */
+	f.vms[0].checkpoint_bytes = CKPT_NEED;
+	f.vms[0].policy = VM_POLICY_ROLLBACK;
+	f.vms[0].checkpoint_period_us = VALIDATE_CKPT_MIN_PERIOD_US;
+	expect_ok(&f);
+	f.vms[0].checkpoint_period_us = VALIDATE_CKPT_MAX_PERIOD_US; /* the longest */
+	f.env.free_bytes = BASE_TOTAL + CKPT_NEED;		     /* counted, and enough */
+	expect_ok(&f);
+	f.vms[0].policy = VM_POLICY_STOP; /* memory without rollback: checkpoints on request */
 	expect_ok(&f);
 }
 
