@@ -1,7 +1,10 @@
 /*
  * Host microbenchmark of mm/buddy.c over a fake 4 GiB range (no memory behind it):
- * ns per alloc+free pair at orders 0, 9 and 18, median of RUNS runs, CLOCK_MONOTONIC.
- * From a fully merged heap, so order 0 pays the full split and merge of 18 levels.
+ * ns per alloc+free pair at orders 0, 9 and 18, and per owner look-up, each the
+ * median of RUNS runs of at least RUN_NS (CLOCK_MONOTONIC), so a slow operation
+ * costs time, not a hang. From a fully merged heap, order 0 pays the full split
+ * and merge of 18 levels. The look-ups are compared with a flat table of one
+ * 16-bit owner per frame (the floor an O(1) look-up can reach).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +12,11 @@
 
 #include "mm/buddy.h"
 
-#define RUNS	   7
-#define PAIRS	   200000
-#define BASE_PFN   (4 * GiB / PAGE_SIZE)
-#define NR_FRAMES  (4 * GiB / PAGE_SIZE)
-#define OWNER_LOOK 1000000
+#define RUNS	  7
+#define RUN_NS	  20000000ULL /* 20 ms */
+#define BATCH	  64
+#define BASE_PFN  (4 * GiB / PAGE_SIZE)
+#define NR_FRAMES (4 * GiB / PAGE_SIZE)
 
 static uint64_t now_ns(void)
 {
@@ -42,53 +45,89 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* One run: ns per alloc+free pair at @order. */
+/* One run: picoseconds per alloc+free pair at @order. */
 static uint64_t run_pairs(struct buddy *b, unsigned order)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), t, n = 0;
 	hpa_t a;
 
-	for (unsigned i = 0; i < PAIRS; i++) {
-		if (buddy_alloc(b, order, OWNER_HYP, &a) || buddy_free(b, a, order, OWNER_HYP))
-			die("alloc/free pair");
-	}
-	return (now_ns() - t0) / PAIRS;
+	do {
+		for (unsigned i = 0; i < BATCH; i++)
+			if (buddy_alloc(b, order, OWNER_HYP, &a) ||
+			    buddy_free(b, a, order, OWNER_HYP))
+				die("alloc/free pair");
+		n += BATCH;
+		t = now_ns() - t0;
+	} while (t < RUN_NS);
+	return t * 1000 / n;
+}
+
+static void print_ps(const char *what, uint64_t ps, const char *extra)
+{
+	printf("host buddy %s: %llu.%03llu ns (median of %u)%s\n", what,
+	       (unsigned long long)ps / 1000, (unsigned long long)ps % 1000, RUNS, extra);
 }
 
 static void bench_pairs(struct buddy *b, unsigned order, const char *label)
 {
-	uint64_t ns[RUNS];
+	uint64_t ps[RUNS];
+	char what[64];
 
 	for (unsigned r = 0; r < RUNS; r++)
-		ns[r] = run_pairs(b, order);
-	printf("host buddy order %u%s: %llu ns per alloc+free pair (median of %u)\n", order, label,
-	       (unsigned long long)median(ns, RUNS), RUNS);
+		ps[r] = run_pairs(b, order);
+	snprintf(what, sizeof(what), "order %u%s alloc+free pair", order, label);
+	print_ps(what, median(ps, RUNS), "");
 }
 
-/* buddy_owner() on random frames inside an allocated 1 GiB block (probes all orders). */
-static void bench_owner(struct buddy *b)
+static uint64_t xorshift(uint64_t *x)
 {
-	uint64_t ns[RUNS], x = 88172645463325252ULL, sink = 0;
-	hpa_t g;
+	*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+	return *x;
+}
 
-	if (buddy_alloc(b, BUDDY_MAX_ORDER, OWNER_VM(1), &g))
-		die("1 GiB alloc");
-	for (unsigned r = 0; r < RUNS; r++) {
-		uint64_t t0 = now_ns();
+/* Picoseconds per buddy_owner() (flat == NULL) or flat-table load at random frames of @span. */
+static uint64_t run_owner(const struct buddy *b, const owner_t *flat, hpa_t base, uint64_t span,
+			  owner_t want)
+{
+	uint64_t x = 88172645463325252ULL, sink = 0, n = 0, t0 = now_ns(), t;
 
-		for (unsigned i = 0; i < OWNER_LOOK; i++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			sink += buddy_owner(b, hpa(g.v + (x & (GiB - 1))));
+	do {
+		for (unsigned i = 0; i < 1024; i++) {
+			uint64_t off = xorshift(&x) & (span - 1) & ~(PAGE_SIZE - 1);
+
+			sink += flat ? flat[off >> PAGE_SHIFT] : buddy_owner(b, hpa(base.v + off));
 		}
-		ns[r] = (now_ns() - t0) * 1000 / OWNER_LOOK;
-	}
-	if (sink != (uint64_t)OWNER_VM(1) * OWNER_LOOK * RUNS)
+		n += 1024;
+		t = now_ns() - t0;
+	} while (t < RUN_NS);
+	if (sink != (uint64_t)want * n)
 		die("owner lookup");
-	printf("host buddy owner lookup in a 1 GiB block: %llu.%03llu ns (median of %u)\n",
-	       (unsigned long long)median(ns, RUNS) / 1000,
-	       (unsigned long long)median(ns, RUNS) % 1000, RUNS);
-	if (buddy_free(b, g, BUDDY_MAX_ORDER, OWNER_VM(1)))
-		die("1 GiB free");
+	return t * 1000 / n;
+}
+
+/* buddy_owner() at random frames of @span bytes at @base, all owned by @want, and the flat floor. */
+static void bench_owner(const struct buddy *b, hpa_t base, uint64_t span, owner_t want,
+			const char *what)
+{
+	uint64_t ps[RUNS], flat_ps[RUNS], m, f;
+	owner_t *flat = malloc((span >> PAGE_SHIFT) * sizeof(*flat));
+	char extra[64];
+
+	if (!flat)
+		die("flat table");
+	for (uint64_t i = 0; i < span >> PAGE_SHIFT; i++)
+		flat[i] = want;
+	for (unsigned r = 0; r < RUNS; r++) {
+		ps[r] = run_owner(b, NULL, base, span, want);
+		flat_ps[r] = run_owner(b, flat, base, span, want);
+	}
+	m = median(ps, RUNS);
+	f = median(flat_ps, RUNS);
+	snprintf(extra, sizeof(extra), "; flat table %llu.%03llu ns, %.1fx",
+		 (unsigned long long)f / 1000, (unsigned long long)f % 1000,
+		 f ? (double)m / (double)f : 0.0);
+	print_ps(what, m, extra);
+	free(flat);
 }
 
 int main(void)
@@ -97,7 +136,7 @@ int main(void)
 	size_t sz = buddy_meta_size(NR_FRAMES);
 	void *meta = malloc(sz);
 	struct buddy b;
-	hpa_t pin;
+	hpa_t pin, g, s;
 
 	if (!meta || buddy_init(&b, meta, sz, pfn(BASE_PFN), NR_FRAMES) ||
 	    buddy_add_free(&b, pfn_to_hpa(pfn(BASE_PFN)), pfn_to_hpa(pfn(BASE_PFN + NR_FRAMES))))
@@ -108,9 +147,27 @@ int main(void)
 	if (buddy_alloc(&b, 0, OWNER_HYP, &pin))
 		die("pin");
 	bench_pairs(&b, 0, " (no split/merge)");
+	bench_pairs(&b, 9, " (no split/merge)");
 	if (buddy_free(&b, pin, 0, OWNER_HYP))
 		die("unpin");
-	bench_owner(&b);
+	/* A 1 GiB block, and 2 MiB of order-0 blocks of one owner next to it. */
+	if (buddy_alloc(&b, BUDDY_MAX_ORDER, OWNER_VM(1), &g))
+		die("1 GiB alloc");
+	bench_owner(&b, g, GiB, OWNER_VM(1), "owner lookup in a 1 GiB block");
+	if (buddy_alloc(&b, 0, OWNER_VM(2), &s))
+		die("order-0 alloc");
+	for (unsigned i = 1; i < 512; i++) {
+		hpa_t h;
+
+		if (buddy_alloc(&b, 0, OWNER_VM(2), &h) || h.v != s.v + i * PAGE_SIZE)
+			die("order-0 run");
+	}
+	bench_owner(&b, s, 2 * MiB, OWNER_VM(2), "owner lookup in 4 KiB blocks");
+	for (unsigned i = 0; i < 512; i++)
+		if (buddy_free(&b, hpa(s.v + i * PAGE_SIZE), 0, OWNER_VM(2)))
+			die("order-0 free");
+	if (buddy_free(&b, g, BUDDY_MAX_ORDER, OWNER_VM(1)))
+		die("1 GiB free");
 	if (buddy_check(&b, NULL, 0))
 		die("buddy_check");
 	free(meta);

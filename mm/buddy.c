@@ -1,20 +1,29 @@
 /*
- * Buddy allocator of host frames with per-frame owner tags. Free lists are threaded
- * through a caller-provided descriptor array by frame index, never through the frames,
- * so the managed memory is never touched. Callers: the page interface and host tests.
+ * Buddy allocator of host frames with owner tags. Free lists are threaded through
+ * caller-provided arrays by frame index, never through the frames, so the managed
+ * memory is never touched. Callers: the page interface and host tests.
  *
  * Invariants:
  * - A block of order k spans 2^k frames, starts at an absolute pfn aligned to 2^k,
  *   lies wholly inside [base_pfn, base_pfn + nr_frames), and blocks never overlap.
- * - FRAME_HEAD is set on exactly the first frame of every block, free or allocated.
- * - Every descriptor's owner is the owner of the block holding it: OWNER_FREE in a
- *   free block, OWNER_RESERVED in no block (a hole, or never handed to
- *   buddy_add_free). So buddy_owner() is one load. Every descriptor of an allocated
- *   block also holds the block's order, so the block's end is known from any of its
- *   frames; a free block's order is valid on its head only, so that splitting and
- *   merging free blocks write O(order) descriptors. Allocating, freeing or
- *   re-tagging a block of 2^k frames writes its 2^k descriptors.
- * - FRAME_ZERO (free heads only): every byte of the block is known to be zero.
+ *   Frames of the arrays outside that range (padding to whole chunks) are in none.
+ * - TAG_HEAD is set on exactly the first frame of every block, free or allocated;
+ *   TAG_FREE on exactly the heads of free blocks; a head's order is its block's.
+ * - Owners, a two-level table (buddy_owner reads the chunk's tag, then maybe the frame's):
+ *   - a chunk (2^9 frames, 2 MiB, aligned) wholly inside one block of order >= 9
+ *     has that block's owner as its tag (OWNER_FREE if the block is free) and, when
+ *     it is allocated, its order; any other chunk is BUDDY_MIXED;
+ *   - a frame's owner is its block's owner in an allocated block under order 9
+ *     (with the block's order, on every frame), OWNER_RESERVED in no block, and
+ *     OWNER_FREE otherwise: in a free block, or in a block of order >= 9, whose
+ *     owner its chunks hold. Frames of a mixed chunk thus all have their true owner.
+ *   So a block of order k < 9 is tagged in 2^k frame writes and one of order k >= 9
+ *   in 2^(k-9) chunk writes; splitting a free chunk below 2 MiB writes BUDDY_MIXED
+ *   on it, merging one back writes OWNER_FREE: its frames are all FREE already.
+ *   A lock-free buddy_owner() that reads a chunk and then a frame sees a tag the
+ *   frame had during the call: a frame's tag changes only in a mixed chunk, and a
+ *   chunk becomes (or stops being) mixed only while all its frames are free.
+ * - TAG_ZERO (free heads only): every byte of the block is known to be zero.
  *   A merged block keeps it only when both halves had it; split halves inherit it.
  * - Every free block is on the list of its order exactly once; nr_free[], free_frames
  *   and nonempty agree with the lists.
@@ -27,19 +36,18 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 
-#define BUDDY_NIL	UINT32_MAX
-#define FRAME_HEAD	BIT(0)
-#define FRAME_ZERO	BIT(1)
-#define BUDDY_PFN_LIMIT BIT(52 - PAGE_SHIFT) /* architectural MAXPHYADDR bound */
-
-struct buddy_frame {
-	uint32_t next; /* free list links (frame indices), valid on free heads */
-	uint32_t prev;
-	owner_t owner; /* valid on every frame */
-	uint8_t order; /* valid on heads and every frame of an allocated block */
-	uint8_t flags; /* FRAME_HEAD, FRAME_ZERO */
-};
-static_assert(sizeof(struct buddy_frame) <= 16, "descriptor must stay small");
+#define BUDDY_NIL	  UINT32_MAX
+#define TAG_HEAD	  BIT(0)
+#define TAG_FREE	  BIT(1)
+#define TAG_ZERO	  BIT(2)
+#define CHUNK_FRAMES	  BIT(BUDDY_CHUNK_ORDER)
+#define BUDDY_PFN_LIMIT	  BIT(52 - PAGE_SHIFT) /* architectural MAXPHYADDR bound */
+#define TAG(own, ord, fl) ((uint32_t)(own) | (uint32_t)(ord) << 16 | (uint32_t)(fl) << 24)
+/* The word of a free head of order k, TAG_ZERO masked off (a free head's owner is FREE). */
+#define TAG_FREE_HEAD(k) TAG(OWNER_FREE, k, TAG_HEAD | TAG_FREE)
+#define TAG_ZERO_WORD	 TAG(0, 0, TAG_ZERO)
+static_assert(sizeof(union buddy_tag) == 4 && sizeof(struct buddy_link) == 8, "tag layout");
+static_assert(OWNER_FREE == 0, "a zero word is a FREE interior frame");
 
 static bool buddy_in_range(const struct buddy *b, pfn_t f)
 {
@@ -48,145 +56,199 @@ static bool buddy_in_range(const struct buddy *b, pfn_t f)
 
 static uint32_t buddy_idx(const struct buddy *b, pfn_t f)
 {
-	return (uint32_t)(f.v - b->base_pfn.v);
+	return (uint32_t)(f.v - b->first_pfn);
 }
 
-static pfn_t buddy_pfn(const struct buddy *b, uint32_t idx)
+static pfn_t buddy_pfn(const struct buddy *b, uint64_t idx)
 {
-	return pfn(b->base_pfn.v + idx);
+	return pfn(b->first_pfn + idx);
+}
+
+static union buddy_tag *buddy_chunk(const struct buddy *b, uint64_t idx)
+{
+	return &b->chunks[idx >> BUDDY_CHUNK_ORDER];
 }
 
 static bool buddy_owner_ok(owner_t o)
 {
-	return o != OWNER_FREE && o != OWNER_RESERVED;
+	return o != OWNER_FREE && o != OWNER_RESERVED && o != BUDDY_MIXED;
 }
 
-static bool buddy_is_free_head(const struct buddy_frame *f, unsigned order)
+/* Readers take no lock (buddy_owner): each tag an owner lookup reads is one store. */
+static void tag_set(union buddy_tag *t, uint32_t word)
 {
-	return (f->flags & FRAME_HEAD) && f->owner == OWNER_FREE && f->order == order;
+	__atomic_store_n(&t->word, word, __ATOMIC_RELAXED);
 }
 
-static void buddy_list_add(struct buddy *b, uint32_t idx, unsigned order, uint8_t zero)
+/* Give the 2^order frames (order < 9) or chunks (order >= 9) at @idx owner @o. */
+static inline __attribute__((always_inline)) void buddy_tag(struct buddy *b, uint64_t idx,
+							    unsigned order, owner_t o)
 {
-	struct buddy_frame *f = &b->frames[idx];
-	uint32_t head = b->free_head[order];
+	union buddy_tag *t, *end;
 
-	f->flags = FRAME_HEAD | zero;
-	f->owner = OWNER_FREE;
-	f->order = (uint8_t)order;
-	f->prev = BUDDY_NIL;
-	f->next = head;
-	if (head != BUDDY_NIL)
-		b->frames[head].prev = idx;
-	b->free_head[order] = idx;
-	b->nr_free[order]++;
-	b->free_frames += BIT(order);
-	b->nonempty |= (uint32_t)BIT(order);
-}
-
-static void buddy_list_del(struct buddy *b, uint32_t idx, unsigned order)
-{
-	struct buddy_frame *f = &b->frames[idx];
-
-	if (f->prev != BUDDY_NIL)
-		b->frames[f->prev].next = f->next;
-	else
-		b->free_head[order] = f->next;
-	if (f->next != BUDDY_NIL)
-		b->frames[f->next].prev = f->prev;
-	b->nr_free[order]--;
-	b->free_frames -= BIT(order);
-	if (b->free_head[order] == BUDDY_NIL)
-		b->nonempty &= ~(uint32_t)BIT(order);
-}
-
-/* Give every descriptor of the 2^order frames at @idx owner @o and @order. */
-static void buddy_tag(struct buddy *b, uint32_t idx, unsigned order, owner_t o)
-{
-	struct buddy_frame *f = &b->frames[idx], *end = f + BIT(order);
-
-	for (; f < end; f++) {
-		f->owner = o;
-		f->order = (uint8_t)order;
+	if (order < BUDDY_CHUNK_ORDER) {
+		t = &b->tags[idx];
+		end = t + BIT(order);
+		tag_set(t++, TAG(o, order, TAG_HEAD));
+	} else {
+		t = buddy_chunk(b, idx);
+		end = t + BIT(order - BUDDY_CHUNK_ORDER);
+		tag_set(&b->tags[idx], TAG(OWNER_FREE, order, TAG_HEAD));
 	}
+	for (; t < end; t++)
+		tag_set(t, TAG(o, order, 0));
 }
 
 /*
- * Return the block at @idx (every descriptor already OWNER_FREE) to the free
- * lists, merging with free buddies; @zero is FRAME_ZERO when it is known zero.
+ * The alloc and free paths are inlined into their few callers, and keep the arrays'
+ * addresses in locals: a store through a uint32_t link could alias the struct's
+ * uint32_t fields, and the compiler would reload them at every level.
  */
-static void buddy_free_block(struct buddy *b, uint32_t idx, unsigned order, uint8_t zero)
+#define BUDDY_FAST static inline __attribute__((always_inline))
+
+/* Push the free block at @idx on the list of @order. */
+BUDDY_FAST void buddy_list_add(struct buddy *b, union buddy_tag *tags, struct buddy_link *links,
+			       uint64_t idx, unsigned order, uint32_t zero)
 {
-	pfn_t f = buddy_pfn(b, idx);
+	uint32_t head = b->free_head[order];
 
-	while (order < BUDDY_MAX_ORDER) {
-		pfn_t bud = pfn(f.v ^ BIT(order));
-		struct buddy_frame *bf;
-
-		if (!buddy_in_range(b, bud))
-			break;
-		bf = &b->frames[buddy_idx(b, bud)];
-		if (!buddy_is_free_head(bf, order))
-			break;
-		zero &= bf->flags;
-		buddy_list_del(b, buddy_idx(b, bud), order);
-		b->frames[buddy_idx(b, pfn(MAX(f.v, bud.v)))].flags = 0;
-		f = pfn(MIN(f.v, bud.v));
-		order++;
-	}
-	buddy_list_add(b, buddy_idx(b, f), order, zero);
+	tag_set(&tags[idx], TAG_FREE_HEAD(order) | zero);
+	links[idx] = (struct buddy_link){.next = head, .prev = BUDDY_NIL};
+	if (head != BUDDY_NIL)
+		links[head].prev = (uint32_t)idx;
+	b->free_head[order] = (uint32_t)idx;
+	b->nr_free[order]++;
+	b->nonempty |= (uint32_t)BIT(order);
 }
 
-/* Head descriptor of the block holding @p (in range), or NULL for a reserved frame. O(19). */
-static const struct buddy_frame *buddy_block_of(const struct buddy *b, pfn_t p)
+BUDDY_FAST void buddy_list_del(struct buddy *b, struct buddy_link *links, uint64_t idx,
+			       unsigned order)
+{
+	struct buddy_link l = links[idx];
+
+	if (l.prev != BUDDY_NIL)
+		links[l.prev].next = l.next;
+	else
+		b->free_head[order] = l.next;
+	if (l.next != BUDDY_NIL)
+		links[l.next].prev = l.prev;
+	else if (l.prev == BUDDY_NIL)
+		b->nonempty &= ~(uint32_t)BIT(order);
+	b->nr_free[order]--;
+}
+
+/*
+ * Return the block at @idx (its frames' and chunks' owners already OWNER_FREE) to
+ * the free lists, merging with free buddies; @zero is TAG_ZERO_WORD when known zero.
+ */
+BUDDY_FAST void buddy_free_block(struct buddy *b, uint64_t idx, unsigned order, uint32_t zero)
+{
+	union buddy_tag *tags = b->tags;
+	struct buddy_link *links = b->links;
+	uint64_t first = b->first_pfn, span = b->nr_chunks << BUDDY_CHUNK_ORDER, p = first + idx;
+
+	b->free_frames += BIT(order);
+	for (; order < BUDDY_MAX_ORDER; order++) {
+		uint64_t bud = (p ^ BIT(order)) - first; /* padding is in no block: never free */
+		uint32_t w;
+
+		if (bud >= span)
+			break;
+		w = tags[bud].word;
+		if ((w & ~TAG_ZERO_WORD) != TAG_FREE_HEAD(order))
+			break;
+		zero &= w;
+		buddy_list_del(b, links, bud, order);
+		tag_set(&tags[(p | BIT(order)) - first], 0); /* the upper head: interior */
+		p &= ~BIT(order);
+		if (order + 1 == BUDDY_CHUNK_ORDER) /* a whole free chunk again */
+			tag_set(buddy_chunk(b, p - first), TAG(OWNER_FREE, 0, 0));
+	}
+	buddy_list_add(b, tags, links, p - first, order, zero);
+}
+
+/* Head tag of the block holding @p (in range), or NULL for a reserved frame. O(19). */
+static const union buddy_tag *buddy_block_of(const struct buddy *b, pfn_t p)
 {
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
-		pfn_t h = pfn(ALIGN_DOWN(p.v, BIT(k)));
-		const struct buddy_frame *f;
+		uint64_t h = ALIGN_DOWN(p.v, BIT(k));
+		const union buddy_tag *t;
 
-		if (h.v < b->base_pfn.v)
+		if (h < b->base_pfn.v)
 			break;
-		f = &b->frames[buddy_idx(b, h)];
+		t = &b->tags[h - b->first_pfn];
 		/* A head too small to cover p means no larger block can either. */
-		if (f->flags & FRAME_HEAD)
-			return f->order >= k ? f : NULL;
+		if (t->flags & TAG_HEAD)
+			return t->order >= k ? t : NULL;
 	}
 	return NULL;
 }
 
 /* Index of the allocated block of @order at @a owned by @owner, or -EINVAL/-EPERM. */
-static int buddy_find_alloc(const struct buddy *b, hpa_t a, unsigned order, owner_t owner,
-			    uint32_t *idx)
+BUDDY_FAST int buddy_find_alloc(const struct buddy *b, hpa_t a, unsigned order, owner_t owner,
+				uint64_t *idx)
 {
 	pfn_t p = hpa_to_pfn(a);
-	const struct buddy_frame *f;
+	union buddy_tag t;
+	uint64_t i;
 
 	if (order > BUDDY_MAX_ORDER || !IS_ALIGNED(a.v, PAGE_SIZE) || !buddy_in_range(b, p))
 		return -EINVAL;
-	f = &b->frames[buddy_idx(b, p)];
-	if (!(f->flags & FRAME_HEAD) || f->owner == OWNER_FREE || f->order != order)
+	i = p.v - b->first_pfn;
+	t = b->tags[i];
+	/* An allocated head's flags are TAG_HEAD alone (never free, never known zero). */
+	if (t.word >> 16 != (TAG_HEAD << 8 | order))
 		return -EINVAL;
-	if (f->owner != owner)
+	if ((order < BUDDY_CHUNK_ORDER ? t.owner : buddy_chunk(b, i)->owner) != owner)
 		return -EPERM;
-	*idx = buddy_idx(b, p);
+	*idx = i;
 	return 0;
+}
+
+/* First pfn, and frames of the whole chunks [base_pfn, base_pfn + nr_frames) touches. */
+static uint64_t buddy_span(uint64_t base, uint64_t nr, uint64_t *first)
+{
+	*first = ALIGN_DOWN(base, CHUNK_FRAMES);
+	return ALIGN_UP(base + nr, CHUNK_FRAMES) - *first;
+}
+
+static size_t buddy_meta_of_span(uint64_t span)
+{
+	return (size_t)span * (sizeof(union buddy_tag) + sizeof(struct buddy_link)) +
+	       (size_t)(span >> BUDDY_CHUNK_ORDER) * sizeof(union buddy_tag);
 }
 
 size_t buddy_meta_size(uint64_t nr_frames)
 {
-	return (size_t)nr_frames * sizeof(struct buddy_frame);
+	/* The worst base: the range starts one frame before a chunk ends. */
+	return buddy_meta_of_span(ALIGN_UP(nr_frames, CHUNK_FRAMES) + CHUNK_FRAMES);
 }
 
 int buddy_init(struct buddy *b, void *meta, size_t meta_size, pfn_t base_pfn, uint64_t nr_frames)
 {
-	if (!b || !meta || nr_frames == 0 || nr_frames > BUDDY_NIL ||
-	    base_pfn.v >= BUDDY_PFN_LIMIT || nr_frames > BUDDY_PFN_LIMIT - base_pfn.v ||
-	    meta_size < buddy_meta_size(nr_frames) ||
-	    !IS_ALIGNED((uintptr_t)meta, _Alignof(struct buddy_frame)))
+	uint64_t first, span;
+
+	if (!b || !meta || nr_frames == 0 || base_pfn.v >= BUDDY_PFN_LIMIT ||
+	    nr_frames > BUDDY_PFN_LIMIT - base_pfn.v ||
+	    !IS_ALIGNED((uintptr_t)meta, _Alignof(struct buddy_link)))
 		return -EINVAL;
-	*b = (struct buddy){.frames = meta, .base_pfn = base_pfn, .nr_frames = nr_frames};
-	for (uint64_t i = 0; i < nr_frames; i++)
-		b->frames[i] = (struct buddy_frame){.owner = OWNER_RESERVED}; /* no FRAME_HEAD */
+	span = buddy_span(base_pfn.v, nr_frames, &first);
+	if (span >= BUDDY_NIL || meta_size < buddy_meta_of_span(span))
+		return -EINVAL;
+	*b = (struct buddy){.links = meta,
+			    .base_pfn = base_pfn,
+			    .nr_frames = nr_frames,
+			    .first_pfn = first,
+			    .first_chunk = first >> BUDDY_CHUNK_ORDER,
+			    .nr_chunks = span >> BUDDY_CHUNK_ORDER};
+	b->tags = (union buddy_tag *)(b->links + span);
+	b->chunks = b->tags + span;
+	for (uint64_t i = 0; i < span; i++) {
+		b->links[i] = (struct buddy_link){BUDDY_NIL, BUDDY_NIL};
+		b->tags[i].word = TAG(OWNER_RESERVED, 0, 0); /* no TAG_HEAD: in no block */
+	}
+	for (uint64_t c = 0; c < b->nr_chunks; c++)
+		b->chunks[c].word = TAG(BUDDY_MIXED, 0, 0);
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++)
 		b->free_head[k] = BUDDY_NIL;
 	return 0;
@@ -199,9 +261,20 @@ static bool buddy_range_reserved(const struct buddy *b, pfn_t s, pfn_t e)
 	if (buddy_block_of(b, s))
 		return false;
 	for (uint64_t p = s.v + 1; p < e.v; p++)
-		if (b->frames[buddy_idx(b, pfn(p))].flags & FRAME_HEAD)
+		if (b->tags[p - b->first_pfn].flags & TAG_HEAD)
 			return false;
 	return true;
+}
+
+/* Give the free block about to be freed at @idx the chunk tags a free block has. */
+static void buddy_free_chunks(struct buddy *b, uint64_t idx, unsigned order)
+{
+	union buddy_tag *c = buddy_chunk(b, idx), *end;
+
+	if (order < BUDDY_CHUNK_ORDER)
+		return;
+	for (end = c + BIT(order - BUDDY_CHUNK_ORDER); c < end; c++)
+		tag_set(c, TAG(OWNER_FREE, 0, 0));
 }
 
 int buddy_add_free(struct buddy *b, hpa_t start, hpa_t end)
@@ -216,7 +289,7 @@ int buddy_add_free(struct buddy *b, hpa_t start, hpa_t end)
 	if (!buddy_range_reserved(b, s, e))
 		return -EINVAL;
 	for (uint64_t p = s.v; p < e.v; p++)
-		b->frames[buddy_idx(b, pfn(p))].owner = OWNER_FREE;
+		tag_set(&b->tags[p - b->first_pfn], TAG(OWNER_FREE, 0, 0));
 	/* Carve from the top, each piece the largest block ending at e; merging joins them. */
 	while (e.v > s.v) {
 		unsigned k = MIN((unsigned)__builtin_ctzll(e.v), BUDDY_MAX_ORDER);
@@ -224,15 +297,39 @@ int buddy_add_free(struct buddy *b, hpa_t start, hpa_t end)
 		while (e.v - s.v < BIT(k))
 			k--;
 		e.v -= BIT(k);
+		buddy_free_chunks(b, buddy_idx(b, e), k);
 		buddy_free_block(b, buddy_idx(b, e), k, 0); /* firmware's memory: not known zero */
 	}
 	return 0;
 }
 
-int buddy_alloc_zero(struct buddy *b, unsigned order, owner_t owner, hpa_t *out, bool *zero)
+/*
+ * Split the free block of order @k at @idx (off its list) down to @order, keeping
+ * the lower half each time. The lists order..k-1 are empty (k was the smallest
+ * non-empty order at least @order), so each upper half is alone on its list.
+ */
+BUDDY_FAST void buddy_split(struct buddy *b, union buddy_tag *tags, struct buddy_link *links,
+			    uint64_t idx, unsigned k, unsigned order, uint32_t zero)
 {
-	uint32_t mask, idx;
-	uint8_t z;
+	b->nonempty |= (uint32_t)(BIT(k) - BIT(order));
+	if (k >= BUDDY_CHUNK_ORDER && order < BUDDY_CHUNK_ORDER) /* its frames are all FREE */
+		tag_set(buddy_chunk(b, idx), TAG(BUDDY_MIXED, 0, 0));
+	while (k > order) {
+		uint64_t up = idx + BIT(--k);
+
+		tag_set(&tags[up], TAG_FREE_HEAD(k) | zero);
+		links[up] = (struct buddy_link){BUDDY_NIL, BUDDY_NIL};
+		b->free_head[k] = (uint32_t)up;
+		b->nr_free[k] = 1;
+	}
+}
+
+BUDDY_FAST int buddy_alloc_as(struct buddy *b, unsigned order, owner_t owner, hpa_t *out,
+			      bool *zero)
+{
+	union buddy_tag *tags = b->tags;
+	struct buddy_link *links = b->links;
+	uint32_t mask, idx, next, z;
 	unsigned k;
 
 	if (order > BUDDY_MAX_ORDER || !buddy_owner_ok(owner) || !out)
@@ -242,33 +339,48 @@ int buddy_alloc_zero(struct buddy *b, unsigned order, owner_t owner, hpa_t *out,
 		return -ENOMEM;
 	k = order + (unsigned)__builtin_ctz(mask);
 	idx = b->free_head[k];
-	z = b->frames[idx].flags & FRAME_ZERO;
-	buddy_list_del(b, idx, k);
-	while (k > order) { /* keep the lower half, free the upper */
-		k--;
-		buddy_list_add(b, idx + (uint32_t)BIT(k), k, z);
-	}
-	b->frames[idx].flags = FRAME_HEAD;
+	next = links[idx].next; /* pop the head */
+	b->free_head[k] = next;
+	if (next != BUDDY_NIL)
+		links[next].prev = BUDDY_NIL;
+	else
+		b->nonempty &= ~(uint32_t)BIT(k);
+	b->nr_free[k]--;
+	z = tags[idx].word & TAG_ZERO_WORD;
+	if (k > order)
+		buddy_split(b, tags, links, idx, k, order, z);
+	b->free_frames -= BIT(order);
 	buddy_tag(b, idx, order, owner);
 	*out = pfn_to_hpa(buddy_pfn(b, idx));
 	if (zero)
-		*zero = z;
+		*zero = z != 0;
 	return 0;
+}
+
+int buddy_alloc_zero(struct buddy *b, unsigned order, owner_t owner, hpa_t *out, bool *zero)
+{
+	return buddy_alloc_as(b, order, owner, out, zero);
 }
 
 int buddy_alloc(struct buddy *b, unsigned order, owner_t owner, hpa_t *out)
 {
-	return buddy_alloc_zero(b, order, owner, out, NULL);
+	return buddy_alloc_as(b, order, owner, out, NULL);
 }
 
-static int buddy_free_as(struct buddy *b, hpa_t a, unsigned order, owner_t owner, uint8_t zero)
+BUDDY_FAST int buddy_free_as(struct buddy *b, hpa_t a, unsigned order, owner_t owner, uint32_t zero)
 {
-	uint32_t idx;
+	union buddy_tag *tags = b->tags;
+	uint64_t idx;
 	int ret = buddy_find_alloc(b, a, order, owner, &idx);
 
 	if (ret)
 		return ret;
-	buddy_tag(b, idx, order, OWNER_FREE);
+	if (order < BUDDY_CHUNK_ORDER) {
+		for (uint64_t i = idx; i < idx + BIT(order); i++)
+			tag_set(&tags[i], 0);
+	} else {
+		buddy_free_chunks(b, idx, order);
+	}
 	buddy_free_block(b, idx, order, zero);
 	return 0;
 }
@@ -280,24 +392,14 @@ int buddy_free(struct buddy *b, hpa_t a, unsigned order, owner_t owner)
 
 int buddy_free_zeroed(struct buddy *b, hpa_t a, unsigned order, owner_t owner)
 {
-	return buddy_free_as(b, a, order, owner, FRAME_ZERO);
-}
-
-owner_t buddy_owner(const struct buddy *b, hpa_t a)
-{
-	pfn_t p = hpa_to_pfn(a);
-
-	/* Atomic: page_owner() reads it without the allocator's lock (an aligned 16-bit load). */
-	return buddy_in_range(b, p)
-		   ? __atomic_load_n(&b->frames[buddy_idx(b, p)].owner, __ATOMIC_RELAXED)
-		   : OWNER_RESERVED;
+	return buddy_free_as(b, a, order, owner, TAG_ZERO_WORD);
 }
 
 owner_t buddy_owner_run(const struct buddy *b, hpa_t a, uint64_t *frames)
 {
 	pfn_t p = hpa_to_pfn(a);
-	const struct buddy_frame *f;
-	uint64_t start;
+	const union buddy_tag *t;
+	uint64_t i;
 
 	*frames = 1;
 	if (p.v < b->base_pfn.v) {
@@ -308,19 +410,21 @@ owner_t buddy_owner_run(const struct buddy *b, hpa_t a, uint64_t *frames)
 		*frames = p.v < BUDDY_PFN_LIMIT ? BUDDY_PFN_LIMIT - p.v : 1;
 		return OWNER_RESERVED;
 	}
-	f = &b->frames[buddy_idx(b, p)];
-	if (f->owner == OWNER_RESERVED)
+	i = p.v - b->first_pfn;
+	t = buddy_chunk(b, i);
+	if (t->owner == BUDDY_MIXED)
+		t = &b->tags[i];
+	if (t->owner == OWNER_RESERVED)
 		return OWNER_RESERVED;
-	if (f->owner == OWNER_FREE) /* rare (a violation): the order is on the head only */
-		f = buddy_block_of(b, p);
-	start = ALIGN_DOWN(p.v, BIT(f->order));
-	*frames = start + BIT(f->order) - p.v;
-	return f->owner;
+	if (t->owner == OWNER_FREE) /* rare (a violation): the order is on the head only */
+		t = buddy_block_of(b, p);
+	*frames = ALIGN_DOWN(p.v, BIT(t->order)) + BIT(t->order) - p.v;
+	return t->owner;
 }
 
 int buddy_set_owner(struct buddy *b, hpa_t a, unsigned order, owner_t from, owner_t to)
 {
-	uint32_t idx;
+	uint64_t idx;
 	int ret;
 
 	if (!buddy_owner_ok(to))
@@ -368,18 +472,16 @@ static int buddy_check_list(const struct buddy *b, unsigned k, char *err, size_t
 	uint32_t prev = BUDDY_NIL, idx = b->free_head[k];
 	uint64_t n = 0;
 
-	for (; idx != BUDDY_NIL; prev = idx, idx = b->frames[idx].next) {
-		const struct buddy_frame *f;
-
-		if (idx >= b->nr_frames || ++n > b->nr_free[k])
+	for (; idx != BUDDY_NIL; prev = idx, idx = b->links[idx].next) {
+		if (idx >= b->nr_chunks * CHUNK_FRAMES || ++n > b->nr_free[k])
 			return buddy_fail(err, errlen,
 					  "order %u list: bad index %u or longer than %llu", k, idx,
 					  (unsigned long long)b->nr_free[k]);
-		f = &b->frames[idx];
-		if (f->prev != prev)
+		if (b->links[idx].prev != prev)
 			return buddy_fail(err, errlen, "order %u list: frame %u prev %u != %u", k,
-					  idx, f->prev, prev);
-		if (!buddy_is_free_head(f, k))
+					  idx, b->links[idx].prev, prev);
+		if ((b->tags[idx].word & ~TAG_ZERO_WORD) != TAG_FREE_HEAD(k) ||
+		    !buddy_in_range(b, buddy_pfn(b, idx)))
 			return buddy_fail(err, errlen, "order %u list: frame %u is not a free head",
 					  k, idx);
 	}
@@ -389,42 +491,88 @@ static int buddy_check_list(const struct buddy *b, unsigned k, char *err, size_t
 	return 0;
 }
 
-/* Check one block head at @idx; counts free heads into @nfree. */
-static int buddy_check_block(const struct buddy *b, uint32_t idx, uint64_t *nfree, char *err,
+/* The chunk tag the invariant wants for chunk @c (@blk: the block of order >= 9 holding it). */
+static int buddy_check_chunk(const struct buddy *b, uint64_t c, uint32_t want, char *err,
 			     size_t errlen)
 {
-	const struct buddy_frame *f = &b->frames[idx];
-	pfn_t p = buddy_pfn(b, idx), bud;
-	unsigned k = f->order;
+	if (b->chunks[c].word == want)
+		return 0;
+	return buddy_fail(err, errlen, "pfn 0x%llx: chunk tag 0x%x, want 0x%x",
+			  (unsigned long long)buddy_pfn(b, c * CHUNK_FRAMES).v, b->chunks[c].word,
+			  want);
+}
 
-	if (k > BUDDY_MAX_ORDER || !IS_ALIGNED(p.v, BIT(k)) || BIT(k) > b->nr_frames - idx)
-		return buddy_fail(err, errlen, "pfn 0x%llx: bad block of order %u",
-				  (unsigned long long)p.v, k);
+/*
+ * The frames (and chunks) of the block whose head is @idx, order @k, owner @o
+ * (OWNER_FREE for a free block): every frame's tag and every chunk's, as the
+ * invariants in the top comment say.
+ */
+static int buddy_check_tags(const struct buddy *b, uint64_t idx, unsigned k, owner_t o, char *err,
+			    size_t errlen)
+{
+	bool big = k >= BUDDY_CHUNK_ORDER;
+	/* Frame tags: a small allocated block's owner and order; otherwise zero (FREE). */
+	uint32_t want = big || o == OWNER_FREE ? 0 : TAG(o, k, 0);
+	int ret = 0;
+
 	for (uint64_t j = 1; j < BIT(k); j++) {
-		const struct buddy_frame *g = &b->frames[idx + j];
+		const union buddy_tag *g = &b->tags[idx + j];
 
-		if (g->flags & FRAME_HEAD)
+		if (g->flags & TAG_HEAD)
 			return buddy_fail(err, errlen, "pfn 0x%llx: head inside order-%u block",
-					  (unsigned long long)p.v + j, k);
-		if (g->owner != f->owner || (f->owner != OWNER_FREE && g->order != k))
+					  (unsigned long long)buddy_pfn(b, idx + j).v, k);
+		if (g->word != want)
 			return buddy_fail(err, errlen,
 					  "pfn 0x%llx: owner 0x%x order %u inside a block of 0x%x "
 					  "order %u",
-					  (unsigned long long)p.v + j, g->owner, g->order, f->owner,
-					  k);
+					  (unsigned long long)buddy_pfn(b, idx + j).v, g->owner,
+					  g->order, o, k);
 	}
-	if ((f->flags & FRAME_ZERO) && f->owner != OWNER_FREE)
+	if (!big)
+		return buddy_check_chunk(b, idx >> BUDDY_CHUNK_ORDER, TAG(BUDDY_MIXED, 0, 0), err,
+					 errlen);
+	for (uint64_t c = idx >> BUDDY_CHUNK_ORDER; !ret && c < (idx + BIT(k)) >> BUDDY_CHUNK_ORDER;
+	     c++)
+		ret = buddy_check_chunk(b, c, o == OWNER_FREE ? 0 : TAG(o, k, 0), err, errlen);
+	return ret;
+}
+
+/* Check one block head at @idx; counts free heads into @nfree. */
+static int buddy_check_block(const struct buddy *b, uint64_t idx, uint64_t *nfree, char *err,
+			     size_t errlen)
+{
+	const union buddy_tag *f = &b->tags[idx];
+	pfn_t p = buddy_pfn(b, idx), bud;
+	unsigned k = f->order;
+	bool is_free = f->flags & TAG_FREE;
+	owner_t o;
+
+	if (k > BUDDY_MAX_ORDER || !IS_ALIGNED(p.v, BIT(k)) || !buddy_in_range(b, p) ||
+	    !buddy_in_range(b, pfn(p.v + BIT(k) - 1)) ||
+	    (f->flags & ~(TAG_HEAD | TAG_FREE | TAG_ZERO)))
+		return buddy_fail(err, errlen, "pfn 0x%llx: bad block of order %u flags 0x%x",
+				  (unsigned long long)p.v, k, f->flags);
+	if ((f->flags & TAG_ZERO) && !is_free)
 		return buddy_fail(err, errlen, "pfn 0x%llx: allocated block marked known zero",
 				  (unsigned long long)p.v);
-	if (f->owner != OWNER_FREE)
-		return buddy_owner_ok(f->owner)
-			   ? 0
-			   : buddy_fail(err, errlen, "pfn 0x%llx: allocated to 0x%x",
-					(unsigned long long)p.v, f->owner);
+	/* The owner: a small block's head holds it, a large one's chunks do. */
+	o = is_free		    ? OWNER_FREE
+	    : k < BUDDY_CHUNK_ORDER ? f->owner
+				    : b->chunks[idx >> BUDDY_CHUNK_ORDER].owner;
+	if ((is_free || k >= BUDDY_CHUNK_ORDER) ? f->owner != OWNER_FREE : !buddy_owner_ok(o))
+		return buddy_fail(err, errlen, "pfn 0x%llx: head tagged 0x%x in a %s block",
+				  (unsigned long long)p.v, f->owner, is_free ? "free" : "used");
+	if (!is_free && !buddy_owner_ok(o))
+		return buddy_fail(err, errlen, "pfn 0x%llx: allocated to 0x%x",
+				  (unsigned long long)p.v, o);
+	if (buddy_check_tags(b, idx, k, o, err, errlen))
+		return -EINVAL;
+	if (!is_free)
+		return 0;
 	nfree[k]++;
 	bud = pfn(p.v ^ BIT(k));
 	if (k < BUDDY_MAX_ORDER && buddy_in_range(b, bud) &&
-	    buddy_is_free_head(&b->frames[buddy_idx(b, bud)], k))
+	    (b->tags[bud.v - b->first_pfn].word & ~TAG_ZERO_WORD) == TAG_FREE_HEAD(k))
 		return buddy_fail(err, errlen, "pfn 0x%llx: free buddies of order %u not merged",
 				  (unsigned long long)p.v, k);
 	return 0;
@@ -432,7 +580,7 @@ static int buddy_check_block(const struct buddy *b, uint32_t idx, uint64_t *nfre
 
 int buddy_check(const struct buddy *b, char *err, size_t errlen)
 {
-	uint64_t nfree[BUDDY_NR_ORDERS] = {0}, frames = 0;
+	uint64_t nfree[BUDDY_NR_ORDERS] = {0}, frames = 0, span = b->nr_chunks * CHUNK_FRAMES;
 	int ret;
 
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
@@ -444,20 +592,24 @@ int buddy_check(const struct buddy *b, char *err, size_t errlen)
 	if (frames != b->free_frames || (b->nonempty >> BUDDY_NR_ORDERS))
 		return buddy_fail(err, errlen, "free_frames %llu != %llu in lists",
 				  (unsigned long long)b->free_frames, (unsigned long long)frames);
-	for (uint64_t i = 0; i < b->nr_frames;) {
-		if (!(b->frames[i].flags & FRAME_HEAD)) {
-			if (b->frames[i].owner != OWNER_RESERVED)
-				return buddy_fail(err, errlen,
-						  "pfn 0x%llx: in no block but tagged 0x%x",
-						  (unsigned long long)buddy_pfn(b, (uint32_t)i).v,
-						  b->frames[i].owner);
-			i++; /* a reserved frame */
+	for (uint64_t i = 0; i < span;) {
+		if (!(b->tags[i].flags & TAG_HEAD)) {
+			/* In no block (padding included): reserved, in a mixed chunk. */
+			if (b->tags[i].word != TAG(OWNER_RESERVED, 0, 0))
+				return buddy_fail(
+				    err, errlen, "pfn 0x%llx: in no block but tagged 0x%x",
+				    (unsigned long long)buddy_pfn(b, i).v, b->tags[i].word);
+			ret = buddy_check_chunk(b, i >> BUDDY_CHUNK_ORDER, TAG(BUDDY_MIXED, 0, 0),
+						err, errlen);
+			if (ret)
+				return ret;
+			i++;
 			continue;
 		}
-		ret = buddy_check_block(b, (uint32_t)i, nfree, err, errlen);
+		ret = buddy_check_block(b, i, nfree, err, errlen);
 		if (ret)
 			return ret;
-		i += BIT(b->frames[i].order);
+		i += BIT(b->tags[i].order);
 	}
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++)
 		if (nfree[k] != b->nr_free[k])

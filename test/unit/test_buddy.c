@@ -17,18 +17,26 @@
 
 static void test_init_errors(void **state)
 {
-	static uint64_t meta[64];
+	static uint64_t meta[4096]; /* 32 KiB */
 	struct buddy b;
 	hpa_t a;
 
-	assert_true(buddy_meta_size(1) > 0 && buddy_meta_size(1) <= 16);
-	assert_int_equal(buddy_meta_size(1000), 1000 * buddy_meta_size(1));
+	/* Frames of the whole chunks touched, 12 bytes each, plus 4 per chunk; worst base. */
+	assert_int_equal(buddy_meta_size(1), 1024 * 12 + 2 * 4);
+	assert_int_equal(buddy_meta_size(512), 1024 * 12 + 2 * 4);
+	assert_int_equal(buddy_meta_size(513), 1536 * 12 + 3 * 4);
 	assert_int_equal(buddy_init(&b, meta, sizeof(meta), pfn(0x100), 0), -EINVAL);
 	assert_int_equal(buddy_init(&b, NULL, sizeof(meta), pfn(0x100), 8), -EINVAL);
-	assert_int_equal(buddy_init(&b, meta, buddy_meta_size(8) - 1, pfn(0x100), 8), -EINVAL);
+	assert_int_equal(buddy_init(&b, meta, buddy_meta_size(8) - 1, pfn(0x1ff), 2), -EINVAL);
+	assert_int_equal(buddy_init(&b, meta, buddy_meta_size(8), pfn(0x1ff), 2), 0);
+	/* A range inside one chunk needs that chunk only: 512 * 12 + 4 bytes. */
+	assert_int_equal(buddy_init(&b, meta, 512 * 12 + 4 - 1, pfn(0x200), 512), -EINVAL);
+	assert_int_equal(buddy_init(&b, meta, 512 * 12 + 4, pfn(0x200), 512), 0);
 	assert_int_equal(buddy_init(&b, (char *)meta + 1, sizeof(meta) - 1, pfn(0x100), 8),
 			 -EINVAL);
 	assert_int_equal(buddy_init(&b, meta, SIZE_MAX, pfn(0x100), 1ULL << 32), -EINVAL);
+	/* The whole chunks touched must have 32-bit indices (and one left for "none"). */
+	assert_int_equal(buddy_init(&b, meta, SIZE_MAX, pfn(0x1ff), (1ULL << 32) - 512), -EINVAL);
 	assert_int_equal(buddy_init(&b, meta, sizeof(meta), pfn(1ULL << 40), 8), -EINVAL);
 	assert_int_equal(buddy_init(&b, meta, sizeof(meta), pfn((1ULL << 40) - 4), 8), -EINVAL);
 
@@ -406,13 +414,13 @@ static void test_check_detects_corruption(void **state)
 {
 	struct fixture fx;
 	struct buddy *b = &fx.b, saved;
-	size_t d = buddy_meta_size(1);
-	char err[160] = "", keep[32];
-	char *meta;
-	uint64_t a;
+	char err[160] = "";
+	union buddy_tag keep;
+	uint64_t a, first;
 
-	assert_true(d <= sizeof(keep));
 	fx_init(&fx, 0x100, 0x100);
+	first = b->first_pfn;
+	assert_int_equal(first, 0);
 	add(&fx, 0x100, 0x200);
 	a = alloc_pfn(b, 0, OWNER_HYP);
 	assert_int_equal(alloc_pfn(b, 0, OWNER_HYP), a + 1);
@@ -436,13 +444,12 @@ static void test_check_detects_corruption(void **state)
 	check_ok(b);
 
 	/* Clone the free order-0 head at a over its allocated buddy a + 1. */
-	meta = fx.meta;
-	memcpy(keep, meta + (a + 1 - 0x100) * d, d);
-	memcpy(meta + (a + 1 - 0x100) * d, meta + (a - 0x100) * d, d);
+	keep = b->tags[a + 1 - first];
+	b->tags[a + 1 - first] = b->tags[a - first];
 	err[0] = 0;
 	assert_int_equal(buddy_check(b, err, sizeof(err)), -EINVAL);
 	assert_true(strlen(err) > 0);
-	memcpy(meta + (a + 1 - 0x100) * d, keep, d);
+	b->tags[a + 1 - first] = keep;
 	check_ok(b);
 
 	/* An interior frame of an allocated block tagged with another owner. */
@@ -450,16 +457,99 @@ static void test_check_detects_corruption(void **state)
 	check_ok(b);
 	assert_int_equal(buddy_set_owner(b, P(a), 2, OWNER_VM(1), OWNER_VM(3)), 0);
 	check_ok(b);
-	memcpy(meta + (a + 2 - 0x100) * d, meta + (a + 1 - 0x100) * d, d);
+	b->tags[a + 2 - first] = b->tags[a + 1 - first];
 	check_ok(b);
-	((struct {
-		uint32_t n, p;
-		owner_t o;
-	} *)(meta + (a + 2 - 0x100) * d))
-	    ->o = OWNER_VM(1);
+	b->tags[a + 2 - first].owner = OWNER_VM(1);
 	err[0] = 0;
 	assert_int_equal(buddy_check(b, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "inside a block"));
+	b->tags[a + 2 - first].owner = OWNER_VM(3);
+	check_ok(b);
+
+	/* The chunk of small blocks must say "ask the frames". */
+	b->chunks[0].owner = OWNER_FREE;
+	err[0] = 0;
+	assert_int_equal(buddy_check(b, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "chunk tag"));
+	fx_fini(&fx);
+}
+
+/*
+ * The two-level owner table: blocks of 2 MiB and more are tagged per chunk (their
+ * frames stay FREE), smaller ones per frame; a chunk split below 2 MiB is mixed,
+ * merged back it is one free chunk again. Checked against the invariants.
+ */
+static void test_chunk_tags(void **state)
+{
+	struct fixture fx;
+	struct buddy *b = &fx.b;
+	uint64_t big, small, n;
+	char err[160] = "";
+
+	/* [0x3ff, 0x1201): chunks 1..7 whole, 0 and 8 partial (one frame each in range). */
+	fx_init(&fx, 0x3ff, 0xe02);
+	assert_int_equal(b->first_pfn, 0x200);
+	assert_int_equal(b->nr_chunks, 9);
+	add(&fx, 0x3ff, 0x1201);
+	check_ok(b);
+	for (uint64_t c = 0; c < 9; c++) /* free: 0x400/10 0x800/11 0x1000/9; 0x3ff, 0x1200 */
+		assert_int_equal(b->chunks[c].owner, c == 0 || c == 8 ? BUDDY_MIXED : OWNER_FREE);
+
+	big = alloc_pfn(b, 10, OWNER_VM(4)); /* 0x400..0x800: chunks 1 and 2 */
+	assert_int_equal(big, 0x400);
+	assert_int_equal(b->chunks[1].owner, OWNER_VM(4));
+	assert_int_equal(b->chunks[2].owner, OWNER_VM(4));
+	for (uint64_t p = big; p < big + 0x400; p++) {
+		assert_int_equal(b->tags[p - 0x200].owner, OWNER_FREE); /* not written */
+		assert_int_equal(buddy_owner(b, P(p)), OWNER_VM(4));
+		assert_int_equal(buddy_owner_run(b, P(p), &n), OWNER_VM(4));
+		assert_int_equal(n, big + 0x400 - p);
+	}
+	/* The lone frames go first, then 0x1000/9 is split to order 0: chunk 7 turns mixed. */
+	assert_int_equal(alloc_pfn(b, 0, OWNER_HYP), 0x3ff);
+	assert_int_equal(alloc_pfn(b, 0, OWNER_HYP), 0x1200);
+	assert_int_equal(b->chunks[7].owner, OWNER_FREE);
+	small = alloc_pfn(b, 0, OWNER_VM(5));
+	assert_int_equal(small, 0x1000);
+	assert_int_equal(b->chunks[7].owner, BUDDY_MIXED);
+	assert_int_equal(buddy_owner(b, P(small)), OWNER_VM(5));
+	assert_int_equal(buddy_owner(b, P(small + 1)), OWNER_FREE);
+	assert_int_equal(buddy_owner(b, P(small + 0x1ff)), OWNER_FREE);
+	assert_int_equal(buddy_owner(b, P(0x1200)), OWNER_HYP); /* the partial chunks */
+	assert_int_equal(buddy_owner(b, P(0x1201)), OWNER_RESERVED);
+	assert_int_equal(buddy_owner(b, P(0x13ff)), OWNER_RESERVED);
+	assert_int_equal(buddy_owner(b, P(0x1400)), OWNER_RESERVED);
+	assert_int_equal(buddy_owner(b, P(0x3fe)), OWNER_RESERVED);
+	assert_int_equal(buddy_owner(b, P(0x200)), OWNER_RESERVED);
+	assert_int_equal(buddy_owner(b, P(0x1ff)), OWNER_RESERVED);
+	assert_int_equal(buddy_owner(b, P(0x3ff)), OWNER_HYP);
+	check_ok(b);
+	assert_int_equal(buddy_set_owner(b, P(big), 10, OWNER_VM(4), OWNER_SHARED(3)), 0);
+	assert_int_equal(buddy_owner(b, P(big + 0x3ff)), OWNER_SHARED(3));
+	assert_int_equal(buddy_free(b, P(big), 10, OWNER_VM(4)), -EPERM);
+	assert_int_equal(buddy_free(b, P(big + 0x200), 9, OWNER_SHARED(3)), -EINVAL);
+	assert_int_equal(buddy_free(b, P(big), 9, OWNER_SHARED(3)), -EINVAL);
+	check_ok(b);
+	/* A frame of the large block tagged behind the allocator's back. */
+	b->tags[big + 5 - 0x200].owner = OWNER_VM(4);
+	assert_int_equal(buddy_check(b, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "inside a block"));
+	b->tags[big + 5 - 0x200].owner = OWNER_FREE;
+	b->chunks[2].owner = OWNER_VM(4);
+	err[0] = 0;
+	assert_int_equal(buddy_check(b, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "chunk tag"));
+	b->chunks[2].owner = OWNER_SHARED(3);
+	check_ok(b);
+
+	assert_int_equal(buddy_free(b, P(small), 0, OWNER_VM(5)), 0);
+	assert_int_equal(b->chunks[7].owner, OWNER_FREE); /* merged back to 2 MiB */
+	assert_int_equal(buddy_free(b, P(big), 10, OWNER_SHARED(3)), 0);
+	for (uint64_t c = 1; c < 8; c++)
+		assert_int_equal(b->chunks[c].owner, OWNER_FREE);
+	assert_int_equal(buddy_free_blocks(b, 11), 1);
+	assert_int_equal(buddy_free_blocks(b, 10), 1);
+	check_ok(b);
 	fx_fini(&fx);
 }
 
@@ -477,6 +567,7 @@ int main(void)
 	    cmocka_unit_test(test_known_zero),
 	    cmocka_unit_test(test_owner_run),
 	    cmocka_unit_test(test_check_detects_corruption),
+	    cmocka_unit_test(test_chunk_tags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
