@@ -232,18 +232,20 @@ static void handle_ept_misconfig(struct vcpu *v)
 	vm_dev_unlock(v);
 }
 
+/*
+ * CPUID, VMCALL and I/O are not here: vmx/entry.S calls their handlers directly
+ * (vmx_exit_cpuid, vmx_exit_vmcall, vmx_exit_io in vmx/exit_insn.c).
+ */
 static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_EXCEPTION_NMI] = handle_exception_nmi,
     [EXIT_EXTERNAL_INTR] = handle_external_interrupt,
     [EXIT_TRIPLE_FAULT] = handle_triple_fault,
     [EXIT_INIT] = handle_init,
     [EXIT_SIPI] = handle_sipi,
-    [EXIT_CPUID] = handle_cpuid,
     [EXIT_HLT] = handle_hlt,
     [EXIT_INTR_WINDOW] = handle_interrupt_window,
     [EXIT_NMI_WINDOW] = handle_nmi_window,
     [EXIT_PREEMPT_TIMER] = handle_preemption_timer,
-    [EXIT_VMCALL] = handle_vmcall,
     [EXIT_GETSEC] = handle_vmx_instruction, /* no SMX for guests: #UD */
     [EXIT_INVD] = handle_invd,
     [EXIT_VMCLEAR] = handle_vmx_instruction,
@@ -259,7 +261,6 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_INVVPID] = handle_vmx_instruction,
     [EXIT_VMFUNC] = handle_vmx_instruction,
     [EXIT_CR_ACCESS] = handle_cr_access,
-    [EXIT_IO] = handle_io,
     [EXIT_RDMSR] = handle_rdmsr,
     [EXIT_WRMSR] = handle_wrmsr,
     [EXIT_XSETBV] = handle_xsetbv,
@@ -280,9 +281,8 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
  * reloads only those (EXIT_RESUME). Every other exit reloads all of them.
  */
 static const bool exit_light_restore[NR_EXIT_REASONS] = {
-    [EXIT_EXTERNAL_INTR] = true, [EXIT_CPUID] = true,  [EXIT_HLT] = true,
-    [EXIT_INTR_WINDOW] = true,	 [EXIT_VMCALL] = true, [EXIT_IO] = true,
-    [EXIT_RDMSR] = true,	 [EXIT_WRMSR] = true,  [EXIT_PREEMPT_TIMER] = true,
+    [EXIT_EXTERNAL_INTR] = true, [EXIT_HLT] = true,   [EXIT_INTR_WINDOW] = true,
+    [EXIT_RDMSR] = true,	 [EXIT_WRMSR] = true, [EXIT_PREEMPT_TIMER] = true,
 };
 
 static int exit_slow(struct vcpu *v, uint32_t reason);
@@ -306,10 +306,13 @@ static __attribute__((noinline)) int handle_unknown(struct vcpu *v, uint32_t rea
 
 /*
  * The VM left VM_RUNNING (a handler here or another vCPU stopped it), or work is pending
- * for this vCPU. Pending work may touch any of its state: every GPR is reloaded.
+ * for this vCPU. Pending work may touch any of its state: every GPR is reloaded. Every
+ * EXIT_STOP comes from here, so this is where the VMCS is noted launched (the next entry
+ * of this vCPU is a VMRESUME); the exits that resume at once need not note it.
  */
 static __attribute__((noinline)) int exit_slow(struct vcpu *v, uint32_t reason)
 {
+	v->hw.launched = true;
 	if (v->vm->state == VM_RUNNING) {
 		vmx_deliver_pending(v);
 		if (likely(v->mp == VCPU_MP_RUN && v->vm->state == VM_RUNNING))
@@ -323,10 +326,23 @@ static __attribute__((noinline)) int exit_slow(struct vcpu *v, uint32_t reason)
 	return EXIT_STOP;
 }
 
+int vmx_exit_pending(uint64_t *regs)
+{
+	struct vcpu *v = container_of(regs, struct vcpu, regs[0]);
+
+	return exit_slow(v, exit_read32(EXIT_REASON) & EXIT_REASON_BASIC);
+}
+
+void vmx_exit_resume_failed(uint64_t *regs)
+{
+	container_of(regs, struct vcpu, regs[0])->hw.launched = true;
+}
+
 /*
- * Called from vmx/entry.S after every VM exit (regs is the vCPU's register file, reason
- * the basic exit reason); returns EXIT_STOP or how to resume. The watchdog is not looked
- * at here: the preemption timer's tick and HLT do that (vmx/intr.c).
+ * Called from vmx/entry.S after every VM exit but the hot ones (regs is the vCPU's
+ * register file, reason the basic exit reason); returns EXIT_STOP or how to resume. The
+ * watchdog is not looked at here: the preemption timer's tick and HLT do that
+ * (vmx/intr.c).
  */
 int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 {
@@ -334,14 +350,12 @@ int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 	exit_handler_fn fn = likely(reason < NR_EXIT_REASONS) ? exit_handlers[reason] : NULL;
 	int resume;
 
-	v->hw.launched = true;
 	if (unlikely(!fn))
 		return handle_unknown(v, reason);
 	v->stats.exits[reason]++;
 	resume = exit_light_restore[reason] ? EXIT_RESUME : EXIT_RESUME_ALL;
 	fn(v);
-	static_assert(VM_RUNNING == 0, "one test covers the VM's state and the vCPU's work");
-	if (unlikely(v->vm->state | v->work))
+	if (unlikely(exit_pending(v)))
 		return exit_slow(v, reason);
 	return resume;
 }
