@@ -15,6 +15,8 @@
 #define GUEST_RIP	0x681e
 #define EXIT_CPUID	10	/* vmx/exit.h */
 #define EXIT_IO		30
+#define EXIT_EPT_VIOLATION 48
+#define EXIT_EPT_MISCONFIG 49
 #define EXIT_VMCALL	18
 #define HC_NULL_MIN	0xffff
 #define EXIT_RESUME	1	/* vmx/exit.h */
@@ -137,10 +139,11 @@ vmx_exit_entry:
 	vmread %rax, %rcx		/* RCX: the reference path restores it */
 
 	/*
-	 * The hot exits go straight to their handlers (vmx/exit_insn.c), which count
-	 * the exit and return the vCPU's pending work (vm->state | v->work, 0: none).
-	 * They write no guest GPR but RAX RBX RCX RDX (RBX: CPUID only), so with
-	 * nothing pending only those and the registers C may clobber are reloaded.
+	 * The hot exits go straight to their handlers (vmx/exit_insn.c, exit.c), which
+	 * count the exit and return the vCPU's pending work (vm->state | v->work, 0:
+	 * none). VMCALL, CPUID and I/O write no guest GPR but RAX RBX RCX RDX (RBX:
+	 * CPUID only), so with nothing pending only those and the registers C may
+	 * clobber are reloaded; the EPT exits (MMIO emulation) may write any GPR.
 	 * VMCALL is tested first, on the basic reason (bits 15:0, as every test here),
 	 * with the bare-minimum reference path inside it. The rest go through
 	 * vmx_exit_dispatch and its table (vmx/exit.c).
@@ -157,6 +160,8 @@ vmx_exit_entry:
 2:	movzwl %cx, %esi		/* the basic exit reason */
 	HOT_EXIT EXIT_CPUID, vmx_exit_cpuid, resume_rbx
 	HOT_EXIT EXIT_IO, vmx_exit_io, resume_light
+	HOT_EXIT EXIT_EPT_MISCONFIG, vmx_exit_ept_misconfig, resume_all
+	HOT_EXIT EXIT_EPT_VIOLATION, vmx_exit_ept_violation, resume_all
 
 	/*
 	 * Every other exit: the C handlers. C keeps RBX RBP R12-R15, so after
@@ -185,7 +190,8 @@ resume_light:				/* the registers C code may change, RDI last */
 
 5:	testl %eax, %eax		/* EXIT_STOP */
 	jz 4f
-	movq R_RBP(%rdi), %rbp		/* EXIT_RESUME_ALL */
+resume_all:				/* EXIT_RESUME_ALL */
+	movq R_RBP(%rdi), %rbp
 	movq R_R12(%rdi), %r12
 	movq R_R13(%rdi), %r13
 	movq R_R14(%rdi), %r14

@@ -225,16 +225,18 @@ static void handle_invalid_guest_state(struct vcpu *v)
 	vm_stop(v->vm, -1, "VM entry failed");
 }
 
-static void handle_ept_misconfig(struct vcpu *v)
+/* The EPT-violation exit, called by vmx/entry.S (the misconfiguration's is in vmx/mmio.c). */
+uint32_t vmx_exit_ept_violation(struct vcpu *v)
 {
-	vm_dev_lock(v);
-	vmx_mmio_emulate(v, gpa(exit_read64(GUEST_PHYSICAL_ADDRESS)));
-	vm_dev_unlock(v);
+	v->stats.exits[EXIT_EPT_VIOLATION]++;
+	handle_ept_violation(v);
+	return exit_pending(v);
 }
 
 /*
- * CPUID, VMCALL and I/O are not here: vmx/entry.S calls their handlers directly
- * (vmx_exit_cpuid, vmx_exit_vmcall, vmx_exit_io in vmx/exit_insn.c).
+ * CPUID, VMCALL, I/O and the EPT exits are not here: vmx/entry.S calls their handlers
+ * directly (vmx_exit_cpuid, vmx_exit_vmcall, vmx_exit_io in vmx/exit_insn.c,
+ * vmx_exit_ept_misconfig in vmx/mmio.c, vmx_exit_ept_violation below).
  */
 static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_EXCEPTION_NMI] = handle_exception_nmi,
@@ -272,8 +274,6 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_APIC_ACCESS] = handle_apic_access,
     [EXIT_VIRTUALIZED_EOI] = handle_virtualized_eoi,
     [EXIT_APIC_WRITE] = handle_apic_write,
-    [EXIT_EPT_VIOLATION] = handle_ept_violation,
-    [EXIT_EPT_MISCONFIG] = handle_ept_misconfig,
 };
 
 /*

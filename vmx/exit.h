@@ -144,13 +144,16 @@ static inline uint32_t exit_pending(const struct vcpu *v)
 /*
  * The hot exits, called by vmx/entry.S straight after the reason test with the vCPU
  * (its register file, regs[] being its first member): each counts its exit, handles it
- * and returns exit_pending(). Their handlers write no guest GPR but RAX RBX RCX RDX
- * (RBX: CPUID only), which is all entry.S reloads besides the registers C may clobber.
+ * and returns exit_pending(). CPUID, VMCALL and I/O write no guest GPR but RAX RBX RCX
+ * RDX (RBX: CPUID only), which is all entry.S reloads for them besides the registers C
+ * may clobber; after the EPT exits (MMIO emulation) it reloads every GPR.
  */
 static_assert(offsetof(struct vcpu, regs) == 0, "entry.S passes the register file as the vCPU");
 uint32_t vmx_exit_cpuid(struct vcpu *v);
 uint32_t vmx_exit_vmcall(struct vcpu *v);
 uint32_t vmx_exit_io(struct vcpu *v);
+uint32_t vmx_exit_ept_misconfig(struct vcpu *v);
+uint32_t vmx_exit_ept_violation(struct vcpu *v);
 /* entry.S: a hot exit returned pending work (EXIT_STOP or EXIT_RESUME_ALL); a VMRESUME
  * after an exit failed (vmx_enter then returns 1). */
 int vmx_exit_pending(uint64_t *regs);
