@@ -2,12 +2,13 @@
  * The world switch and the run loop. vmx_enter(regs, launched) saves the
  * host's callee-saved registers, points HOST_RSP at this frame, loads the
  * guest GPRs and enters. On a VM exit the CPU lands at vmx_exit_entry with
- * RSP = HOST_RSP: guest GPRs go to regs[], vmx_exit_dispatch(regs, reason)
- * handles the exit and the guest resumes right away while it returns
- * nonzero; when it returns 0 (the VM stopped), vmx_enter returns 0. A failed
- * VMLAUNCH/VMRESUME returns 1. The HC_NULL_MIN hypercall is answered here:
- * the bare-minimum exit (save, read reason, advance RIP, restore, resume)
- * that the benchmark uses as its reference.
+ * RSP = HOST_RSP: guest GPRs go to regs[], the hot exits (VMCALL, CPUID, I/O,
+ * the EPT exits) call their handlers directly and every other one goes
+ * through vmx_exit_dispatch(regs, reason); the guest resumes right away while
+ * nothing stops the vCPU; otherwise (the VM stopped, an INIT) vmx_enter
+ * returns 0. A failed VMLAUNCH/VMRESUME returns 1. The HC_NULL_MIN hypercall
+ * is answered here: the bare-minimum exit (save, read reason, advance RIP,
+ * restore, resume) that the benchmark uses as its reference.
  */
 #define HOST_RSP	0x6c14
 #define EXIT_REASON	0x4402
