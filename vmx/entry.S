@@ -143,7 +143,7 @@ vmx_exit_entry:
 	 * The hot exits go straight to their handlers (vmx/exit_insn.c, exit.c), which
 	 * count the exit and return the vCPU's pending work (vm->state | v->work, 0:
 	 * none). VMCALL, CPUID and I/O write no guest GPR but RAX RBX RCX RDX (RBX:
-	 * CPUID only), so with nothing pending only those and the registers C may
+	 * not I/O), so with nothing pending only those and the registers C may
 	 * clobber are reloaded; the EPT exits (MMIO emulation) may write any GPR.
 	 * VMCALL is tested first, on the basic reason (bits 15:0, as every test here),
 	 * with the bare-minimum reference path inside it. The rest go through
@@ -156,7 +156,7 @@ vmx_exit_entry:
 	call vmx_exit_vmcall
 	movq (%rsp), %rdi
 	testl %eax, %eax
-	jz resume_light
+	jz resume_rbx			/* a hypercall may answer in RBX too */
 	jmp hot_pending
 2:	movzwl %cx, %esi		/* the basic exit reason */
 	HOT_EXIT EXIT_CPUID, vmx_exit_cpuid, resume_rbx

@@ -145,8 +145,9 @@ static inline uint32_t exit_pending(const struct vcpu *v)
  * The hot exits, called by vmx/entry.S straight after the reason test with the vCPU
  * (its register file, regs[] being its first member): each counts its exit, handles it
  * and returns exit_pending(). CPUID, VMCALL and I/O write no guest GPR but RAX RBX RCX
- * RDX (RBX: CPUID only), which is all entry.S reloads for them besides the registers C
- * may clobber; after the EPT exits (MMIO emulation) it reloads every GPR.
+ * RDX (RBX: not I/O), which is all entry.S reloads for them besides the registers C may
+ * clobber; after the EPT exits (MMIO emulation) it reloads every GPR.
+ * A hypercall (the switch in vmx/exit_insn.c) answers in those registers only.
  */
 static_assert(offsetof(struct vcpu, regs) == 0, "entry.S passes the register file as the vCPU");
 uint32_t vmx_exit_cpuid(struct vcpu *v);
