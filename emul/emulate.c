@@ -123,7 +123,7 @@ static bool is_alu(unsigned op)
 }
 
 /* The non-memory operand: immediate or register. */
-static uint64_t source_operand(const struct emul_ctx *ctx, const struct insn *in)
+static inline uint64_t source_operand(const struct emul_ctx *ctx, const struct insn *in)
 {
 	if (in->flags & INSN_HAS_IMM)
 		return (uint64_t)in->imm & width_mask(in->width);
@@ -283,8 +283,7 @@ static int emul_string(struct emul_ctx *ctx, const struct insn *in, uint64_t gpa
 }
 
 /* Everything but the plain stores, out of line so that those stay cheap. */
-static __attribute__((noinline)) int emul_dispatch(struct emul_ctx *ctx, const struct insn *in,
-						   uint64_t gpa, bool *done)
+static int emul_dispatch(struct emul_ctx *ctx, const struct insn *in, uint64_t gpa, bool *done)
 {
 	*done = true;
 	switch (in->op) {
@@ -310,23 +309,37 @@ static __attribute__((noinline)) int emul_dispatch(struct emul_ctx *ctx, const s
 	}
 }
 
-int emul_mmio(struct emul_ctx *ctx, const struct insn *in, uint64_t gpa)
+/* The instruction is done: the instruction pointer moves past it, as wide as the code. */
+static inline int advance_rip(struct emul_ctx *ctx, const struct insn *in)
 {
-	bool done = true;
-	int rc;
-
-	if (likely(in->op == EMUL_MOV_STORE || in->op == EMUL_STORE_IMM))
-		rc = ctx->mmio_write(ctx->opaque, gpa, in->width, source_operand(ctx, in));
-	else
-		rc = emul_dispatch(ctx, in, gpa, &done);
-
-	if (rc || !done)
-		return rc;
-	/* The instruction pointer is as wide as the code: IP, EIP or RIP (SDM "EIP Register"). */
+	/* IP, EIP or RIP (SDM "EIP Register") */
 	ctx->rip += in->length;
 	if (in->mode == INSN_MODE_32)
 		ctx->rip &= 0xffffffffULL;
 	else if (in->mode == INSN_MODE_16)
 		ctx->rip &= 0xffffULL;
 	return 0;
+}
+
+/* Everything but the plain stores. */
+static __attribute__((noinline)) int emul_other(struct emul_ctx *ctx, const struct insn *in,
+						uint64_t gpa)
+{
+	bool done = true;
+	int rc = emul_dispatch(ctx, in, gpa, &done);
+
+	if (rc || !done)
+		return rc;
+	return advance_rip(ctx, in);
+}
+
+/* The plain stores (MOV to memory, from a register or an immediate) take no detour. */
+int emul_mmio(struct emul_ctx *ctx, const struct insn *in, uint64_t gpa)
+{
+	int rc;
+
+	if (unlikely(in->op != EMUL_MOV_STORE && in->op != EMUL_STORE_IMM))
+		return emul_other(ctx, in, gpa);
+	rc = ctx->mmio_write(ctx->opaque, gpa, in->width, source_operand(ctx, in));
+	return rc ? rc : advance_rip(ctx, in);
 }

@@ -226,25 +226,29 @@ static void handle_invalid_guest_state(struct vcpu *v)
 	vm_stop(v->vm, -1, "VM entry failed");
 }
 
-static void handle_ept_misconfig(struct vcpu *v)
+/* The EPT-violation exit, called by vmx/entry.S (the misconfiguration's is in vmx/mmio.c). */
+uint32_t vmx_exit_ept_violation(struct vcpu *v)
 {
-	vm_dev_lock(v);
-	vmx_mmio_emulate(v, gpa(exit_read64(GUEST_PHYSICAL_ADDRESS)));
-	vm_dev_unlock(v);
+	v->stats.exits[EXIT_EPT_VIOLATION]++;
+	handle_ept_violation(v);
+	return exit_pending(v);
 }
 
+/*
+ * CPUID, VMCALL, I/O and the EPT exits are not here: vmx/entry.S calls their handlers
+ * directly (vmx_exit_cpuid, vmx_exit_vmcall, vmx_exit_io in vmx/exit_insn.c,
+ * vmx_exit_ept_misconfig in vmx/mmio.c, vmx_exit_ept_violation below).
+ */
 static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_EXCEPTION_NMI] = handle_exception_nmi,
     [EXIT_EXTERNAL_INTR] = handle_external_interrupt,
     [EXIT_TRIPLE_FAULT] = handle_triple_fault,
     [EXIT_INIT] = handle_init,
     [EXIT_SIPI] = handle_sipi,
-    [EXIT_CPUID] = handle_cpuid,
     [EXIT_HLT] = handle_hlt,
     [EXIT_INTR_WINDOW] = handle_interrupt_window,
     [EXIT_NMI_WINDOW] = handle_nmi_window,
     [EXIT_PREEMPT_TIMER] = handle_preemption_timer,
-    [EXIT_VMCALL] = handle_vmcall,
     [EXIT_GETSEC] = handle_vmx_instruction, /* no SMX for guests: #UD */
     [EXIT_INVD] = handle_invd,
     [EXIT_VMCLEAR] = handle_vmx_instruction,
@@ -260,7 +264,6 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_INVVPID] = handle_vmx_instruction,
     [EXIT_VMFUNC] = handle_vmx_instruction,
     [EXIT_CR_ACCESS] = handle_cr_access,
-    [EXIT_IO] = handle_io,
     [EXIT_RDMSR] = handle_rdmsr,
     [EXIT_WRMSR] = handle_wrmsr,
     [EXIT_XSETBV] = handle_xsetbv,
@@ -272,9 +275,7 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
     [EXIT_APIC_ACCESS] = handle_apic_access,
     [EXIT_VIRTUALIZED_EOI] = handle_virtualized_eoi,
     [EXIT_APIC_WRITE] = handle_apic_write,
-    [EXIT_EPT_VIOLATION] = handle_ept_violation,
     [EXIT_PML_FULL] = handle_pml_full,
-    [EXIT_EPT_MISCONFIG] = handle_ept_misconfig,
 };
 
 /*
@@ -282,9 +283,8 @@ static const exit_handler_fn exit_handlers[NR_EXIT_REASONS] = {
  * reloads only those (EXIT_RESUME). Every other exit reloads all of them.
  */
 static const bool exit_light_restore[NR_EXIT_REASONS] = {
-    [EXIT_EXTERNAL_INTR] = true, [EXIT_CPUID] = true,  [EXIT_HLT] = true,
-    [EXIT_INTR_WINDOW] = true,	 [EXIT_VMCALL] = true, [EXIT_IO] = true,
-    [EXIT_RDMSR] = true,	 [EXIT_WRMSR] = true,  [EXIT_PREEMPT_TIMER] = true,
+    [EXIT_EXTERNAL_INTR] = true, [EXIT_HLT] = true,   [EXIT_INTR_WINDOW] = true,
+    [EXIT_RDMSR] = true,	 [EXIT_WRMSR] = true, [EXIT_PREEMPT_TIMER] = true,
 };
 
 static int exit_slow(struct vcpu *v, uint32_t reason);
@@ -308,10 +308,13 @@ static __attribute__((noinline)) int handle_unknown(struct vcpu *v, uint32_t rea
 
 /*
  * The VM left VM_RUNNING (a handler here or another vCPU stopped it), or work is pending
- * for this vCPU. Pending work may touch any of its state: every GPR is reloaded.
+ * for this vCPU. Pending work may touch any of its state: every GPR is reloaded. Every
+ * EXIT_STOP comes from here, so this is where the VMCS is noted launched (the next entry
+ * of this vCPU is a VMRESUME); the exits that resume at once need not note it.
  */
 static __attribute__((noinline)) int exit_slow(struct vcpu *v, uint32_t reason)
 {
+	v->hw.launched = true;
 	if (v->vm->state == VM_RUNNING) {
 		vmx_deliver_pending(v);
 		if (likely(v->mp == VCPU_MP_RUN && v->vm->state == VM_RUNNING))
@@ -325,10 +328,23 @@ static __attribute__((noinline)) int exit_slow(struct vcpu *v, uint32_t reason)
 	return EXIT_STOP;
 }
 
+int vmx_exit_pending(uint64_t *regs)
+{
+	struct vcpu *v = container_of(regs, struct vcpu, regs[0]);
+
+	return exit_slow(v, exit_read32(EXIT_REASON) & EXIT_REASON_BASIC);
+}
+
+void vmx_exit_resume_failed(uint64_t *regs)
+{
+	container_of(regs, struct vcpu, regs[0])->hw.launched = true;
+}
+
 /*
- * Called from vmx/entry.S after every VM exit (regs is the vCPU's register file, reason
- * the basic exit reason); returns EXIT_STOP or how to resume. The watchdog is not looked
- * at here: the preemption timer's tick and HLT do that (vmx/intr.c).
+ * Called from vmx/entry.S after every VM exit but the hot ones (regs is the vCPU's
+ * register file, reason the basic exit reason); returns EXIT_STOP or how to resume. The
+ * watchdog is not looked at here: the preemption timer's tick and HLT do that
+ * (vmx/intr.c).
  */
 int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 {
@@ -336,14 +352,12 @@ int vmx_exit_dispatch(uint64_t *regs, uint32_t reason)
 	exit_handler_fn fn = likely(reason < NR_EXIT_REASONS) ? exit_handlers[reason] : NULL;
 	int resume;
 
-	v->hw.launched = true;
 	if (unlikely(!fn))
 		return handle_unknown(v, reason);
 	v->stats.exits[reason]++;
 	resume = exit_light_restore[reason] ? EXIT_RESUME : EXIT_RESUME_ALL;
 	fn(v);
-	static_assert(VM_RUNNING == 0, "one test covers the VM's state and the vCPU's work");
-	if (unlikely(v->vm->state | v->work))
+	if (unlikely(exit_pending(v)))
 		return exit_slow(v, reason);
 	return resume;
 }

@@ -113,22 +113,53 @@ static inline void __exit_vmwrite(uint32_t field, uint64_t v)
 #define exit_write32(f, v)  __exit_vmwrite(VMCS_CHECKED(f, VMCS_W32), (uint32_t)(v))
 #define exit_writenat(f, v) __exit_vmwrite(VMCS_CHECKED(f, VMCS_WNAT), (uint64_t)(v))
 
-/* vcpu_advance_rip() with the unchecked accessors, for the hot exits. */
+/*
+ * vcpu_advance_rip() with the unchecked accessors, for the hot exits. The length is read
+ * straight into 64 bits: VMREAD of a field narrower than its destination clears the upper
+ * bits (SDM "VMREAD"), so no extension is needed.
+ */
 static inline void exit_advance_rip(void)
 {
 	uint32_t shadow = exit_read32(GUEST_INTERRUPTIBILITY);
 
-	exit_writenat(GUEST_RIP, exit_readnat(GUEST_RIP) + exit_read32(EXIT_INSTR_LEN));
+	exit_writenat(GUEST_RIP, exit_readnat(GUEST_RIP) +
+				     __exit_vmread(VMCS_CHECKED(EXIT_INSTR_LEN, VMCS_W32)));
 	if (unlikely(shadow & INTERRUPTIBILITY_BLOCKING))
 		exit_write32(GUEST_INTERRUPTIBILITY, shadow & ~(uint32_t)INTERRUPTIBILITY_BLOCKING);
 }
 
 #include "abi/kestrel.h" /* hypercall numbers */
 
-void handle_cpuid(struct vcpu *v);
-void handle_vmcall(struct vcpu *v);
+/*
+ * What a vCPU must see to before it re-enters: nonzero when its VM left VM_RUNNING (a
+ * handler or another vCPU stopped it) or work is pending for it (v->work). The one test
+ * per exit.
+ */
+static inline uint32_t exit_pending(const struct vcpu *v)
+{
+	static_assert(VM_RUNNING == 0, "one test covers the VM's state and the vCPU's work");
+	return (uint32_t)v->vm->state | v->work;
+}
+
+/*
+ * The hot exits, called by vmx/entry.S straight after the reason test with the vCPU
+ * (its register file, regs[] being its first member): each counts its exit, handles it
+ * and returns exit_pending(). CPUID, VMCALL and I/O write no guest GPR but RAX RBX RCX
+ * RDX (RBX: not I/O), which is all entry.S reloads for them besides the registers C may
+ * clobber; after the EPT exits (MMIO emulation) it reloads every GPR.
+ * A hypercall (the switch in vmx/exit_insn.c) answers in those registers only.
+ */
+static_assert(offsetof(struct vcpu, regs) == 0, "entry.S passes the register file as the vCPU");
+uint32_t vmx_exit_cpuid(struct vcpu *v);
+uint32_t vmx_exit_vmcall(struct vcpu *v);
+uint32_t vmx_exit_io(struct vcpu *v);
+uint32_t vmx_exit_ept_misconfig(struct vcpu *v);
+uint32_t vmx_exit_ept_violation(struct vcpu *v);
+/* entry.S: a hot exit returned pending work (EXIT_STOP or EXIT_RESUME_ALL); a VMRESUME
+ * after an exit failed (vmx_enter then returns 1). */
+int vmx_exit_pending(uint64_t *regs);
+void vmx_exit_resume_failed(uint64_t *regs);
 void handle_cr_access(struct vcpu *v);
-void handle_io(struct vcpu *v);
 void handle_rdmsr(struct vcpu *v);
 void handle_wrmsr(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);

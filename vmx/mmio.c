@@ -6,6 +6,7 @@
  * exit. Any other violation stops the VM with a diagnostic.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "emul/decode.h"
 #include "emul/emulate.h"
 #include "emul/gwalk.h"
@@ -34,22 +35,39 @@ static bool is_device(struct vm *vm, uint64_t a)
 	return iobus_find(&vm->bus, IOBUS_MMIO, a) != NULL;
 }
 
+/*
+ * The emulator's callbacks' context (emul_ctx.opaque): the VM, and the device range at
+ * the faulting GPA once an access reached it, which the EPT-violation path then needs
+ * without looking it up again (a MOVS may reach another device through mem_read/write).
+ */
+struct mmio_call {
+	struct vm *vm;
+	uint64_t gpa;
+	const struct io_range *dev; /* NULL: none yet */
+};
+
 /* A device register: the bus finds the device; the handler's result is the access's. */
 static int dev_read(void *opaque, uint64_t a, unsigned width, uint64_t *val)
 {
-	const struct io_range *r = iobus_find(&((struct vm *)opaque)->bus, IOBUS_MMIO, a);
+	struct mmio_call *c = opaque;
+	const struct io_range *r = iobus_find(&c->vm->bus, IOBUS_MMIO, a);
 
 	if (unlikely(!r))
 		return -EFAULT;
+	if (a == c->gpa)
+		c->dev = r;
 	return r->ops->read(r->dev, a - r->base, width, val);
 }
 
 static int dev_write(void *opaque, uint64_t a, unsigned width, uint64_t val)
 {
-	const struct io_range *r = iobus_find(&((struct vm *)opaque)->bus, IOBUS_MMIO, a);
+	struct mmio_call *c = opaque;
+	const struct io_range *r = iobus_find(&c->vm->bus, IOBUS_MMIO, a);
 
 	if (unlikely(!r))
 		return -EFAULT;
+	if (a == c->gpa)
+		c->dev = r;
 	return r->ops->write(r->dev, a - r->base, width, val);
 }
 
@@ -120,7 +138,7 @@ static int translate(void *opaque, uint64_t gva, bool write, uint64_t *out)
 	uint64_t pdpte[4];
 	uint32_t pfec;
 
-	guest_paging(opaque, &g, pdpte);
+	guest_paging(((struct mmio_call *)opaque)->vm, &g, pdpte);
 	return gwalk_translate(&g, gva, (write ? GWALK_WRITE : 0) | (guest_cpl3() ? GWALK_USER : 0),
 			       out, &pfec);
 }
@@ -131,8 +149,10 @@ static int mem_read(void *opaque, uint64_t a, void *buf, unsigned len)
 	uint64_t v = 0;
 	int ret;
 
-	if (!is_device(opaque, a))
-		return gmem_read(&((struct vm *)opaque)->slots, gpa(a), buf, len);
+	struct vm *vm = ((struct mmio_call *)opaque)->vm;
+
+	if (!is_device(vm, a))
+		return gmem_read(&vm->slots, gpa(a), buf, len);
 	ret = dev_read(opaque, a, len, &v);
 	memcpy(buf, &v, len);
 	return ret;
@@ -142,8 +162,10 @@ static int mem_write(void *opaque, uint64_t a, const void *buf, unsigned len)
 {
 	uint64_t v = 0;
 
-	if (!is_device(opaque, a))
-		return gmem_write(&((struct vm *)opaque)->slots, gpa(a), buf, len);
+	struct vm *vm = ((struct mmio_call *)opaque)->vm;
+
+	if (!is_device(vm, a))
+		return gmem_write(&vm->slots, gpa(a), buf, len);
 	memcpy(&v, buf, len);
 	return dev_write(opaque, a, len, v);
 }
@@ -227,24 +249,74 @@ static inline const uint8_t *view_ptr(struct vm *vm, struct ram_view *w, uint64_
 }
 
 /*
+ * The last fast walk of the vCPU on each CPU (one vCPU runs on a CPU, and only that
+ * CPU touches its entry: no lock): the 4 KiB linear page of the code, the host address
+ * of each paging-structure entry the walk read and what it held, and the code page it
+ * led to. A later fetch from the same linear page under the same CR3 re-reads those
+ * entries instead of walking: when each still holds its value, the walk would read the
+ * same entries and reach the same page (it reads nothing else), so the result is
+ * exact even if the guest edits its tables without writing CR3 (the accessed bits it
+ * sets make a miss, once). The host addresses stay good while the VM's memory map
+ * does: every run-time EPT change bumps ept_gen (vmx_ept_shootdown), a restart bumps
+ * restarts (and forgets which RAM is zeroed), and both are part of the key; RAM once
+ * zeroed stays so until a restart.
+ */
+#define FETCH_LEVELS 4
+
+/* The 15 instruction bytes as two overlapping 8-byte words (no call, no string move). */
+static inline void copy_insn(uint8_t *dst, const uint8_t *src)
+{
+	uint64_t w0, w1;
+
+	__builtin_memcpy(&w0, src, 8); /* inlined: -ffreestanding makes memcpy a call */
+	__builtin_memcpy(&w1, src + 7, 8);
+	__builtin_memcpy(dst, &w0, 8);
+	__builtin_memcpy(dst + 7, &w1, 8);
+}
+
+struct fetch_cache {
+	const struct vcpu *v; /* NULL: empty */
+	uint64_t cr3, lin_page, ept_gen;
+	unsigned restarts;
+	const uint64_t *pte[FETCH_LEVELS];
+	uint64_t val[FETCH_LEVELS];
+	uint64_t code_gpa;   /* the 4 KiB page the linear page maps */
+	const uint8_t *code; /* its host address */
+};
+
+static struct fetch_cache fetch_cache[SMP_MAX_CPUS];
+
+static inline bool fetch_hit(const struct fetch_cache *fc, const struct vcpu *v, uint64_t cr3,
+			     uint64_t lin)
+{
+	const struct vm *vm = v->vm;
+
+	if (fc->v != v || fc->cr3 != cr3 || fc->lin_page != (lin & ~(PAGE_SIZE - 1)) ||
+	    fc->ept_gen != vm->ept_gen || fc->restarts != vm->restarts)
+		return false;
+	static_assert(FETCH_LEVELS == 4, "one test per level");
+	/* a walk that ended at a large page repeats its last entry (fast_walk) */
+	return *fc->pte[0] == fc->val[0] && *fc->pte[1] == fc->val[1] &&
+	       *fc->pte[2] == fc->val[2] && *fc->pte[3] == fc->val[3];
+}
+
+/*
  * The CPU has just fetched and executed the faulting instruction, so its
  * translation is known to be good: in 4-level paging, walk the tables for
- * the address alone. Anything else (another paging mode, an instruction that
- * may cross a page, an entry that is not present) takes the full walker.
- * Returns the instruction's guest-physical address, or 0.
+ * the address alone, noting the walk in @fc. Anything else (an entry that is
+ * not present, tables or code outside RAM) takes the full walker. Returns the
+ * instruction's guest-physical address, or 0.
  */
-static uint64_t fast_fetch(struct vm *vm, const struct mmio_guest *g, uint8_t *buf)
+static __attribute__((noinline)) uint64_t fast_walk(struct vcpu *v, uint64_t lin, uint64_t cr3,
+						    uint8_t *buf, struct fetch_cache *fc)
 {
-	uint64_t lin = g->lin, table, e;
+	struct vm *vm = v->vm;
+	uint64_t off = lin & (PAGE_SIZE - 1), table = cr3 & PTE_ADDR, e;
+	struct fetch_cache walk;
 	const uint8_t *p;
-	unsigned shift = 39;
-	struct ram_view w;
+	unsigned shift = 39, level = 0;
+	struct ram_view w = view_of(vm->last_slot);
 
-	if (!(g->efer & EFER_LMA) || (lin & (PAGE_SIZE - 1)) > PAGE_SIZE - INSN_MAX ||
-	    (exit_readnat(GUEST_CR4) & CR4_LA57))
-		return 0;
-	table = exit_readnat(GUEST_CR3) & PTE_ADDR;
-	w = view_of(vm->last_slot);
 	for (;;) {
 		uint64_t a = table + ((lin >> shift) & 511) * 8;
 		if (!(p = view_ptr(vm, &w, a, 8)))
@@ -252,6 +324,8 @@ static uint64_t fast_fetch(struct vm *vm, const struct mmio_guest *g, uint8_t *b
 		__builtin_memcpy(&e, p, 8);
 		if (!(e & PTE_P))
 			return 0;
+		walk.pte[level] = (const uint64_t *)p;
+		walk.val[level++] = e;
 		table = e & PTE_ADDR;
 		if (shift == 12)
 			break;
@@ -261,11 +335,46 @@ static uint64_t fast_fetch(struct vm *vm, const struct mmio_guest *g, uint8_t *b
 		}
 		shift -= 9;
 	}
-	table |= lin & (PAGE_SIZE - 1); /* the instruction's GPA */
-	if (!(p = view_ptr(vm, &w, table, INSN_MAX)))
+	/* the code page, whole: RAM of one slot, zeroed, so any offset may be read later */
+	if (!(p = view_ptr(vm, &w, table, PAGE_SIZE)))
 		return 0;
-	__builtin_memcpy(buf, p, INSN_MAX);
-	return table;
+	copy_insn(buf, p + off);
+	if (fc) {
+		for (; level < FETCH_LEVELS; level++) { /* a large page: its entry again */
+			walk.pte[level] = walk.pte[level - 1];
+			walk.val[level] = walk.val[level - 1];
+		}
+		walk.v = v;
+		walk.cr3 = cr3;
+		walk.lin_page = lin & ~(PAGE_SIZE - 1);
+		walk.ept_gen = vm->ept_gen;
+		walk.restarts = vm->restarts;
+		walk.code_gpa = table;
+		walk.code = p;
+		*fc = walk;
+	}
+	return table | off;
+}
+
+/*
+ * The fast fetch: 4-level paging and an instruction that cannot cross its page (the
+ * 15 bytes from RIP fit in it); the walk of the last fetch from the same page when it
+ * still holds (fetch_hit), else a walk. Returns the instruction's GPA, or 0.
+ */
+static inline uint64_t fast_fetch(struct vcpu *v, const struct mmio_guest *g, uint8_t *buf)
+{
+	uint64_t lin = g->lin, off = lin & (PAGE_SIZE - 1), cr3;
+	struct fetch_cache *fc = likely(v->cpu < SMP_MAX_CPUS) ? &fetch_cache[v->cpu] : NULL;
+
+	if (!(g->efer & EFER_LMA) || off > PAGE_SIZE - INSN_MAX ||
+	    (exit_readnat(GUEST_CR4) & CR4_LA57))
+		return 0;
+	cr3 = exit_readnat(GUEST_CR3);
+	if (likely(fc) && fetch_hit(fc, v, cr3, lin)) {
+		copy_insn(buf, fc->code + off);
+		return fc->code_gpa | off;
+	}
+	return fast_walk(v, lin, cr3, buf, fc);
 }
 
 /* The full walk: any paging mode, page-crossing code, ROM. */
@@ -287,15 +396,17 @@ static __attribute__((noinline)) int slow_fetch(struct vm *vm, uint64_t lin, uin
 }
 
 /* Up to 15 instruction bytes at CS:RIP; *insn_gpa is their GPA when known (else 0). */
-static int fetch_insn(struct vm *vm, const struct mmio_guest *g, uint8_t *buf, size_t *len,
-		      uint64_t *insn_gpa)
+static inline __attribute__((always_inline)) int fetch_insn(struct vcpu *v,
+							    const struct mmio_guest *g,
+							    uint8_t *buf, size_t *len,
+							    uint64_t *insn_gpa)
 {
-	*insn_gpa = fast_fetch(vm, g, buf);
+	*insn_gpa = fast_fetch(v, g, buf);
 	if (likely(*insn_gpa)) {
 		*len = INSN_MAX;
 		return 0;
 	}
-	return slow_fetch(vm, g->lin, buf, len);
+	return slow_fetch(v->vm, g->lin, buf, len);
 }
 
 int vmx_guest_fetch(struct vcpu *v, uint8_t *buf, size_t *len)
@@ -304,7 +415,7 @@ int vmx_guest_fetch(struct vcpu *v, uint8_t *buf, size_t *len)
 	uint64_t insn_gpa;
 
 	mmio_guest_read(&g, vmcs_readnat(GUEST_RFLAGS));
-	return fetch_insn(v->vm, &g, buf, len, &insn_gpa);
+	return fetch_insn(v, &g, buf, len, &insn_gpa);
 }
 
 /*
@@ -345,7 +456,7 @@ static const struct insn *decode_cached(struct vm *vm, uint64_t insn_gpa, const 
 		return NULL;
 	d->gpa = insn_gpa;
 	d->mode = (uint8_t)mode;
-	memcpy(d->bytes, bytes, INSN_MAX);
+	copy_insn(d->bytes, bytes);
 	return &d->insn;
 }
 
@@ -375,11 +486,13 @@ static bool uses_rsp(const struct insn *in)
 /*
  * Emulate the instruction at RIP against the device at @a. The emulator works on the
  * vCPU's saved registers in place (they change only when it succeeds); RSP, RFLAGS and
- * the segment bases come from the VMCS only when the instruction needs them.
+ * the segment bases come from the VMCS only when the instruction needs them. *dev: the
+ * device range at @a, on success.
  */
-int vmx_mmio_emulate(struct vcpu *v, gpa_t a)
+static int mmio_emulate(struct vcpu *v, gpa_t a, const struct io_range **dev)
 {
 	struct vm *vm = v->vm;
+	struct mmio_call call = {vm, a.v, NULL};
 	uint64_t rflags = exit_readnat(GUEST_RFLAGS), insn_gpa;
 	const struct insn *in;
 	struct mmio_guest g;
@@ -392,7 +505,7 @@ int vmx_mmio_emulate(struct vcpu *v, gpa_t a)
 	int ret;
 
 	mmio_guest_read(&g, rflags);
-	ret = fetch_insn(vm, &g, bytes, &len, &insn_gpa);
+	ret = fetch_insn(v, &g, bytes, &len, &insn_gpa);
 	if (unlikely(ret)) {
 		mmio_fail(vm, a, "cannot fetch the instruction", ret);
 		return ret;
@@ -407,17 +520,22 @@ int vmx_mmio_emulate(struct vcpu *v, gpa_t a)
 	ctx.regs = v->regs;
 	ctx.rip = g.rip;
 	ctx.rflags = rflags;
-	ctx.opaque = vm;
+	ctx.opaque = &call;
 	ctx.mmio_read = dev_read;
 	ctx.mmio_write = dev_write;
-	ctx.translate = translate;
-	ctx.mem_read = mem_read;
-	ctx.mem_write = mem_write;
 	rsp = uses_rsp(in);
 	if (unlikely(rsp))
 		v->regs[RSP] = exit_readnat(GUEST_RSP);
-	if (unlikely(in->op == EMUL_MOVS))
+	if (unlikely(in->op == EMUL_MOVS)) { /* what only MOVS uses (emul/emulate.h) */
+		ctx.translate = translate;
+		ctx.mem_read = mem_read;
+		ctx.mem_write = mem_write;
 		load_seg_bases(&ctx);
+	} else {
+		ctx.translate = NULL;
+		ctx.mem_read = NULL;
+		ctx.mem_write = NULL;
+	}
 	ret = emul_mmio(&ctx, in, a.v);
 	if (unlikely(ret)) {
 		mmio_fail(vm, a, "emulation refused the access", ret);
@@ -432,7 +550,30 @@ int vmx_mmio_emulate(struct vcpu *v, gpa_t a)
 	shadow = exit_read32(GUEST_INTERRUPTIBILITY);
 	if (unlikely(shadow & INTERRUPTIBILITY_BLOCKING))
 		exit_write32(GUEST_INTERRUPTIBILITY, shadow & ~(uint32_t)INTERRUPTIBILITY_BLOCKING);
+	*dev = call.dev;
 	return 0;
+}
+
+int vmx_mmio_emulate(struct vcpu *v, gpa_t a)
+{
+	const struct io_range *dev;
+
+	return mmio_emulate(v, a, &dev);
+}
+
+/*
+ * The EPT-misconfiguration exit, called by vmx/entry.S: a page marked for emulated MMIO.
+ * The hottest caller: the emulation is inlined here (flatten).
+ */
+__attribute__((flatten)) uint32_t vmx_exit_ept_misconfig(struct vcpu *v)
+{
+	const struct io_range *dev;
+
+	v->stats.exits[EXIT_EPT_MISCONFIG]++;
+	vm_dev_lock(v);
+	mmio_emulate(v, gpa(exit_read64(GUEST_PHYSICAL_ADDRESS)), &dev);
+	vm_dev_unlock(v);
+	return exit_pending(v);
 }
 
 static const char *access_name(uint64_t q)
@@ -454,13 +595,14 @@ static void violation_stop(struct vm *vm, gpa_t a, uint64_t q, const char *why)
 	vm_fault(vm, -1, "EPT violation");
 }
 
-void handle_ept_violation(struct vcpu *v)
+/* The emulation is inlined here (flatten), as in the misconfiguration exit. */
+__attribute__((flatten)) void handle_ept_violation(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	uint64_t q = vmcs_readnat(EXIT_QUALIFICATION);
-	gpa_t a = gpa(vmcs_read64(GUEST_PHYSICAL_ADDRESS));
+	uint64_t q = exit_readnat(EXIT_QUALIFICATION);
+	gpa_t a = gpa(exit_read64(GUEST_PHYSICAL_ADDRESS));
 	const struct mem_slot *s = memslot_find(&vm->slots, a);
-	const struct io_range *d;
+	const struct io_range *d = NULL;
 	int ret;
 
 	if (!s) {
@@ -495,11 +637,10 @@ void handle_ept_violation(struct vcpu *v)
 		return;
 	}
 	vm_dev_lock(v);
-	ret = vmx_mmio_emulate(v, a);
+	ret = mmio_emulate(v, a, &d);
 	vm_dev_unlock(v);
 	if (ret)
 		return;
-	d = iobus_find(&vm->bus, IOBUS_MMIO, a.v);
 	if (!d || (d->flags & IORANGE_SLOW))
 		return;
 	vm_dev_lock(v); /* the lock serializes the VM's EPT edits too */

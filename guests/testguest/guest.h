@@ -268,6 +268,7 @@ void t_bench(void);
 void t_oob_read(void);
 void t_oob_write(void);
 void t_pt_in_mmio(void);
+void t_fetch_remap(void);
 void t_oob_exec(void);
 void t_nx_exec(void);
 void t_rom_write(void);

@@ -37,6 +37,7 @@ const struct scenario scenarios[] = {
     {"oob_exec", t_oob_exec, false},
     {"nx_exec", t_nx_exec, false},
     {"pt_in_mmio", t_pt_in_mmio, false},
+    {"fetch_remap", t_fetch_remap, false},
     {"rom_write", t_rom_write, false},
     {"triple_fault", t_triple_fault, false},
     {"ring_selftest", t_ring_selftest, false},

@@ -185,6 +185,8 @@ TESTS += [
     guest("guest-mmio", "mmio", passes("mmio") +
           [r"vm \"test\": exits .*ept-violation:\d+ ept-misconfig:\d+"]),
     guest("guest-mmio-extra", "mmio_extra,mmio_uart", passes("mmio_extra", "mmio_uart")),
+    # The MMIO path's cached fetch follows a remapped code page (vmx/mmio.c, fetch_hit).
+    guest("guest-mmio-fetch-remap", "fetch_remap", passes("fetch_remap")),
     guest("fault-nx-exec", "nx_exec", stopped_by(
         r"vm \"test\": EPT violation: instruction fetch at GPA 0xc0000000 \(fetch from "
         r"non-executable memory\).*\[access X, entry rw-\]"), status=3),
