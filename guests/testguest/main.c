@@ -48,6 +48,7 @@ const struct scenario scenarios[] = {
     {"restart_loop", t_restart_loop, false},
     {"dirty", t_dirty, false},		   /* config=dirty: its regions 1 and 2 */
     {"dirty_bench", t_dirty_bench, false}, /* config=dirty-bench(-wp) */
+    {"demand", t_demand, false},
     /* the PC platform (config=platform): not part of "all" */
     {"apic_regs", t_apic_regs, false},
     {"x2apic", t_x2apic, false},
