@@ -272,6 +272,8 @@ def main():
     scaling()
     print()
     __import__("b_ckpt").rows(bochs, row)  # bench/b_ckpt.py: checkpoints and rollback
+    __import__("b_demand").rows()  # bench/b_demand.py: demand-faulted RAM
+    print()
     print("## Host allocator microbenchmark (ns, wall clock, noisy)")
     subprocess.run(["make", "-s", "-C", ROOT, "build/bench/host_buddy"], check=True)
     subprocess.run([os.path.join(B, "bench", "host_buddy")], check=True)

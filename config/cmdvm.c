@@ -315,6 +315,32 @@ static int f_ram(struct pctx *c, struct span v)
 	return rc ? rc : add_region(c, r, NO_SPAN);
 }
 
+/* "demand=GPA:SIZE": RAM with no frames until first touched; demand4k: 4 KiB blocks only. */
+static int demand_region(struct pctx *c, struct span v, uint32_t flags)
+{
+	struct vm_region r = RAM(0, 0);
+	struct span part[2];
+	int rc;
+
+	if (span_split(v, ':', part, 2) != 2)
+		return fail(c, -EINVAL, "want GPA:SIZE");
+	rc = get_num(c, part[0], true, "address", UINT64_MAX, &r.gpa);
+	if (!rc)
+		rc = get_num(c, part[1], true, "size", UINT64_MAX, &r.size);
+	r.flags = flags;
+	return rc ? rc : add_region(c, r, NO_SPAN);
+}
+
+static int f_demand(struct pctx *c, struct span v)
+{
+	return demand_region(c, v, REGION_F_DEMAND);
+}
+
+static int f_demand4k(struct pctx *c, struct span v)
+{
+	return demand_region(c, v, REGION_F_DEMAND | REGION_F_DEMAND_4K);
+}
+
 static int f_rom(struct pctx *c, struct span v)
 {
 	return region3(c, v, (struct vm_region)ROM(0, 0, NULL), "GPA:SIZE:MODULE", false);
@@ -519,6 +545,8 @@ struct field {
 static const struct field fields[] = {
     {"cpus", f_cpus, false, false},
     {"ram", f_ram, true, false},
+    {"demand", f_demand, true, false},
+    {"demand4k", f_demand4k, true, false},
     {"image", f_image, false, false},
     {"proto", f_proto, false, false},
     {"rom", f_rom, true, false},

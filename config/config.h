@@ -36,6 +36,7 @@ struct vm_region {
 #define REGION_F_DEMAND	   BIT(0) /* RAM: no frames until the guest first touches them */
 #define REGION_F_COALESCED BIT(1) /* emulated MMIO: writes go to the VM's coalesced ring */
 #define REGION_F_LOG_DIRTY BIT(2) /* RAM: dirty logging on from boot */
+#define REGION_F_DEMAND_4K BIT(3) /* with REGION_F_DEMAND: 4 KiB blocks only, never 2 MiB */
 
 enum boot_proto {
 	BOOT_MULTIBOOT2, /* our guests: 32-bit entry, EAX magic, EBX info */

@@ -15,7 +15,8 @@ static_assert(IS_ALIGNED(VALIDATE_BOOT_GPA, PAGE_SIZE), "boot GPA is a page");
 #define VM_FLAGS_KNOWN                                                                             \
 	(VM_FLAG_PRIVILEGED | VM_FLAG_BACKGROUND | VM_FLAG_EXPECT_FAULT | VM_FLAG_CONSOLE)
 
-#define REGION_FLAGS_KNOWN (REGION_F_COALESCED | REGION_F_LOG_DIRTY)
+#define REGION_FLAGS_KNOWN                                                                         \
+	(REGION_F_COALESCED | REGION_F_LOG_DIRTY | REGION_F_DEMAND | REGION_F_DEMAND_4K)
 
 static const char *const kind_names[] = REGION_KIND_NAMES;
 static_assert(ARRAY_SIZE(kind_names) == REGION_KIND_COUNT, "a name per region kind");
@@ -382,6 +383,33 @@ static int check_region_shape(struct vctx *c, unsigned vi, unsigned ri)
 	return 0;
 }
 
+/* Demand-faulted RAM (vm/demand.h): RAM only, bounded so its block map stays small. */
+static int check_region_demand(struct vctx *c, unsigned vi, unsigned ri)
+{
+	const struct vm_region *r = reg(c, vi, ri);
+	unsigned n = 0;
+
+	if ((r->flags & REGION_F_DEMAND_4K) && !(r->flags & REGION_F_DEMAND))
+		return region_fail(c, vi, ri, -EINVAL,
+				   "asks for 4 KiB demand blocks but is not demand-faulted");
+	if (!(r->flags & REGION_F_DEMAND))
+		return 0;
+	if (r->kind != REGION_RAM)
+		return region_fail(c, vi, ri, -EINVAL, "is %s: only ram can be demand-faulted",
+				   region_kind_name(r->kind));
+	if (r->flags & REGION_F_LOG_DIRTY) /* the dirty log works on frames a slot holds */
+		return region_fail(c, vi, ri, -EINVAL, "is demand-faulted and log-dirty: not both");
+	if (r->size > VALIDATE_DEMAND_MAX_SIZE)
+		return region_fail(c, vi, ri, -E2BIG, "demand-faulted 0x%lx bytes, limit 0x%lx",
+				   r->size, (uint64_t)VALIDATE_DEMAND_MAX_SIZE);
+	for (unsigned j = 0; j <= ri; j++)
+		n += (reg(c, vi, j)->flags & REGION_F_DEMAND) != 0;
+	if (n > VALIDATE_MAX_DEMAND)
+		return region_fail(c, vi, ri, -E2BIG, "is demand region number %u, limit %u", n,
+				   VALIDATE_MAX_DEMAND);
+	return 0;
+}
+
 /* Coalesced MMIO (vm/coalesced.h) queues writes for a device model: emulated MMIO only. */
 static int check_region_coalesced(struct vctx *c, unsigned vi, unsigned ri)
 {
@@ -405,6 +433,7 @@ static int check_region_coalesced(struct vctx *c, unsigned vi, unsigned ri)
 static int check_region_rights(struct vctx *c, unsigned vi, unsigned ri)
 {
 	const struct vm_region *r = reg(c, vi, ri);
+	int rc;
 
 	if (!r->rights)
 		return region_fail(c, vi, ri, -EINVAL, "has no access rights");
@@ -421,7 +450,8 @@ static int check_region_rights(struct vctx *c, unsigned vi, unsigned ri)
 	if ((r->flags & REGION_F_LOG_DIRTY) && r->kind != REGION_RAM)
 		return region_fail(c, vi, ri, -EINVAL, "is %s: log-dirty is for ram regions only",
 				   region_kind_name(r->kind));
-	return check_region_coalesced(c, vi, ri);
+	rc = check_region_coalesced(c, vi, ri);
+	return rc ? rc : check_region_demand(c, vi, ri);
 }
 
 static int check_rom(struct vctx *c, unsigned vi, unsigned ri)
@@ -648,7 +678,8 @@ static int check_vm_tables(struct vctx *c, unsigned vi)
 
 	for (unsigned ri = 0; ri < vm->nr_regions; ri++) {
 		const struct vm_region *r = reg(c, vi, ri);
-		bool backed = r->kind == REGION_RAM || r->kind == REGION_ROM;
+		bool backed = (r->kind == REGION_RAM && !(r->flags & REGION_F_DEMAND)) ||
+			      r->kind == REGION_ROM;
 		unsigned n = backed ? region_blocks(r, VALIDATE_MAX_RAM_BLOCKS) : 1;
 
 		blocks += backed ? n : 0;
@@ -778,6 +809,23 @@ static bool shared_seen_before(const struct vctx *c, unsigned vi, unsigned ri)
 }
 
 /*
+ * What a region takes at build: its size, but a demand region's size is a bound, not a
+ * reservation: it takes only the pages of its block map (8 bytes per 2 MiB chunk it
+ * touches). Whether its blocks exist is known only at run time (out of memory stops it).
+ */
+static uint64_t demand_bytes(const struct vm_region *r)
+{
+	uint64_t chunks, map;
+
+	if (!(r->flags & REGION_F_DEMAND))
+		return r->size;
+	chunks = (r->gpa + r->size - 1) / (2 * MiB) - r->gpa / (2 * MiB) + 1;
+	for (map = PAGE_SIZE; map < chunks * sizeof(uint64_t);)
+		map *= 2; /* one buddy block (vm/demand.c demand_add) */
+	return map;
+}
+
+/*
  * Frames the VM builder will take from the buddy allocator; a shared name counts once, and
  * the owner registry (mm/owner.h) has room for VALIDATE_MAX_SHARED names.
  */
@@ -797,7 +845,7 @@ static int check_total(struct vctx *c)
 					       "region %u: shared \"%s\" is shared memory number "
 					       "%u, limit %u",
 					       ri, r->name, names, VALIDATE_MAX_SHARED);
-			sum[r->kind] = sat_add(sum[r->kind], r->size);
+			sum[r->kind] = sat_add(sum[r->kind], demand_bytes(r));
 		}
 		ckpt = sat_add(ckpt, c->cfg->vms[vi].checkpoint_bytes);
 	}

@@ -28,8 +28,11 @@
 #define VALIDATE_PLATFORM_DEVS	   2   /* every VM's own: COM1 or the PC, and the debug exit */
 #define VALIDATE_PC_SLOTS	   2   /* the PC platform's LAPIC and IOAPIC pages are slots */
 #define VALIDATE_MAX_SHARED	   32  /* shared-memory names in a configuration (mm/owner.h) */
-#define VALIDATE_BOOT_GPA	   0x100000ULL /* multiboot load address: must be RAM */
-#define VALIDATE_ERR_LEN	   256 /* room for any message whose names are < 32 characters */
+#define VALIDATE_MAX_DEMAND	   4   /* demand-faulted RAM regions of one VM (vm/demand.h) */
+/* A demand region's bound: its map of 2 MiB chunks (8 bytes each) is 256 KiB at most. */
+#define VALIDATE_DEMAND_MAX_SIZE (64 * GiB)
+#define VALIDATE_BOOT_GPA	 0x100000ULL /* multiboot load address: must be RAM */
+#define VALIDATE_ERR_LEN	 256 /* room for any message whose names are < 32 characters */
 /* 1 ms: a watchdog is 0 (none) or at least this; 1 hour at most */
 #define VALIDATE_WATCHDOG_MIN_US ((uint64_t)1000)
 #define VALIDATE_WATCHDOG_MAX_US ((uint64_t)3600000000)

@@ -27,11 +27,31 @@
  * RAM unmapped, to be zeroed 2 MiB at a time on first touch (vm/ramzero.c): every
  * vCPU's cached translations go too (a shoot-down: the APs are parked and take it).
  */
+/*
+ * Every demand block unmapped, flushed from every vCPU, and only then given back (zeroed
+ * when next taken). The buddy's free count before and after says what came back: the
+ * blocks, their map pages and the EPT tables left empty. @pre no vCPU runs the guest.
+ */
+static void demand_return(struct vm *vm)
+{
+	uint64_t before = buddy_free_frames(mm_buddy()), released = vm->demand.st.released;
+
+	demand_unmap_all(&vm->demand, &vm->ept);
+	vmx_ept_shootdown(&vm->vcpus[0]);
+	demand_release(&vm->demand);
+	pr_debug("vm \"%s\": demand RAM returned %lu blocks; buddy free %lu KiB -> %lu KiB\n",
+		 vm->cfg->name, vm->demand.st.released - released, before * (PAGE_SIZE / KiB),
+		 buddy_free_frames(mm_buddy()) * (PAGE_SIZE / KiB));
+}
+
 int vm_restart(struct vm *vm)
 {
 	ckpt_reset(vm); /* checkpoints of the previous boot mean nothing to the next */
 	ramzero_reset(vm);
-	vmx_ept_shootdown(&vm->vcpus[0]);
+	if (vm->demand.nr)
+		demand_return(vm);
+	else
+		vmx_ept_shootdown(&vm->vcpus[0]);
 	coalesced_discard(&vm->coal); /* writes to devices about to be reset */
 	dev_reset_all(vm);
 	vm->restarts++;
@@ -120,6 +140,9 @@ void vm_run(struct vm *vm)
 		__atomic_add_fetch(&vm->epoch, 1, __ATOMIC_SEQ_CST); /* the APs go on */
 	}
 	coalesced_stop(vm);
+	/* Stopped for good: its demand blocks go back while the APs still take flushes. */
+	if (vm->demand.nr)
+		demand_return(vm);
 	__atomic_store_n(&vm->finished, true, __ATOMIC_SEQ_CST);
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);
@@ -240,6 +263,10 @@ void vm_print_stats(const struct vm *vm)
 	vm_dirty_print(vm);
 	coalesced_print(vm);
 	vm_dirty_print(vm);
+	if (vm->demand.nr) {
+		demand_format(&vm->demand, line, sizeof(line));
+		pr_info("vm \"%s\": %s\n", vm->cfg->name, line);
+	}
 }
 
 /*

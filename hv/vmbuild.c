@@ -121,6 +121,8 @@ static int add_region(struct vm *vm, const struct vm_region *r, uint16_t idx)
 	struct mem_slot s = {
 	    gpa_to_gfn(gpa(r->gpa)), r->size >> PAGE_SHIFT, hpa(r->hpa), r->kind, r->rights, idx};
 
+	if (r->flags & REGION_F_DEMAND)
+		return 0; /* after the EPT is built: add_demand */
 	switch (r->kind) {
 	case REGION_RAM:
 	case REGION_ROM:
@@ -134,6 +136,47 @@ static int add_region(struct vm *vm, const struct vm_region *r, uint16_t idx)
 	default:
 		return -EINVAL;
 	}
+}
+
+/* Demand blocks come from the buddy allocator, under its lock, as any CPU's. */
+static void demand_free_block(hpa_t a, unsigned order, owner_t owner)
+{
+	page_free(hpa_to_va(a), order, owner);
+}
+
+static const struct demand_ops hv_demand_ops = {.alloc = mm_alloc, .free = demand_free_block};
+
+/*
+ * A demand region is a slot without frames, added once the EPT is built (ept_build maps
+ * backed slots only), so it starts absent from the EPT (vm/demand.c fills it in).
+ */
+static int add_demand(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+
+	demand_vm_init(vm, &hv_demand_ops);
+	for (unsigned i = 0; i < cfg->nr_regions; i++) {
+		const struct vm_region *r = &cfg->regions[i];
+		struct mem_slot s = {gpa_to_gfn(gpa(r->gpa)),
+				     r->size >> PAGE_SHIFT,
+				     hpa(MEMSLOT_HPA_DEMAND),
+				     r->kind,
+				     r->rights,
+				     (uint16_t)i};
+		int ret;
+
+		if (!(r->flags & REGION_F_DEMAND))
+			continue;
+		ret = demand_add(&vm->demand, r->gpa, r->size, r->flags, r->rights, (uint16_t)i);
+		if (!ret)
+			ret = memslot_add(&vm->slots, &s);
+		if (ret) {
+			pr_err("vm \"%s\": demand region %u [0x%lx..0x%lx): cannot set up (%d)\n",
+			       cfg->name, i, r->gpa, r->gpa + r->size, ret);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static const struct mb2_module *find_module(const struct mb2_info *bi, const char *name)
@@ -183,11 +226,12 @@ static void print_map(const struct vm *vm)
 			 r->gpa + r->size, kind_names[r->kind], r->rights & REGION_R ? 'r' : '-',
 			 r->rights & REGION_W ? 'w' : '-', r->rights & REGION_X ? 'x' : '-',
 			 s && memslot_has_hpa(s) ? s->hpa.v : 0,
-			 ret && r->kind == REGION_RAM ? "mapped on first touch"
-			 : ret			      ? "traps"
-			 : w.size == GiB	      ? "first leaf 1G"
-			 : w.size == 2 * MiB	      ? "first leaf 2M"
-						      : "first leaf 4K",
+			 r->flags & REGION_F_DEMAND	? "demand-faulted"
+			 : ret && r->kind == REGION_RAM ? "mapped on first touch"
+			 : ret				? "traps"
+			 : w.size == GiB		? "first leaf 1G"
+			 : w.size == 2 * MiB		? "first leaf 2M"
+							: "first leaf 4K",
 			 r->name ? " \"" : "", r->name ? r->name : "", r->name ? "\"" : "",
 			 r->flags & REGION_F_COALESCED ? ", writes coalesced" : "");
 	}
@@ -500,6 +544,8 @@ static int build_memory(struct vm *vm)
 		ret = ramzero_init(vm);
 	if (!ret)
 		ramzero_reset(vm);
+	if (!ret)
+		ret = add_demand(vm);
 	if (!ret) /* after the reset: REGION_F_LOG_DIRTY regions log from the first write */
 		ret = vm_dirty_init(vm, vmx_dirty_mode(vm));
 	/* PML logs as the CPU sets EPT dirty flags: A/D on for that VM only. */

@@ -44,6 +44,45 @@ bool gmem_covered(const struct memslots *ms, gpa_t a, uint64_t len, unsigned kin
 enum gmem_op { GMEM_OP_READ, GMEM_OP_WRITE, GMEM_OP_ZERO };
 
 /*
+ * [at, at + len) of a demand slot, block by block through the slot's hook: a page
+ * nothing was taken for reads as zeros and is left so by ZERO; only WRITE takes blocks.
+ * An out-of-memory write returns -ENOMEM with the blocks before it written.
+ */
+static int gmem_demand(const struct memslots *ms, uint64_t at, uint8_t **dst, const uint8_t **src,
+		       size_t len, enum gmem_op op)
+{
+	while (len) {
+		uint64_t blen = 0;
+		hpa_t h = hpa(0);
+		int err = ms->demand
+			      ? ms->demand(ms->demand_ctx, gpa(at), op == GMEM_OP_WRITE, &h, &blen)
+			      : -EFAULT;
+		size_t step;
+
+		if (err && err != -ENOENT)
+			return err;
+		step = (size_t)MIN((uint64_t)len, blen);
+		if (!step)
+			return -EFAULT; /* a hook that moves nothing would loop */
+		if (op == GMEM_OP_READ) {
+			if (err)
+				memset(*dst, 0, step);
+			else
+				memmove(*dst, hpa_to_va(h), step);
+			*dst += step;
+		} else if (op == GMEM_OP_WRITE) {
+			memmove(hpa_to_va(h), *src, step);
+			*src += step;
+		} else if (!err) {
+			memset(hpa_to_va(h), 0, step);
+		}
+		at += step;
+		len -= step;
+	}
+	return 0;
+}
+
+/*
  * Check the whole range first, then walk it slot by slot: READ copies out to @dst,
  * WRITE copies in from @src, ZERO uses neither.
  */
@@ -58,8 +97,17 @@ static int gmem_xfer(const struct memslots *ms, gpa_t a, uint8_t *dst, const uin
 		const struct mem_slot *s = memslot_find(ms, gpa(at));
 		uint64_t off = at - memslot_gpa(s).v;
 		size_t step = (size_t)MIN((uint64_t)len, memslot_size(s) - off);
-		uint8_t *va = hpa_to_va(memslot_hpa(s, gpa(at)));
+		uint8_t *va;
 
+		if (memslot_is_demand(s)) {
+			int err = gmem_demand(ms, at, &dst, &src, step, op);
+			if (err)
+				return err;
+			at += step;
+			len -= step;
+			continue;
+		}
+		va = hpa_to_va(memslot_hpa(s, gpa(at)));
 		if (s->kind == REGION_RAM && ms->prepare)
 			ms->prepare(ms->prepare_ctx, gpa(at), step);
 		if (op == GMEM_OP_READ) {

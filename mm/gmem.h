@@ -25,7 +25,9 @@ bool gmem_covered(const struct memslots *ms, gpa_t a, uint64_t len, unsigned kin
 /*
  * Copy between guest memory and a host buffer, or zero guest memory, across slot
  * boundaries. Returns 0, or -EFAULT with nothing copied when some byte of [a, a + len)
- * is outside slots of @kinds (or the range wraps). The loader passes GMEM_RAM | GMEM_ROM
+ * is outside slots of @kinds (or the range wraps). Demand-faulted RAM (MEMSLOT_F_DEMAND)
+ * goes through its slot hook: untouched pages read as zeros, a write takes blocks, and
+ * -ENOMEM then means the buddy had none (what came before is written). The loader passes GMEM_RAM | GMEM_ROM
  * to fill ROM; hypercall handlers pass GMEM_RAM | GMEM_SHARED | GMEM_RIGHTS.
  */
 int gmem_read_kinds(const struct memslots *ms, gpa_t a, void *dst, size_t len, unsigned kinds);

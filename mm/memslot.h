@@ -28,6 +28,17 @@ struct mem_slot {
 	uint16_t region; /* index in the VM's configuration, or MEMSLOT_NO_REGION */
 };
 
+/*
+ * A demand-faulted RAM region (vm/demand.h) is one RAM slot with this hpa: no frames of
+ * its own (no real frame has it: above any MAXPHYADDR), gmem goes through ->demand.
+ */
+#define MEMSLOT_HPA_DEMAND (~0ULL)
+
+static inline bool memslot_is_demand(const struct mem_slot *s)
+{
+	return s->kind == REGION_RAM && s->hpa.v == MEMSLOT_HPA_DEMAND;
+}
+
 struct memslots {
 	struct mem_slot slot[MEMSLOT_MAX];
 	unsigned nr;
@@ -38,6 +49,14 @@ struct memslots {
 	 */
 	void (*prepare)(void *ctx, gpa_t a, uint64_t len);
 	void *prepare_ctx;
+	/*
+	 * Needed by gmem for demand slots (NULL: gmem refuses them): the host address of
+	 * @a in *out and in *len the bytes from @a to the end of its block; with @write a
+	 * block is taken when none is. -ENOENT (nothing there; a read sees zeros for the
+	 * *len bytes set then too), -ENOMEM.
+	 */
+	int (*demand)(void *ctx, gpa_t a, bool write, hpa_t *out, uint64_t *len);
+	void *demand_ctx;
 };
 
 void memslots_init(struct memslots *ms);
@@ -71,7 +90,7 @@ static inline bool memslot_contains(const struct mem_slot *s, gpa_t a)
 
 static inline bool memslot_has_hpa(const struct mem_slot *s)
 {
-	return s->kind != REGION_MMIO_EMUL;
+	return s->kind != REGION_MMIO_EMUL && !memslot_is_demand(s);
 }
 
 /*

@@ -31,7 +31,9 @@ static struct vm_dirty_log *dirty_region(struct vm *vm, uint64_t region)
 	if (!vm->cfg || region >= vm->cfg->nr_regions || region >= VALIDATE_MAX_REGIONS)
 		return NULL;
 	r = &vm->cfg->regions[region];
-	return r->kind == REGION_RAM ? &vm->dirty.log[region] : NULL;
+	/* Demand RAM (vm/demand.c) maps its blocks itself, never write-protected: no log. */
+	return r->kind == REGION_RAM && !(r->flags & REGION_F_DEMAND) ? &vm->dirty.log[region]
+								      : NULL;
 }
 
 static bool region_writable(const struct vm *vm, unsigned region)

@@ -41,8 +41,8 @@ static int rz_chunk(struct vm *vm, uint64_t c, bool map)
 		uint64_t s_lo = memslot_gpa(s).v, s_hi = s_lo + memslot_size(s);
 		uint64_t a = MAX(lo, s_lo), e = MIN(hi, s_hi);
 
-		if (s->kind != REGION_RAM || a >= e)
-			continue;
+		if (s->kind != REGION_RAM || !memslot_has_hpa(s) || a >= e)
+			continue; /* demand RAM (vm/demand.c) has no frames of its own */
 		if (!rz_test(rz->zeroed, c))
 			memset(hpa_to_va(memslot_hpa(s, gpa(a))), 0, e - a);
 		if (map && !err) /* a logged region's pages are mapped waiting for a write */
@@ -83,7 +83,7 @@ int ramzero_init(struct vm *vm)
 
 	*rz = (struct ramzero){.lock = SPINLOCK_INIT};
 	for (unsigned i = 0; i < vm->slots.nr; i++)
-		if (vm->slots.slot[i].kind == REGION_RAM)
+		if (vm->slots.slot[i].kind == REGION_RAM && memslot_has_hpa(&vm->slots.slot[i]))
 			top = memslot_gpa(&vm->slots.slot[i]).v + memslot_size(&vm->slots.slot[i]);
 	if (!top || ALIGN_UP(top, RAMZERO_CHUNK) / RAMZERO_CHUNK > RAMZERO_MAX_CHUNKS)
 		return 0; /* no RAM, or too much for the page: eager */
@@ -104,7 +104,7 @@ void ramzero_reset(struct vm *vm)
 	for (unsigned i = 0; i < vm->slots.nr; i++) {
 		const struct mem_slot *s = &vm->slots.slot[i];
 
-		if (s->kind != REGION_RAM)
+		if (s->kind != REGION_RAM || !memslot_has_hpa(s))
 			continue;
 		if (!rz->nr_chunks) {
 			memset(hpa_to_va(s->hpa), 0, memslot_size(s));

@@ -21,6 +21,7 @@
 #include "vm/intr.h"
 #include "vm/iobus.h"
 #include "lib/spinlock.h"
+#include "vm/demand.h"
 #include "vm/ramzero.h"
 #include "vm/ckpt.h"
 #include "vm/dirty.h"
@@ -242,6 +243,7 @@ struct vm {
 	struct ramzero ramzero; /* RAM zeroed 2 MiB at a time, on first touch */
 	struct ckpt ckpt;	/* checkpoints, when the configuration reserves memory for them */
 	struct vm_dirty dirty;	/* dirty logging per RAM region (vm/dirty.c) */
+	struct demand demand;	/* RAM regions with no frames until first touched */
 	enum vm_state state;
 	int exit_status;
 	spinlock_t life_lock;

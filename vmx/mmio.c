@@ -85,6 +85,8 @@ static const void *ram_ptr(struct vm *vm, uint64_t a, size_t len)
 		s = vm->last_slot = memslot_find(&vm->slots, gpa(a));
 	if (!s || s->kind != REGION_RAM || a + len > memslot_gpa(s).v + memslot_size(s))
 		return NULL;
+	if (unlikely(!memslot_has_hpa(s)))
+		return NULL; /* demand RAM: gmem finds its blocks (vm/demand.c) */
 	if (unlikely(!ramzero_ready(&vm->ramzero, a, len)))
 		return NULL; /* not zeroed since the last boot: gmem zeroes it first */
 	return hpa_to_va(memslot_hpa(s, gpa(a)));
@@ -221,8 +223,8 @@ struct ram_view {
 
 static struct ram_view view_of(const struct mem_slot *s)
 {
-	if (!s || s->kind != REGION_RAM)
-		return (struct ram_view){0, 0, NULL};
+	if (!s || s->kind != REGION_RAM || !memslot_has_hpa(s))
+		return (struct ram_view){0, 0, NULL}; /* demand RAM: the slow path, via gmem */
 	return (struct ram_view){memslot_gpa(s).v, memslot_size(s), hpa_to_va(s->hpa)};
 }
 
@@ -231,7 +233,7 @@ static __attribute__((noinline)) struct ram_view view_move(struct vm *vm, uint64
 {
 	const struct mem_slot *s = memslot_find(&vm->slots, gpa(a));
 
-	if (s && s->kind == REGION_RAM)
+	if (s && s->kind == REGION_RAM && memslot_has_hpa(s))
 		vm->last_slot = s;
 	return view_of(s);
 }
@@ -609,7 +611,12 @@ __attribute__((flatten)) void handle_ept_violation(struct vcpu *v)
 		violation_stop(vm, a, q, "outside the VM's memory map");
 		return;
 	}
-	if (s->kind == REGION_RAM && ramzero_fault(v, a))
+	if (memslot_is_demand(s) && !(q & EPTQ_WRITE && !(s->rights & REGION_W)) &&
+	    !(q & EPTQ_FETCH && !(s->rights & REGION_X))) {
+		demand_fault(v, a); /* first touch of demand RAM, or the VM stops (vm/demand.c) */
+		return;
+	}
+	if (s->kind == REGION_RAM && !memslot_is_demand(s) && ramzero_fault(v, a))
 		return; /* first touch of RAM zeroed lazily (vm/ramzero.c) */
 	if (s->kind == REGION_RAM && (q & EPTQ_WRITE) && vm_dirty_fault(v, s, a))
 		return; /* a logged page's first write since its harvest (vm/dirty.c) */

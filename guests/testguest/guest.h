@@ -284,6 +284,7 @@ void t_secret(void);
 void t_restart_loop(void);
 void t_dirty(void);
 void t_dirty_bench(void);
+void t_demand(void);
 /* the PC platform (pc.h) */
 void t_apic_regs(void);
 void t_x2apic(void);

@@ -53,6 +53,7 @@ const struct scenario scenarios[] = {
     {"dirty_bench", t_dirty_bench, false}, /* config=dirty-bench(-wp) */
     {"ckpt", t_ckpt, false},
     {"ckpt_bench", t_ckpt_bench, false},
+    {"demand", t_demand, false},
     /* the PC platform (config=platform): not part of "all" */
     {"apic_regs", t_apic_regs, false},
     {"x2apic", t_x2apic, false},

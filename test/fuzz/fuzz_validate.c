@@ -100,7 +100,10 @@ static void build_region(struct rd *r, struct vm_region *g)
 	g->size = val(r);
 	g->hpa = val(r);
 	g->name = PICK(r, region_names);
-	g->flags = u8(r) % 8 == 0 ? REGION_F_COALESCED : u8(r) % 8 == 0 ? REGION_F_LOG_DIRTY : 0;
+	g->flags = u8(r) % 8 == 0   ? REGION_F_COALESCED
+		   : u8(r) % 8 == 0 ? REGION_F_LOG_DIRTY
+		   : u8(r) % 4 == 0 ? u8(r) % 16 /* demand (bits 0, 3), the others, unknown */
+				    : 0;
 }
 
 static void build_vm(struct rd *r, struct world *w, unsigned vi)
@@ -223,6 +226,12 @@ static int region_ok(const struct validate_env *e, const struct vm_region *g)
 		return 0; /* coalesced writes: a writable emulated-MMIO region's alone */
 	if ((g->flags & REGION_F_LOG_DIRTY) && g->kind != REGION_RAM)
 		return 0; /* dirty logging: RAM only (vm/dirty.c) */
+	if (g->flags & ~(uint32_t)(BIT(0) | BIT(1) | BIT(2) | BIT(3)))
+		return 0; /* unknown flags */
+	if ((g->flags & (BIT(0) | BIT(3))) &&
+	    (!(g->flags & BIT(0)) || g->kind != REGION_RAM || g->size > 64 * GiB ||
+	     (g->flags & REGION_F_LOG_DIRTY)))
+		return 0; /* demand-faulted RAM: RAM only, 64 GiB at most, not logging dirty pages */
 	switch (g->kind) {
 	case REGION_ROM:
 		return !(g->rights & REGION_W) && filled(g->name) && strlen(g->name) <= 31 &&
@@ -309,7 +318,7 @@ static int tables_ok(const struct vm_config *vm)
 	for (unsigned i = 0; i < vm->nr_regions; i++) {
 		const struct vm_region *g = &vm->regions[i];
 
-		if (g->kind == REGION_RAM || g->kind == REGION_ROM) {
+		if ((g->kind == REGION_RAM && !(g->flags & BIT(0))) || g->kind == REGION_ROM) {
 			unsigned b = blocks_of(g);
 			blocks += b;
 			slots += b;
@@ -364,6 +373,7 @@ static int vm_ok(const struct world *w, unsigned vi)
 	const struct vm_config *vm = &w->vms[vi];
 
 	uint32_t cpu = vm->nr_vcpus ? vm->cpus[0] : vm->cpu;
+	unsigned demand = 0;
 
 	if (!filled(vm->name) || strlen(vm->name) > 31 || cpu >= w->env.nr_cpus)
 		return 0;
@@ -389,7 +399,10 @@ static int vm_ok(const struct world *w, unsigned vi)
 	for (unsigned i = 0; i < vm->nr_regions; i++)
 		if (!region_ok(&w->env, &vm->regions[i]))
 			return 0;
-	return map_disjoint(vm) && boots(vm) && pc_pages_free(vm) && tables_ok(vm) && ckpt_ok(vm);
+	for (unsigned i = 0; i < vm->nr_regions; i++)
+		demand += (vm->regions[i].flags & BIT(0)) != 0;
+	return map_disjoint(vm) && boots(vm) && pc_pages_free(vm) && tables_ok(vm) && ckpt_ok(vm) &&
+	       demand <= 4;
 }
 
 /* Frames the guests need: RAM, ROM, and each shared name once (a name set, 128-bit sum). */
@@ -413,9 +426,17 @@ static unsigned __int128 guest_sum(const struct world *w)
 					continue;
 				names[nr_names++] = g->name;
 			}
-			if (g->kind == REGION_RAM || g->kind == REGION_ROM ||
-			    g->kind == REGION_SHARED)
+			if (g->kind == REGION_RAM && (g->flags & BIT(0)) && g->size <= 64 * GiB &&
+			    g->gpa + g->size > g->gpa) { /* demand: its block map only */
+				uint64_t map = 4096, chunks = ((g->gpa + g->size - 1) >> 21) -
+							      (g->gpa >> 21) + 1;
+				while (map < chunks * 8)
+					map <<= 1;
+				sum += map;
+			} else if (g->kind == REGION_RAM || g->kind == REGION_ROM ||
+				   g->kind == REGION_SHARED) {
 				sum += g->size;
+			}
 		}
 	for (unsigned vi = 0; vi < w->cfg.nr_vms && vi < MAX_VMS && w->cfg.vms; vi++)
 		sum += w->vms[vi].checkpoint_bytes;

@@ -30,6 +30,20 @@ BOOT_LINES = [
 ]
 
 
+def demand_returned(vm, kib):
+    """A check: @vm's demand RAM went back to the buddy as exactly @kib KiB of frames."""
+    rx = re.compile(r'vm "%s": demand RAM returned \d+ blocks; buddy free (\d+) KiB -> (\d+) KiB' % vm)
+
+    def fn(lines):
+        for l in lines:
+            m = rx.fullmatch(l)
+            if m:
+                got = int(m.group(2)) - int(m.group(1))
+                return None if got == kib else "vm %s: %d KiB returned, want %d" % (vm, got, kib)
+        return "vm %s: no demand RAM returned line" % vm
+    return fn
+
+
 def in_order_for(vm, pats):
     """A check: @vm's lines (those naming it) match @pats in order, whatever other VMs print."""
     def check(lines):
@@ -387,6 +401,62 @@ TESTS += [
                                          r"\[holder\] TEST secret PASS",
                                          r"vm \"holder\": cpu 1, restarts 1, .*"])],
          forbid=[r"FATAL.*", r".*FAIL.*"]),
+    # Demand-faulted RAM (issue 15): a 512 MiB region on a 256 MiB machine, 4 KiB blocks only;
+    # the guest touches 3 pages and that costs 3 blocks (and 3 map pages), all returned at stop.
+    dict(name="demand-3-pages", machine="bochs", megs=256, timeout=120,
+         cmdline="vm=d,ram=16M,demand4k=0x20000000:512M,image=testguest,"
+                 "cmdline=test=demand dgpa=0x20000000 dsize=0x20000000 touch=3",
+         expect=[r"config: \"cmdline\" valid, 1 VM\(s\)",
+                 r"  \[0x020000000\.\.0x040000000\) ram +rwx hpa 0x000000000 demand-faulted",
+                 r"\[d\] demand: 3 pages read zero first, then back what was written: 0 bad",
+                 r"\[d\] TEST demand PASS",
+                 r"vm \"d\": stopped \(exit hypercall\), status 0",
+                 r"vm \"d\": demand RAM: 3 faults \(\d+ TSC each\), 0 blocks taken by the host; "
+                 r"took 3 x 4K \+ 0 x 2M \(0 2M fallbacks, 0 out of memory\); holds 0 x 4K \+ 0 x 2M "
+                 r"= 0 KiB \(peak 12 KiB\), 0 map pages; 3 blocks returned"],
+         forbid=[r"FATAL.*", r".*FAIL.*"],
+         # the buddy gets back 36 KiB: the 3 frames, their 3 map pages, and the 3 EPT page
+         # tables (one per 2 MiB touched) their leaves needed; nothing else moved
+         checks=[demand_returned("d", 36)]),
+    # 2 MiB blocks; the first boot writes its 3 pages and restarts, the next reads zeros:
+    # every block went back to the buddy at the restart and the VM faults in again.
+    dict(name="demand-restart", machine="bochs", megs=256, timeout=120,
+         cmdline="vm=d,ram=16M,demand=0x20000000:64M,image=testguest,policy=restart,"
+                 "cmdline=test=demand dgpa=0x20000000 dsize=0x4000000 touch=3 restart=1",
+         expect=[r"\[d\] demand: restarts 0, 3 pages of \[0x20000000\.\.0x24000000\)",
+                 r"vm \"d\": debug-exit port \(status 7\): restarting at TSC \d+",
+                 r"\[d\] demand: restarts 1, 3 pages of \[0x20000000\.\.0x24000000\)",
+                 r"\[d\] demand: 3 pages read zero first, then back what was written: 0 bad",
+                 r"\[d\] TEST demand PASS",
+                 r"vm \"d\": demand RAM: 6 faults \(\d+ TSC each\), 0 blocks taken by the host; "
+                 r"took 0 x 4K \+ 6 x 2M \(0 2M fallbacks, 0 out of memory\); holds 0 x 4K \+ 0 x 2M "
+                 r"= 0 KiB \(peak 6144 KiB\), 0 map pages; 6 blocks returned",
+                 r"audit: vm \"d\": .* 0 violation\(s\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*"]),
+    # A demand region larger than the machine's free memory, written page by page: the VM
+    # stops out of memory with a named error; its neighbour on the other CPU goes on, and
+    # its own demand region faults in from what the stopped VM gave back.
+    dict(name="demand-out-of-memory", machine="bochs", megs=128, cpus=2, timeout=180,
+         cmdline="vm=hog,cpus=0,ram=16M,demand=0x10000000:768M,image=testguest,"
+                 "cmdline=test=demand dgpa=0x10000000 dsize=0x30000000 touch=all "
+                 "vm=nb,cpus=1,ram=16M,demand4k=0x20000000:512M,image=testguest,"
+                 "cmdline=test=demand dgpa=0x20000000 dsize=0x20000000 touch=3 wait=10000000",
+         expect=[r"\[hog\] demand: writing at 0x10000000",
+                 r"vm \"hog\": demand region 1 at GPA 0x10000000: out of memory \(no block for "
+                 r"GPA 0x[0-9a-f]+; it holds \d+ KiB of 0x30000000 bytes\)",
+                 # every free frame was the hog's: all of it comes back
+                 r"vm \"hog\": demand RAM returned \d+ blocks; buddy free 0 KiB -> \d+ KiB",
+                 r"vm \"hog\": stopped \(demand RAM out of memory\), status -12",
+                 r"vm \"hog\": demand RAM: \d+ faults .* [1-9]\d* x 2M .* 1 out of memory\).*",
+                 r"\[nb\] demand: 3 pages read zero first, then back what was written: 0 bad",
+                 r"\[nb\] TEST demand PASS",
+                 r"vm \"nb\": stopped \(exit hypercall\), status 0",
+                 r"vm \"nb\": demand RAM: 3 faults .* took 3 x 4K \+ 0 x 2M \(0 2M fallbacks, 0 out "
+                 r"of memory\).*",
+                 r"kestrel: vm \"hog\" ended on a fault \(demand RAM out of memory\)"],
+         forbid=[r"FATAL.*", r"PANIC.*", r"\[hog\] .*FAIL.*", r"\[nb\] .*FAIL.*",
+                 r"vm \"nb\": demand region .*"],
+         status=3),
     dict(name="watchdog-stops-spinner", machine="bochs", megs=256, cmdline="config=watchdog",
          expect=[r"\[sleepy\] ATTEMPT spin without heartbeat",
                  r"vm \"sleepy\": watchdog: no heartbeat within 2000000 us = \d+ TSC ticks \(RIP 0x[0-9a-f]+\)",
