@@ -18,6 +18,7 @@
 #include "lib/string.h"
 #include "vm/conin.h"
 #include "vmx/exit.h"
+#include "vmx/slots.h"
 #include "vmx/vcpu.h"
 
 #define MAX_CPUS_STATS SMP_MAX_CPUS /* every CPU a VM can run on */
@@ -26,9 +27,12 @@
  * Back to the configuration's initial state: fresh devices, the guest reloaded, and
  * RAM unmapped, to be zeroed 2 MiB at a time on first touch (vm/ramzero.c): every
  * vCPU's cached translations go too (a shoot-down: the APs are parked and take it).
+ * Slots added at run time are removed first, their frames scrubbed and freed: every
+ * vCPU is in root and takes the shoot-down before it next enters its guest.
  */
 int vm_restart(struct vm *vm)
 {
+	vmx_slots_drop(&vm->vcpus[0]); /* run-time slots go: the configured map comes back */
 	ramzero_reset(vm);
 	vmx_ept_shootdown(&vm->vcpus[0]);
 	coalesced_discard(&vm->coal); /* writes to devices about to be reset */
@@ -86,6 +90,7 @@ void vm_run(struct vm *vm)
 		__atomic_add_fetch(&vm->epoch, 1, __ATOMIC_SEQ_CST); /* the APs go on */
 	}
 	coalesced_stop(vm);
+	vmx_slots_drop(&vm->vcpus[0]); /* the APs are parked: nothing uses them any more */
 	__atomic_store_n(&vm->finished, true, __ATOMIC_SEQ_CST);
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);
@@ -121,6 +126,19 @@ static void coalesced_print(const struct vm *vm)
 		    st->drains[COALESCED_ON_STOP],
 		st->drains[COALESCED_ON_READ], st->drains[COALESCED_ON_FULL],
 		st->drains[COALESCED_ON_STOP], st->discarded, st->errors);
+}
+
+/* Run-time RAM slots (HC_SLOT_ADD / HC_SLOT_REMOVE) this VM was given, when any. */
+static void slots_print(const struct vm *vm)
+{
+	const struct slotctl *sc = &vm->slotctl;
+
+	if (!sc->added && !sc->refused)
+		return;
+	pr_info("vm \"%s\": run-time slots: %lu added (%lu bytes), %lu removed (%lu bytes), %lu "
+		"dropped by restart or stop, %lu refused; %lu bytes now\n",
+		vm->cfg->name, sc->added, sc->bytes_added, sc->removed, sc->bytes_removed,
+		sc->dropped, sc->refused, sc->bytes);
 }
 
 void vm_run_ap(struct vcpu *v)
@@ -191,6 +209,7 @@ void vm_print_stats(const struct vm *vm)
 	ramzero_print(vm);
 	coalesced_print(vm);
 	vm_dirty_print(vm);
+	slots_print(vm);
 }
 
 /*

@@ -41,7 +41,8 @@ static int rz_chunk(struct vm *vm, uint64_t c, bool map)
 		uint64_t s_lo = memslot_gpa(s).v, s_hi = s_lo + memslot_size(s);
 		uint64_t a = MAX(lo, s_lo), e = MIN(hi, s_hi);
 
-		if (s->kind != REGION_RAM || a >= e)
+		/* run-time slots (vm/slotctl.c) come zeroed and mapped: not ours to zero */
+		if (s->kind != REGION_RAM || s->region == MEMSLOT_RUNTIME || a >= e)
 			continue;
 		if (!rz_test(rz->zeroed, c))
 			memset(hpa_to_va(memslot_hpa(s, gpa(a))), 0, e - a);
