@@ -304,6 +304,25 @@ static const struct vm_config dirty_bench_wp_vms[] = {{.name = "dirty",
 						       .image = "testguest",
 						       .cmdline = "test=dirty_bench"}};
 
+/*
+ * Run-time RAM slots (issue 15): the privileged "slotctl" adds a slot to "slotee" while it
+ * runs on the other CPU, then removes it; slotee's next access there is the fault it expects.
+ */
+static const struct vm_config slots_vms[] = {
+    {.name = "slotctl",
+     .cpu = 0,
+     REGIONS(part_regions),
+     .image = "testguest",
+     .flags = VM_FLAG_PRIVILEGED,
+     .cmdline = "test=slots role=ctl"},
+    {.name = "slotee",
+     .cpu = 1,
+     REGIONS(part_regions),
+     .image = "testguest",
+     .flags = VM_FLAG_EXPECT_FAULT,
+     .cmdline = "test=slots role=target"},
+};
+
 #define CONFIG(n, v)                                                                               \
 	{                                                                                          \
 		.name = n, .vms = v, .nr_vms = ARRAY_SIZE(v)                                       \
@@ -338,6 +357,7 @@ const struct hv_config hv_configs[] = {
     TEST_CONFIG("dirty-wp", dirty_wp_vms),
     TEST_CONFIG("dirty-bench", dirty_bench_vms),
     TEST_CONFIG("dirty-bench-wp", dirty_bench_wp_vms),
+    TEST_CONFIG("slots", slots_vms),
     TEST_CONFIG("bad-overlap", bad_overlap_vms),
     TEST_CONFIG("bad-module", bad_module_vms),
     TEST_CONFIG("bad-huge", bad_huge_vms),

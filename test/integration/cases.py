@@ -565,4 +565,49 @@ TESTS += [
                wp_faults="1038"),
     # Haswell has no PML: write-protection without being asked
     dirty_case("dirty-log-haswell", "corei7_haswell_4770", "write-protect", wp_faults="1038"),
+# Run-time RAM slots (issue 15): slotctl (privileged, CPU 0) adds a 2 MiB slot to slotee while
+# slotee runs on CPU 1; slotee reads zeros, writes and reads it back; slotctl removes it, and
+# slotee's next read there stops it as outside its map (the fault its configuration expects).
+TESTS += [
+    dict(name="slots-add-remove-neighbour", machine="bochs", megs=256, cpus=2,
+         cmdline="config=slots",
+         expect=[r"smp: 2 CPUs online",
+                 r"\[slotee\] SLOTS refused unprivileged add: -1",
+                 r"\[slotee\] SLOTS refused unprivileged remove: -1",
+                 r"\[slotctl\] SLOTS ctl: target is vm 1",
+                 r"\[slotctl\] SLOTS refused unaligned gpa: -22",
+                 r"\[slotctl\] SLOTS refused no rights: -95",
+                 r"\[slotctl\] SLOTS refused rights bit 63: -95",
+                 r"\[slotctl\] SLOTS refused wrap: -34",
+                 r"\[slotctl\] SLOTS refused above 2\^48: -34",
+                 r"\[slotctl\] SLOTS refused overlaps RAM: -17",
+                 r"\[slotctl\] SLOTS refused overlaps shm0: -17",
+                 r"\[slotctl\] SLOTS refused beyond 2 GiB of run-time RAM: -7",
+                 r"\[slotctl\] SLOTS refused no such VM: -19",
+                 r"\[slotctl\] SLOTS refused id's upper bits: -19",
+                 r"\[slotctl\] SLOTS refused remove configured RAM: -14",
+                 r"\[slotctl\] SLOTS refused remove nothing: -2",
+                 r"\[slotctl\] SLOTS refused remove unaligned: -22",
+                 r"\[slotctl\] SLOTS refused remove no such VM: -19",
+                 r"\[slotctl\] SLOTS ctl slot at 0x40000000: zeros, then wrote and read back, "
+                 r"sum 0x[0-9a-f]+",
+                 r"\[slotctl\] SLOTS refused add it twice: -17",
+                 r"\[slotctl\] SLOTS ctl: added \[0x40000000\.\.0x40200000\) to vm 1",
+                 r"\[slotee\] SLOTS target slot at 0x40000000: zeros, then wrote and read back, "
+                 r"sum 0x[0-9a-f]+",
+                 r"\[slotctl\] SLOTS refused remove it twice: -2",
+                 r"\[slotctl\] SLOTS ctl: removed the slot of vm 1 \(target read sum 0x[0-9a-f]+\)",
+                 r"\[slotctl\] TEST slots PASS",
+                 r"\[slotee\] ATTEMPT read the removed slot at gpa 0x40000000",
+                 r"vm \"slotee\": EPT violation: read at GPA 0x40000000 \(outside the VM's memory "
+                 r"map\).*",
+                 r"vm \"slotctl\": run-time slots: 1 added \(2097152 bytes\), 1 removed "
+                 r"\(2097152 bytes\), 0 dropped by restart or stop, 0 refused; 0 bytes now",
+                 r"vm \"slotee\": run-time slots: 1 added \(2097152 bytes\), 1 removed "
+                 r"\(2097152 bytes\), 0 dropped by restart or stop, 14 refused; 0 bytes now",
+                 r"audit: vm \"slotctl\": .* 0 violation\(s\)",
+                 r"audit: vm \"slotee\": .* 0 violation\(s\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r"\[slotee\] .*survived.*",
+                 r"audit: .* [1-9]\d* violation\(s\)"],
+         timeout=120),
 ]
