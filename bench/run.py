@@ -269,6 +269,8 @@ def main():
 
     scaling()
     print()
+    __import__("b_slots").rows(bochs, figures, row)
+    print()
     print("## Host allocator microbenchmark (ns, wall clock, noisy)")
     subprocess.run(["make", "-s", "-C", ROOT, "build/bench/host_buddy"], check=True)
     subprocess.run([os.path.join(B, "bench", "host_buddy")], check=True)

@@ -323,6 +323,33 @@ static const struct vm_config slots_vms[] = {
      .cmdline = "test=slots role=target"},
 };
 
+/* The same, but slotee faults with the slot present: its restart drops it (then it stops). */
+static const struct vm_config slots_drop_vms[] = {
+    {.name = "slotctl",
+     .cpu = 0,
+     REGIONS(part_regions),
+     .image = "testguest",
+     .flags = VM_FLAG_PRIVILEGED,
+     .cmdline = "test=slots role=ctl drop=1"},
+    {.name = "slotee",
+     .cpu = 1,
+     REGIONS(part_regions),
+     .image = "testguest",
+     .policy = VM_POLICY_RESTART,
+     .max_restarts = 1,
+     .flags = VM_FLAG_EXPECT_FAULT,
+     .cmdline = "test=slots role=target drop=1"},
+};
+
+/* bench/b_slots.py: add and remove 2 MiB and 1 GiB slots in itself (a 2 GiB machine). */
+static const struct vm_config slots_bench_vms[] = {{
+    .name = "slotbench",
+    REGIONS(part_regions),
+    .image = "testguest",
+    .flags = VM_FLAG_PRIVILEGED,
+    .cmdline = "test=slots role=bench",
+}};
+
 #define CONFIG(n, v)                                                                               \
 	{                                                                                          \
 		.name = n, .vms = v, .nr_vms = ARRAY_SIZE(v)                                       \
@@ -358,6 +385,8 @@ const struct hv_config hv_configs[] = {
     TEST_CONFIG("dirty-bench", dirty_bench_vms),
     TEST_CONFIG("dirty-bench-wp", dirty_bench_wp_vms),
     TEST_CONFIG("slots", slots_vms),
+    TEST_CONFIG("slots-drop", slots_drop_vms),
+    TEST_CONFIG("slots-bench", slots_bench_vms),
     TEST_CONFIG("bad-overlap", bad_overlap_vms),
     TEST_CONFIG("bad-module", bad_module_vms),
     TEST_CONFIG("bad-huge", bad_huge_vms),

@@ -35,7 +35,8 @@ static int target_of(const struct vcpu *v, uint64_t id, struct vm **t)
 	return *t ? 0 : -ENODEV;
 }
 
-static int slot_add(struct vcpu *v, struct vm *t, uint64_t gpa, uint64_t size, uint64_t rights)
+static int slot_add(struct vcpu *v, struct vm *t, uint64_t gpa, uint64_t size, uint64_t rights,
+		    unsigned *blocks)
 {
 	struct slotctl_blocks b;
 	int ret = t->state == VM_RUNNING ? slotctl_check_add(t, gpa, size, rights) : -EBUSY;
@@ -44,6 +45,7 @@ static int slot_add(struct vcpu *v, struct vm *t, uint64_t gpa, uint64_t size, u
 		ret = slotctl_alloc(t, gpa, size, &b);
 	if (ret)
 		return ret;
+	*blocks = b.n;
 	ret = vmx_vm_hold(t, v);
 	if (!ret) {
 		ret = slotctl_insert(t, gpa, size, (uint32_t)rights, &b);
@@ -57,18 +59,20 @@ static int slot_add(struct vcpu *v, struct vm *t, uint64_t gpa, uint64_t size, u
 int64_t vmx_hc_slot_add(struct vcpu *v, uint64_t id, uint64_t gpa, uint64_t size, uint64_t rights)
 {
 	struct vm *t;
+	unsigned blocks = 0;
 	int ret = target_of(v, id, &t);
 
 	if (ret)
 		return ret;
 	slots_lock_take(v);
-	ret = slot_add(v, t, gpa, size, rights);
+	ret = slot_add(v, t, gpa, size, rights, &blocks);
 	if (ret)
 		t->slotctl.refused++;
 	spin_unlock(&slots_lock);
 	if (!ret)
-		pr_debug("vm \"%s\": RAM slot [0x%lx..0x%lx) added by vm \"%s\"\n", t->cfg->name,
-			 gpa, gpa + size, v->vm->cfg->name);
+		pr_debug(
+		    "vm \"%s\": RAM slot [0x%lx..0x%lx) added by vm \"%s\" (%u buddy blocks)\n",
+		    t->cfg->name, gpa, gpa + size, v->vm->cfg->name, blocks);
 	return ret;
 }
 

@@ -4,7 +4,9 @@
  * mailbox: the target says its id; ctl checks the refusals, adds a 2 MiB slot at
  * GPA_UNMAPPED_LO in the target and in itself; the target finds it zeroed, writes and
  * reads it; ctl removes it; the target's next access must stop it as outside its map
- * (its configuration expects that fault). role=bench (privileged, alone): BENCH lines for
+ * (its configuration expects that fault). With drop=1 the target faults instead while the
+ * slot is there: its restart must drop the slot (ctl's remove then finds none) and its next
+ * boot faults reading there. role=bench (privileged, alone): BENCH lines for
  * add and remove of 2 MiB and 1 GiB slots in itself, in TSC ticks.
  */
 #include "guests/testguest/guest.h"
@@ -16,7 +18,7 @@
 #define MBOX	   (GPA_SHM + 0x1E0000) /* below the ring's page */
 #define MBOX_MAGIC 0x534c4f54		/* "SLOT" */
 
-enum { ST_NONE, ST_READY, ST_ADDED, ST_CHECKED, ST_REMOVED };
+enum { ST_NONE, ST_READY, ST_ADDED, ST_CHECKED, ST_REMOVED, ST_REBOOTED };
 
 struct mbox {
 	uint32_t magic, state;
@@ -56,6 +58,12 @@ static void set_state(uint32_t s)
 {
 	mfence();
 	WRITE_ONCE(mbox()->state, s);
+}
+
+static void map_identity_or_fail(uint64_t a)
+{
+	if (pt_map_identity(a, 2 * MiB))
+		t_fail("cannot map 0x%llx in the guest page tables", (unsigned long long)a);
 }
 
 static void map_slot(void)
@@ -152,6 +160,13 @@ static void ctl(void)
 		(unsigned long long)(SLOT_GPA + SLOT_SIZE), (unsigned long long)id);
 	set_state(ST_ADDED);
 	wait_state(ST_CHECKED);
+	if (arg_u64("drop", 0)) {
+		wait_state(ST_REBOOTED);
+		expect_err("remove after the target's restart", slot_remove(id, SLOT_GPA), -ENOENT);
+		expect_err("restarted target's RAM still configured", slot_remove(id, 0), -EFAULT);
+		set_state(ST_REMOVED);
+		return;
+	}
 	t_expect("remove from the target", (uint64_t)slot_remove(id, SLOT_GPA), 0);
 	expect_err("remove it twice", slot_remove(id, SLOT_GPA), -ENOENT);
 	gprintf("SLOTS ctl: removed the slot of vm %llu (target read sum 0x%llx)\n",
@@ -169,6 +184,15 @@ static void target(void)
 		t_fail("HC_VM_INFO");
 		return;
 	}
+	if (info.restarts) { /* drop=1, second boot: the restart took the slot away */
+		map_slot();
+		set_state(ST_REBOOTED);
+		wait_state(ST_REMOVED);
+		t_attempt("read gpa 0x%llx after the restart", (unsigned long long)SLOT_GPA);
+		v = *(volatile uint64_t *)SLOT_GPA;
+		t_fail("survived (read 0x%llx)", (unsigned long long)v);
+		return;
+	}
 	expect_err("unprivileged add", slot_add(info.vm_id, SLOT_GPA, SLOT_SIZE, SLOT_RW), -EPERM);
 	expect_err("unprivileged remove", slot_remove(info.vm_id, 0), -EPERM);
 	map_slot();
@@ -178,6 +202,13 @@ static void target(void)
 	wait_state(ST_ADDED);
 	WRITE_ONCE(m->sum, use_slot("target"));
 	set_state(ST_CHECKED);
+	if (arg_u64("drop", 0)) {
+		map_identity_or_fail(GPA_UNMAPPED_HI);
+		t_attempt("write gpa 0x%x with the slot still there", GPA_UNMAPPED_HI);
+		*(volatile uint64_t *)GPA_UNMAPPED_HI = 1;
+		t_fail("survived");
+		return;
+	}
 	wait_state(ST_REMOVED);
 	t_attempt("read the removed slot at gpa 0x%llx", (unsigned long long)SLOT_GPA);
 	v = *(volatile uint64_t *)SLOT_GPA;

@@ -611,3 +611,28 @@ TESTS += [
                  r"audit: .* [1-9]\d* violation\(s\)"],
          timeout=120),
 ]
+
+# The restart drops run-time slots: slotee faults while its slot is there, restarts, the slot
+# is gone (slotctl's remove finds none; slotee's read there faults outside its map).
+TESTS += [
+    dict(name="slots-dropped-by-restart", machine="bochs", megs=256, cpus=2,
+         cmdline="config=slots-drop",
+         expect=[r"\[slotctl\] SLOTS ctl: added \[0x40000000\.\.0x40200000\) to vm 1",
+                 r"\[slotee\] SLOTS target slot at 0x40000000: zeros, then wrote and read back, "
+                 r"sum 0x[0-9a-f]+",
+                 r"\[slotee\] ATTEMPT write gpa 0xe0000000 with the slot still there",
+                 r"vm \"slotee\": EPT violation: write at GPA 0xe0000000 \(outside the VM's "
+                 r"memory map\).*",
+                 r"\[slotctl\] SLOTS refused remove after the target's restart: -2",
+                 r"\[slotctl\] SLOTS refused restarted target's RAM still configured: -14",
+                 r"\[slotctl\] TEST slots PASS",
+                 r"\[slotee\] ATTEMPT read gpa 0x40000000 after the restart",
+                 r"vm \"slotee\": EPT violation: read at GPA 0x40000000 \(outside the VM's memory "
+                 r"map\).*",
+                 r"vm \"slotee\": run-time slots: 1 added \(2097152 bytes\), 1 removed "
+                 r"\(2097152 bytes\), 1 dropped by restart or stop, 15 refused; 0 bytes now",
+                 r"audit: vm \"slotee\": .* 0 violation\(s\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r"\[slotee\] .*survived.*",
+                 r"audit: .* [1-9]\d* violation\(s\)"],
+         timeout=120),
+]
