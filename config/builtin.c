@@ -341,6 +341,18 @@ static const struct vm_config slots_drop_vms[] = {
      .cmdline = "test=slots role=target drop=1"},
 };
 
+/* A VM of two vCPUs adds a slot to itself, then removes it while vCPU 1 spins in its guest. */
+static const struct vm_config slots_smp_vms[] = {{
+    .name = "slotsmp",
+    .cpus = {0, 1},
+    .nr_vcpus = 2,
+    REGIONS(pc_regions),
+    .image = "testguest",
+    .platform = VM_PLATFORM_PC,
+    .flags = VM_FLAG_PRIVILEGED | VM_FLAG_EXPECT_FAULT,
+    .cmdline = "test=slots role=smp",
+}};
+
 /* bench/b_slots.py: add and remove 2 MiB and 1 GiB slots in itself (a 2 GiB machine). */
 static const struct vm_config slots_bench_vms[] = {{
     .name = "slotbench",
@@ -386,6 +398,7 @@ const struct hv_config hv_configs[] = {
     TEST_CONFIG("dirty-bench-wp", dirty_bench_wp_vms),
     TEST_CONFIG("slots", slots_vms),
     TEST_CONFIG("slots-drop", slots_drop_vms),
+    TEST_CONFIG("slots-smp", slots_smp_vms),
     TEST_CONFIG("slots-bench", slots_bench_vms),
     TEST_CONFIG("bad-overlap", bad_overlap_vms),
     TEST_CONFIG("bad-module", bad_module_vms),

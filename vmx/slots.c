@@ -35,8 +35,7 @@ static int target_of(const struct vcpu *v, uint64_t id, struct vm **t)
 	return *t ? 0 : -ENODEV;
 }
 
-static int slot_add(struct vcpu *v, struct vm *t, uint64_t gpa, uint64_t size, uint64_t rights,
-		    unsigned *blocks)
+static int slot_add(struct vcpu *v, struct vm *t, uint64_t gpa, uint64_t size, uint64_t rights)
 {
 	struct slotctl_blocks b;
 	int ret = t->state == VM_RUNNING ? slotctl_check_add(t, gpa, size, rights) : -EBUSY;
@@ -45,7 +44,6 @@ static int slot_add(struct vcpu *v, struct vm *t, uint64_t gpa, uint64_t size, u
 		ret = slotctl_alloc(t, gpa, size, &b);
 	if (ret)
 		return ret;
-	*blocks = b.n;
 	ret = vmx_vm_hold(t, v);
 	if (!ret) {
 		ret = slotctl_insert(t, gpa, size, (uint32_t)rights, &b);
@@ -59,20 +57,15 @@ static int slot_add(struct vcpu *v, struct vm *t, uint64_t gpa, uint64_t size, u
 int64_t vmx_hc_slot_add(struct vcpu *v, uint64_t id, uint64_t gpa, uint64_t size, uint64_t rights)
 {
 	struct vm *t;
-	unsigned blocks = 0;
 	int ret = target_of(v, id, &t);
 
 	if (ret)
 		return ret;
 	slots_lock_take(v);
-	ret = slot_add(v, t, gpa, size, rights, &blocks);
+	ret = slot_add(v, t, gpa, size, rights);
 	if (ret)
 		t->slotctl.refused++;
 	spin_unlock(&slots_lock);
-	if (!ret)
-		pr_debug(
-		    "vm \"%s\": RAM slot [0x%lx..0x%lx) added by vm \"%s\" (%u buddy blocks)\n",
-		    t->cfg->name, gpa, gpa + size, v->vm->cfg->name, blocks);
 	return ret;
 }
 
@@ -104,9 +97,6 @@ int64_t vmx_hc_slot_remove(struct vcpu *v, uint64_t id, uint64_t gpa)
 	if (ret)
 		t->slotctl.refused++;
 	spin_unlock(&slots_lock);
-	if (!ret)
-		pr_debug("vm \"%s\": RAM slot at 0x%lx removed by vm \"%s\"\n", t->cfg->name, gpa,
-			 v->vm->cfg->name);
 	return ret;
 }
 

@@ -6,10 +6,13 @@
  * reads it; ctl removes it; the target's next access must stop it as outside its map
  * (its configuration expects that fault). With drop=1 the target faults instead while the
  * slot is there: its restart must drop the slot (ctl's remove then finds none) and its next
- * boot faults reading there. role=bench (privileged, alone): BENCH lines for
+ * boot faults reading there. role=smp (a privileged VM of two vCPUs, alone): vCPU 0 adds a
+ * slot to its own VM while vCPU 1 runs, uses it from both, removes it while vCPU 1 spins in
+ * its guest; vCPU 1's next read there (its TLB held the slot) must fault. role=bench (privileged, alone): BENCH lines for
  * add and remove of 2 MiB and 1 GiB slots in itself, in TSC ticks.
  */
 #include "guests/testguest/guest.h"
+#include "guests/testguest/smp.h"
 #include "lib/errno.h"
 
 #define SLOT_GPA   GPA_UNMAPPED_LO /* 1 GiB: nothing is configured there */
@@ -215,6 +218,64 @@ static void target(void)
 	t_fail("survived (read 0x%llx)", (unsigned long long)v);
 }
 
+/* role=smp: what vCPU 1 does, told by vCPU 0 through these. */
+static struct {
+	volatile uint32_t added, stop, done, removed, go;
+	volatile uint64_t uses, spins;
+} sx;
+
+static void smp_ap_work(void *arg)
+{
+	volatile uint64_t *p = (volatile uint64_t *)SLOT_GPA;
+	uint64_t v;
+
+	(void)arg;
+	while (!sx.added)
+		cpu_relax();
+	while (!sx.stop) { /* the slot's translation stays in this CPU's TLB */
+		p[8] = sx.uses;
+		if (p[8] == sx.uses)
+			sx.uses++;
+	}
+	sx.done = 1;
+	while (!sx.removed) /* in the guest, no exit: the remove must kick and hold us */
+		sx.spins++;
+	while (!sx.go)
+		cpu_relax();
+	v = p[8]; /* must fault: the slot is gone and this CPU flushed */
+	sx.uses = v | (1ULL << 63);
+}
+
+static void smp_self(void)
+{
+	struct hc_vm_info info;
+
+	if (vm_info_get(&info) || !smp_bringup()) {
+		t_fail("HC_VM_INFO or AP start-up");
+		return;
+	}
+	map_slot();
+	smp_post(1, smp_ap_work, NULL);
+	t_expect("add to itself", (uint64_t)slot_add(info.vm_id, SLOT_GPA, SLOT_SIZE, SLOT_RW), 0);
+	sx.added = 1;
+	use_slot("smp");
+	while (sx.uses < 100)
+		cpu_relax();
+	sx.stop = 1;
+	while (!sx.done)
+		cpu_relax();
+	t_expect("remove from itself", (uint64_t)slot_remove(info.vm_id, SLOT_GPA), 0);
+	sx.removed = 1;
+	gprintf(
+	    "SLOTS smp: vCPU 1 used the slot %llu times, then spun %llu times around the remove\n",
+	    (unsigned long long)sx.uses, (unsigned long long)sx.spins);
+	t_attempt("vCPU 1 reads the removed slot at gpa 0x%llx", (unsigned long long)SLOT_GPA);
+	sx.go = 1;
+	if (!smp_wait(1, SMP_WAIT_US))
+		t_fail("vCPU 1 neither faulted nor finished");
+	t_fail("vCPU 1 survived (read 0x%llx)", (unsigned long long)(sx.uses & ~(1ULL << 63)));
+}
+
 /* One add and one remove of @size in this VM, @n times: average ticks of each. */
 static void bench_size(const char *name, uint64_t gpa, uint64_t size, unsigned n, uint64_t self)
 {
@@ -247,6 +308,8 @@ static void bench(void)
 	}
 	bench_size("2m", SLOT_GPA, 2 * MiB, 8, info.vm_id);
 	bench_size("1g", 4 * GiB, GiB, 1, info.vm_id);
+	/* kept: the audit at the end of the run shows the leaves it got */
+	t_expect("1 GiB slot kept", (uint64_t)slot_add(info.vm_id, 4 * GiB, GiB, SLOT_RW), 0);
 }
 
 void t_slots(void)
@@ -255,8 +318,10 @@ void t_slots(void)
 		ctl();
 	else if (arg_is("role", "target"))
 		target();
+	else if (arg_is("role", "smp"))
+		smp_self();
 	else if (arg_is("role", "bench"))
 		bench();
 	else
-		t_fail("role= is ctl, target or bench");
+		t_fail("role= is ctl, target, smp or bench");
 }

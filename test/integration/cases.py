@@ -636,3 +636,23 @@ TESTS += [
                  r"audit: .* [1-9]\d* violation\(s\)"],
          timeout=120),
 ]
+
+# Run-time slots with a VM of two vCPUs: vCPU 0 adds a slot to its own VM while vCPU 1 runs and
+# uses it; the remove holds vCPU 1 (spinning in its guest) and flushes its CPU: its next read of
+# the slot faults outside the VM's map.
+TESTS += [
+    dict(name="slots-smp-self", machine="bochs", megs=256, cpus=2, cmdline="config=slots-smp",
+         expect=[r"smp: 2 CPUs online",
+                 r"\[slotsmp\] SLOTS smp slot at 0x40000000: zeros, then wrote and read back, "
+                 r"sum 0x[0-9a-f]+",
+                 r"\[slotsmp\] SLOTS smp: vCPU 1 used the slot \d+ times, then spun \d+ times "
+                 r"around the remove",
+                 r"\[slotsmp\] ATTEMPT vCPU 1 reads the removed slot at gpa 0x40000000",
+                 r"vm \"slotsmp\": EPT violation: read at GPA 0x40000040 \(outside the VM's memory "
+                 r"map\).*",
+                 r"vm \"slotsmp\": run-time slots: 1 added \(2097152 bytes\), 1 removed "
+                 r"\(2097152 bytes\), 0 dropped by restart or stop, 0 refused; 0 bytes now",
+                 r"audit: vm \"slotsmp\": .* 0 violation\(s\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r".*survived.*", r"audit: .* [1-9]\d* violation\(s\)"],
+         timeout=120),
+]
