@@ -5,12 +5,12 @@ around each VMCALL (Bochs, one CPU, TSC = instructions). The add includes zeroin
 frames (page_alloc), the slot insert and the EPT leaves, and holding and releasing the
 VM's vCPUs; the remove, the EPT teardown, the shoot-down and the scrub before the frames
 go back to the buddy. 2 MiB: the average of 8; 1 GiB: one (it needs a 1 GiB aligned free
-block, hence the 3072 MiB machine; without one it gets smaller blocks
+block, hence the 2048 MiB machine; without one it gets smaller blocks
 and leaves, which the 1 GiB row's note shows).
 """
 import re
 
-MEGS = 3072
+MEGS = 2048
 
 
 def rows(bochs, figures, row):
