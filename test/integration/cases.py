@@ -565,6 +565,8 @@ TESTS += [
                wp_faults="1038"),
     # Haswell has no PML: write-protection without being asked
     dirty_case("dirty-log-haswell", "corei7_haswell_4770", "write-protect", wp_faults="1038"),
+]
+
 # Run-time RAM slots (issue 15): slotctl (privileged, CPU 0) adds a 2 MiB slot to slotee while
 # slotee runs on CPU 1; slotee reads zeros, writes and reads it back; slotctl removes it, and
 # slotee's next read there stops it as outside its map (the fault its configuration expects).
