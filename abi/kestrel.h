@@ -1,5 +1,5 @@
 /*
- * The contract between kestrel and its guests (docs/abi.md, ABI version 2):
+ * The contract between kestrel and its guests (docs/abi.md, ABI version 3):
  * ports, hypercalls, CPUID leaves, the doorbell vector and the MMIO test
  * device's registers. Included by the hypervisor and by the guests, from C
  * and from assembly; change it only together with docs/abi.md.
@@ -7,14 +7,14 @@
 #ifndef ABI_KESTREL_H
 #define ABI_KESTREL_H
 
-#define KESTREL_ABI_VERSION 2
+#define KESTREL_ABI_VERSION 3
 
 /* Port I/O */
 #define PORT_COM1	0x3F8
 #define PORT_DEBUG_EXIT 0xF4 /* out: the VM ends (or restarts, per policy) with this status */
 #define PORT_POST	0x80 /* out: ignored */
 
-/* Hypercalls: VMCALL, RAX = number, arguments in RDI, RSI, RDX, result in RAX. */
+/* Hypercalls: VMCALL, RAX = number, arguments in RDI, RSI, RDX, R10, result in RAX. */
 #define HC_NULL		 0
 #define HC_CONSOLE_WRITE 1
 #define HC_EXIT		 2
@@ -22,7 +22,7 @@
 #define HC_HEARTBEAT	 4
 #define HC_DOORBELL	 5
 #define HC_STATS	 6
-/* Issue 15 (memory at run time), numbers reserved; see docs/abi.md once specified. */
+/* Since version 3: memory at run time (docs/abi.md). */
 #define HC_DIRTY_LOG	     7
 #define HC_SLOT_ADD	     8
 #define HC_SLOT_REMOVE	     9

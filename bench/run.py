@@ -273,6 +273,7 @@ def main():
     print()
     __import__("b_ckpt").rows(bochs, row)  # bench/b_ckpt.py: checkpoints and rollback
     __import__("b_demand").rows()  # bench/b_demand.py: demand-faulted RAM
+    __import__("b_slots").rows(bochs, figures, row)
     print()
     print("## Host allocator microbenchmark (ns, wall clock, noisy)")
     subprocess.run(["make", "-s", "-C", ROOT, "build/bench/host_buddy"], check=True)

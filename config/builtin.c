@@ -304,6 +304,64 @@ static const struct vm_config dirty_bench_wp_vms[] = {{.name = "dirty",
 						       .image = "testguest",
 						       .cmdline = "test=dirty_bench"}};
 
+/*
+ * Run-time RAM slots (issue 15): the privileged "slotctl" adds a slot to "slotee" while it
+ * runs on the other CPU, then removes it; slotee's next access there is the fault it expects.
+ */
+static const struct vm_config slots_vms[] = {
+    {.name = "slotctl",
+     .cpu = 0,
+     REGIONS(part_regions),
+     .image = "testguest",
+     .flags = VM_FLAG_PRIVILEGED,
+     .cmdline = "test=slots role=ctl"},
+    {.name = "slotee",
+     .cpu = 1,
+     REGIONS(part_regions),
+     .image = "testguest",
+     .flags = VM_FLAG_EXPECT_FAULT,
+     .cmdline = "test=slots role=target"},
+};
+
+/* The same, but slotee faults with the slot present: its restart drops it (then it stops). */
+static const struct vm_config slots_drop_vms[] = {
+    {.name = "slotctl",
+     .cpu = 0,
+     REGIONS(part_regions),
+     .image = "testguest",
+     .flags = VM_FLAG_PRIVILEGED,
+     .cmdline = "test=slots role=ctl drop=1"},
+    {.name = "slotee",
+     .cpu = 1,
+     REGIONS(part_regions),
+     .image = "testguest",
+     .policy = VM_POLICY_RESTART,
+     .max_restarts = 1,
+     .flags = VM_FLAG_EXPECT_FAULT,
+     .cmdline = "test=slots role=target drop=1"},
+};
+
+/* A VM of two vCPUs adds a slot to itself, then removes it while vCPU 1 spins in its guest. */
+static const struct vm_config slots_smp_vms[] = {{
+    .name = "slotsmp",
+    .cpus = {0, 1},
+    .nr_vcpus = 2,
+    REGIONS(pc_regions),
+    .image = "testguest",
+    .platform = VM_PLATFORM_PC,
+    .flags = VM_FLAG_PRIVILEGED | VM_FLAG_EXPECT_FAULT,
+    .cmdline = "test=slots role=smp",
+}};
+
+/* bench/b_slots.py: add and remove 2 MiB and 1 GiB slots in itself (a 2 GiB machine). */
+static const struct vm_config slots_bench_vms[] = {{
+    .name = "slotbench",
+    REGIONS(part_regions),
+    .image = "testguest",
+    .flags = VM_FLAG_PRIVILEGED,
+    .cmdline = "test=slots role=bench",
+}};
+
 #define CONFIG(n, v)                                                                               \
 	{                                                                                          \
 		.name = n, .vms = v, .nr_vms = ARRAY_SIZE(v)                                       \
@@ -338,6 +396,10 @@ const struct hv_config hv_configs[] = {
     TEST_CONFIG("dirty-wp", dirty_wp_vms),
     TEST_CONFIG("dirty-bench", dirty_bench_vms),
     TEST_CONFIG("dirty-bench-wp", dirty_bench_wp_vms),
+    TEST_CONFIG("slots", slots_vms),
+    TEST_CONFIG("slots-drop", slots_drop_vms),
+    TEST_CONFIG("slots-smp", slots_smp_vms),
+    TEST_CONFIG("slots-bench", slots_bench_vms),
     TEST_CONFIG("bad-overlap", bad_overlap_vms),
     TEST_CONFIG("bad-module", bad_module_vms),
     TEST_CONFIG("bad-huge", bad_huge_vms),

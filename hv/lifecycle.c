@@ -18,6 +18,7 @@
 #include "lib/string.h"
 #include "vm/conin.h"
 #include "vmx/exit.h"
+#include "vmx/slots.h"
 #include "vmx/vcpu.h"
 
 #define MAX_CPUS_STATS SMP_MAX_CPUS /* every CPU a VM can run on */
@@ -26,6 +27,8 @@
  * Back to the configuration's initial state: fresh devices, the guest reloaded, and
  * RAM unmapped, to be zeroed 2 MiB at a time on first touch (vm/ramzero.c): every
  * vCPU's cached translations go too (a shoot-down: the APs are parked and take it).
+ * Slots added at run time are removed first, their frames scrubbed and freed: every
+ * vCPU is in root and takes the shoot-down before it next enters its guest.
  */
 /*
  * Every demand block unmapped, flushed from every vCPU, and only then given back (zeroed
@@ -47,6 +50,7 @@ static void demand_return(struct vm *vm)
 int vm_restart(struct vm *vm)
 {
 	ckpt_reset(vm); /* checkpoints of the previous boot mean nothing to the next */
+	vmx_slots_drop(&vm->vcpus[0]); /* run-time slots go: the configured map comes back */
 	ramzero_reset(vm);
 	if (vm->demand.nr)
 		demand_return(vm);
@@ -143,6 +147,7 @@ void vm_run(struct vm *vm)
 	/* Stopped for good: its demand blocks go back while the APs still take flushes. */
 	if (vm->demand.nr)
 		demand_return(vm);
+	vmx_slots_drop(&vm->vcpus[0]); /* the APs are parked: nothing uses them any more */
 	__atomic_store_n(&vm->finished, true, __ATOMIC_SEQ_CST);
 	pr_info("vm \"%s\": stopped (%s), status %d\n", vm->cfg->name, vm->stop_reason,
 		vm->exit_status);
@@ -191,6 +196,19 @@ static void coalesced_print(const struct vm *vm)
 		    st->drains[COALESCED_ON_STOP],
 		st->drains[COALESCED_ON_READ], st->drains[COALESCED_ON_FULL],
 		st->drains[COALESCED_ON_STOP], st->discarded, st->errors);
+}
+
+/* Run-time RAM slots (HC_SLOT_ADD / HC_SLOT_REMOVE) this VM was given, when any. */
+static void slots_print(const struct vm *vm)
+{
+	const struct slotctl *sc = &vm->slotctl;
+
+	if (!sc->added && !sc->refused)
+		return;
+	pr_info("vm \"%s\": run-time slots: %lu added (%lu bytes), %lu removed (%lu bytes), %lu "
+		"dropped by restart or stop, %lu refused; %lu bytes now\n",
+		vm->cfg->name, sc->added, sc->bytes_added, sc->removed, sc->bytes_removed,
+		sc->dropped, sc->refused, sc->bytes);
 }
 
 void vm_run_ap(struct vcpu *v)
@@ -267,6 +285,7 @@ void vm_print_stats(const struct vm *vm)
 		demand_format(&vm->demand, line, sizeof(line));
 		pr_info("vm \"%s\": %s\n", vm->cfg->name, line);
 	}
+	slots_print(vm);
 }
 
 /*

@@ -1,7 +1,8 @@
 /*
  * Memory slots: a small array sorted by base_gfn, searched by bisection.
  * Invariant: slot[i].base_gfn + slot[i].npages <= slot[i + 1].base_gfn.
- * Called by VM creation (memslot_add) and exit handlers (memslot_find).
+ * Called by VM creation (memslot_add), run-time slot edits (memslot_add, memslot_remove)
+ * and exit handlers (memslot_find).
  */
 #include "mm/memslot.h"
 #include "lib/errno.h"
@@ -56,6 +57,18 @@ int memslot_add(struct memslots *ms, const struct mem_slot *s)
 	memmove(&ms->slot[i + 1], &ms->slot[i], (ms->nr - i) * sizeof(ms->slot[0]));
 	ms->slot[i] = *s;
 	ms->nr++;
+	return 0;
+}
+
+int memslot_remove(struct memslots *ms, gfn_t base)
+{
+	unsigned i = memslot_upper(ms, base);
+
+	if (i == 0 || ms->slot[i - 1].base_gfn.v != base.v)
+		return -ENOENT;
+	memmove(&ms->slot[i - 1], &ms->slot[i], (ms->nr - i) * sizeof(ms->slot[0]));
+	ms->nr--;
+	memset(&ms->slot[ms->nr], 0, sizeof(ms->slot[0]));
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 /*
  * Per-VM memory slots (KVM's idea): each slot maps a run of guest frames to a
  * run of host frames and carries the region kind and rights it came from.
- * Invariants: slots are sorted by base_gfn and never overlap. Built once by the
- * VM creator, then read by the EPT builder and the exit handlers.
+ * Invariants: slots are sorted by base_gfn and never overlap. Built by the VM
+ * creator, read by the EPT builder and the exit handlers; changed at run time only
+ * while every vCPU of the VM is held where it holds no slot pointer (vm/slotctl.h).
  */
 #ifndef VM_MEMSLOT_H
 #define VM_MEMSLOT_H
@@ -13,6 +14,7 @@
 
 #define MEMSLOT_MAX	  VALIDATE_MAX_SLOTS /* what the validator counts a VM's slots against */
 #define MEMSLOT_NO_REGION 0xffff	     /* a platform device's page, not a configured region */
+#define MEMSLOT_RUNTIME	  0xfffe /* RAM added at run time (vm/slotctl.c), not configured */
 
 /*
  * One RAM region may be backed by several slots (several buddy blocks).
@@ -67,6 +69,12 @@ void memslots_init(struct memslots *ms);
  * -EEXIST (overlaps a slot), -ENOSPC (MEMSLOT_MAX slots already).
  */
 int memslot_add(struct memslots *ms, const struct mem_slot *s);
+
+/*
+ * Remove the slot whose first frame is @base, keeping the rest sorted.
+ * Returns 0, or -ENOENT when no slot starts at @base.
+ */
+int memslot_remove(struct memslots *ms, gfn_t base);
 
 /* The slot containing @a, or NULL. O(log nr). */
 const struct mem_slot *memslot_find(const struct memslots *ms, gpa_t a);

@@ -41,8 +41,13 @@ static int rz_chunk(struct vm *vm, uint64_t c, bool map)
 		uint64_t s_lo = memslot_gpa(s).v, s_hi = s_lo + memslot_size(s);
 		uint64_t a = MAX(lo, s_lo), e = MIN(hi, s_hi);
 
-		if (s->kind != REGION_RAM || !memslot_has_hpa(s) || a >= e)
-			continue; /* demand RAM (vm/demand.c) has no frames of its own */
+		/*
+		 * Demand RAM (vm/demand.c) has no frames of its own; run-time slots
+		 * (vm/slotctl.c) come zeroed and mapped: neither is ours to zero.
+		 */
+		if (s->kind != REGION_RAM || !memslot_has_hpa(s) || s->region == MEMSLOT_RUNTIME ||
+		    a >= e)
+			continue;
 		if (!rz_test(rz->zeroed, c))
 			memset(hpa_to_va(memslot_hpa(s, gpa(a))), 0, e - a);
 		if (map && !err) /* a logged region's pages are mapped waiting for a write */

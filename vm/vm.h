@@ -25,6 +25,7 @@
 #include "vm/ramzero.h"
 #include "vm/ckpt.h"
 #include "vm/dirty.h"
+#include "vm/slotctl.h"
 
 #define VM_NR_EXIT_COUNTERS 70			    /* indexed by the backend's exit reason */
 #define VM_MAX_DEVS	    VALIDATE_MAX_DEVS	    /* the validator counts them */
@@ -244,6 +245,7 @@ struct vm {
 	struct ckpt ckpt;	/* checkpoints, when the configuration reserves memory for them */
 	struct vm_dirty dirty;	/* dirty logging per RAM region (vm/dirty.c) */
 	struct demand demand;	/* RAM regions with no frames until first touched */
+	struct slotctl slotctl; /* RAM slots added at run time (vm/slotctl.h) */
 	enum vm_state state;
 	int exit_status;
 	spinlock_t life_lock;
@@ -256,6 +258,11 @@ struct vm {
 	 * move on (restart done) or for finished (the VM stopped for good).
 	 */
 	volatile bool finished;
+	/*
+	 * Set by a run-time slot edit from any CPU (vmx/slots.c): each vCPU taking its next
+	 * EPT flush waits in root, holding no slot pointer, until it is cleared.
+	 */
+	volatile bool slot_hold;
 	volatile uint64_t epoch;
 	volatile uint64_t parked[VM_MAX_VCPUS];
 	volatile uint64_t ept_gen; /* bumped by each EPT change every vCPU must flush */

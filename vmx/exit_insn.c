@@ -10,6 +10,7 @@
 #include "mm/gmem.h"
 #include "vmx/caps.h"
 #include "vmx/exit.h"
+#include "vmx/slots.h"
 #include "vmx/vmcs.h"
 #include "vm/cpuid.h"
 
@@ -110,7 +111,7 @@ static __attribute__((noinline)) int64_t hc_vm_info(struct vm *vm, uint64_t at)
 	return gmem_write(&vm->slots, gpa(at), &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-/* Every hypercall but HC_NULL: the number in RAX, arguments in RDI RSI, the result in RAX. */
+/* Every hypercall but HC_NULL: the number in RAX, arguments in RDI RSI RDX RCX, the result in RAX. */
 static __attribute__((noinline)) void hypercall(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -144,6 +145,12 @@ static __attribute__((noinline)) void hypercall(struct vcpu *v)
 		break;
 	case HC_CHECKPOINT:
 		ret = ckpt_hypercall(v, r[RDI]);
+		break;
+	case HC_SLOT_ADD: /* VM id, GPA, size, rights in R10 */
+		ret = vmx_hc_slot_add(v, r[RDI], r[RSI], r[RDX], r[R10]);
+		break;
+	case HC_SLOT_REMOVE:
+		ret = vmx_hc_slot_remove(v, r[RDI], r[RSI]);
 		break;
 	default:
 		ret = -ENOSYS;

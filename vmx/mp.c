@@ -5,25 +5,67 @@
  * signals its virtual local APIC latched (no physical INIT or SIPI is involved),
  * and the INVEPT shoot-down that makes an EPT change seen by every vCPU before it
  * is relied on.
+ * Also the foreign shoot-down and hold a run-time slot edit (vmx/slots.c) uses on a
+ * VM from a CPU that may not be one of its vCPUs.
  * Invariants: v->mp and the VMCS of a vCPU change only on its own CPU; every loop a
  * vCPU waits in (guest, HLT, wait-for-SIPI, shoot-down, restart parking) takes its
- * VCPU_WORK_FLUSH, so a shoot-down always completes.
+ * VCPU_WORK_FLUSH, so a shoot-down always completes, unless the VM stopped for good
+ * (vm->finished), which a foreign shoot-down looks at.
  */
 #include "arch/x86/cpu.h"
 #include "lib/console.h"
 #include "vmx/exit.h"
+#include "vmx/slots.h"
 #include "vmx/vcpu.h"
 #include "vmx/vmx.h"
 
-void vmx_flush_take(struct vcpu *v)
+/*
+ * INVEPT for the shoot-down that asked, and say which generation it covers. The work
+ * bit is cleared before the generation is read: a shoot-down whose generation comes
+ * after that read sets the bit again after the clear, and is taken next time.
+ */
+static void flush_once(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	uint64_t gen = __atomic_load_n(&vm->ept_gen, __ATOMIC_ACQUIRE);
+	uint64_t gen;
 
 	__atomic_fetch_and(&v->work, ~(uint32_t)VCPU_WORK_FLUSH, __ATOMIC_SEQ_CST);
+	gen = __atomic_load_n(&vm->ept_gen, __ATOMIC_SEQ_CST);
 	vmx_invept_single(vm->hw.eptp);
 	__atomic_store_n(&vm->ept_flushed[v->index], gen, __ATOMIC_RELEASE);
 	v->stats.flushes++;
+}
+
+/*
+ * Held by a run-time slot edit (vmx_vm_hold): wait in root. Each generation seen while
+ * the hold lasts is acknowledged, so the holder's shoot-down completes whenever this
+ * vCPU entered; one read before the hold ends is never acknowledged (its generation is
+ * read before the flag), so the holder's release shoot-down waits for the INVEPT below.
+ */
+static void hold_here(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	for (;;) {
+		uint64_t gen = __atomic_load_n(&vm->ept_gen, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&vm->slot_hold, __ATOMIC_SEQ_CST))
+			break;
+		__atomic_store_n(&vm->ept_flushed[v->index], gen, __ATOMIC_RELEASE);
+		cpu_relax();
+	}
+	flush_once(v);
+}
+
+/*
+ * Every caller is at a point where it holds no slot pointer and not the VM's device
+ * lock (the run loop before an entry, HLT, wait-for-SIPI, a shoot-down's wait, restart
+ * parking): where a run-time slot edit may hold the vCPU.
+ */
+void vmx_flush_take(struct vcpu *v)
+{
+	flush_once(v);
+	if (__atomic_load_n(&v->vm->slot_hold, __ATOMIC_SEQ_CST))
+		hold_here(v);
 }
 
 void vmx_ept_shootdown(struct vcpu *self)
@@ -49,6 +91,46 @@ void vmx_ept_shootdown(struct vcpu *self)
 		self->stats.shootdown_ticks += t;
 		self->stats.shootdown_max = MAX(self->stats.shootdown_max, t);
 	}
+}
+
+bool vmx_ept_shootdown_vm(struct vm *t, struct vcpu *self)
+{
+	uint64_t gen = __atomic_add_fetch(&t->ept_gen, 1, __ATOMIC_SEQ_CST);
+	bool own = self && self->vm == t;
+
+	for (unsigned i = 0; i < t->nr_vcpus; i++)
+		if (own && i == self->index) {
+			vmx_invept_single(t->hw.eptp);
+			__atomic_store_n(&t->ept_flushed[i], gen, __ATOMIC_RELEASE);
+		} else {
+			vcpu_wake(&t->vcpus[i], VCPU_WORK_FLUSH, true);
+		}
+	for (unsigned i = 0; i < t->nr_vcpus; i++)
+		while (__atomic_load_n(&t->ept_flushed[i], __ATOMIC_ACQUIRE) < gen) {
+			if (__atomic_load_n(&t->finished, __ATOMIC_ACQUIRE))
+				return false; /* its vCPUs are gone: nothing runs on the old entries */
+			/* our own VM's shoot-downs meanwhile; never held: we may be the holder */
+			if (self &&
+			    (__atomic_load_n(&self->work, __ATOMIC_SEQ_CST) & VCPU_WORK_FLUSH))
+				flush_once(self);
+			cpu_relax();
+		}
+	return true;
+}
+
+int vmx_vm_hold(struct vm *t, struct vcpu *self)
+{
+	__atomic_store_n(&t->slot_hold, true, __ATOMIC_SEQ_CST);
+	if (vmx_ept_shootdown_vm(t, self) && t->state == VM_RUNNING)
+		return 0;
+	vmx_vm_release(t, self);
+	return -EBUSY;
+}
+
+void vmx_vm_release(struct vm *t, struct vcpu *self)
+{
+	__atomic_store_n(&t->slot_hold, false, __ATOMIC_SEQ_CST);
+	vmx_ept_shootdown_vm(t, self);
 }
 
 /*

@@ -13,7 +13,7 @@
 #define PORT_COM1_LSR 0x3FD
 #define LSR_THRE      0x20
 
-#define HC_VM_INFO_VERSION 2
+#define HC_VM_INFO_VERSION 2 /* the first version with the 56-byte struct hc_vm_info */
 
 #define HV_ABI_VERSION KESTREL_ABI_VERSION
 

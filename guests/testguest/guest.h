@@ -312,6 +312,7 @@ void t_smp_bench(void);
 void t_coalesced(void);
 void t_coalesced_bench(void);
 void t_coalesced_restart(void);
+void t_slots(void);
 /* t_secret's RAM check, for smp_secret: every word below 1 GiB the loader did not fill is
  * zero (t_fail otherwise). */
 void secret_scan_ram(void);

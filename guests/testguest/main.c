@@ -82,6 +82,7 @@ const struct scenario scenarios[] = {
     {"coalesced", t_coalesced, false},
     {"coalesced_bench", t_coalesced_bench, false},
     {"coalesced_restart", t_coalesced_restart, false},
+    {"slots", t_slots, false},
 };
 const unsigned nr_scenarios = ARRAY_SIZE(scenarios);
 

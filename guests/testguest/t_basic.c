@@ -89,7 +89,7 @@ static void hc_vm_info_check(struct hc_vm_info *info)
 	gprintf("hypercall: vm_info version %u id %u ram %llu name \"%.32s\" restarts %u cpu %u\n",
 		info->version, info->vm_id, (unsigned long long)info->ram_bytes, info->name,
 		info->restarts, info->cpu);
-	t_expect("vm_info.version", info->version, HC_VM_INFO_VERSION);
+	t_expect("vm_info.version", info->version, HV_ABI_VERSION);
 	t_expect("vm_info.ram_bytes vs memory map", info->ram_bytes, boot_ram_bytes());
 	if (strnlen(info->name, sizeof(info->name)) == sizeof(info->name) || !info->name[0])
 		t_fail("vm_info.name empty or not NUL-terminated");

@@ -187,7 +187,7 @@ TESTS += [
         + passes("cpuid") + [r"vm \"test\": exits .*cpuid:\d+.*"]),
     guest("guest-hypercall", "hypercall", [
         r"\[test\] hypercall: hello through HC_CONSOLE_WRITE",
-        r"\[test\] hypercall: vm_info version 2 id 0 ram 134217728 name \"test\" restarts 0 cpu 0"]
+        r"\[test\] hypercall: vm_info version 3 id 0 ram 134217728 name \"test\" restarts 0 cpu 0"]
         + passes("hypercall") + [r"vm \"test\": exits .*vmcall:\d+.*"]),
     guest("guest-msr", "msr", passes("msr") + [r"vm \"test\": exits .*rdmsr:\d+.*"]),
     guest("stats-on-request", "stats", [
@@ -686,4 +686,96 @@ TESTS += [
                wp_faults="1038"),
     # Haswell has no PML: write-protection without being asked
     dirty_case("dirty-log-haswell", "corei7_haswell_4770", "write-protect", wp_faults="1038"),
+]
+
+# Run-time RAM slots (issue 15): slotctl (privileged, CPU 0) adds a 2 MiB slot to slotee while
+# slotee runs on CPU 1; slotee reads zeros, writes and reads it back; slotctl removes it, and
+# slotee's next read there stops it as outside its map (the fault its configuration expects).
+TESTS += [
+    dict(name="slots-add-remove-neighbour", machine="bochs", megs=256, cpus=2,
+         cmdline="config=slots",
+         expect=[r"smp: 2 CPUs online",
+                 r"\[slotee\] SLOTS refused unprivileged add: -1",
+                 r"\[slotee\] SLOTS refused unprivileged remove: -1",
+                 r"\[slotctl\] SLOTS ctl: target is vm 1",
+                 r"\[slotctl\] SLOTS refused unaligned gpa: -22",
+                 r"\[slotctl\] SLOTS refused no rights: -95",
+                 r"\[slotctl\] SLOTS refused rights bit 63: -95",
+                 r"\[slotctl\] SLOTS refused wrap: -34",
+                 r"\[slotctl\] SLOTS refused above 2\^48: -34",
+                 r"\[slotctl\] SLOTS refused overlaps RAM: -17",
+                 r"\[slotctl\] SLOTS refused overlaps shm0: -17",
+                 r"\[slotctl\] SLOTS refused beyond 2 GiB of run-time RAM: -7",
+                 r"\[slotctl\] SLOTS refused no such VM: -19",
+                 r"\[slotctl\] SLOTS refused id's upper bits: -19",
+                 r"\[slotctl\] SLOTS refused remove configured RAM: -14",
+                 r"\[slotctl\] SLOTS refused remove nothing: -2",
+                 r"\[slotctl\] SLOTS refused remove unaligned: -22",
+                 r"\[slotctl\] SLOTS refused remove no such VM: -19",
+                 r"\[slotctl\] SLOTS ctl slot at 0x40000000: zeros, then wrote and read back, "
+                 r"sum 0x[0-9a-f]+",
+                 r"\[slotctl\] SLOTS refused add it twice: -17",
+                 r"\[slotctl\] SLOTS ctl: added \[0x40000000\.\.0x40200000\) to vm 1",
+                 r"\[slotee\] SLOTS target slot at 0x40000000: zeros, then wrote and read back, "
+                 r"sum 0x[0-9a-f]+",
+                 r"\[slotctl\] SLOTS refused remove it twice: -2",
+                 r"\[slotctl\] SLOTS ctl: removed the slot of vm 1 \(target read sum 0x[0-9a-f]+\)",
+                 r"\[slotctl\] TEST slots PASS",
+                 r"\[slotee\] ATTEMPT read the removed slot at gpa 0x40000000",
+                 r"vm \"slotee\": EPT violation: read at GPA 0x40000000 \(outside the VM's memory "
+                 r"map\).*",
+                 r"vm \"slotctl\": run-time slots: 1 added \(2097152 bytes\), 1 removed "
+                 r"\(2097152 bytes\), 0 dropped by restart or stop, 0 refused; 0 bytes now",
+                 r"vm \"slotee\": run-time slots: 1 added \(2097152 bytes\), 1 removed "
+                 r"\(2097152 bytes\), 0 dropped by restart or stop, 14 refused; 0 bytes now",
+                 r"audit: vm \"slotctl\": .* 0 violation\(s\)",
+                 r"audit: vm \"slotee\": .* 0 violation\(s\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r"\[slotee\] .*survived.*",
+                 r"audit: .* [1-9]\d* violation\(s\)"],
+         timeout=120),
+]
+
+# The restart drops run-time slots: slotee faults while its slot is there, restarts, the slot
+# is gone (slotctl's remove finds none; slotee's read there faults outside its map).
+TESTS += [
+    dict(name="slots-dropped-by-restart", machine="bochs", megs=256, cpus=2,
+         cmdline="config=slots-drop",
+         expect=[r"\[slotctl\] SLOTS ctl: added \[0x40000000\.\.0x40200000\) to vm 1",
+                 r"\[slotee\] SLOTS target slot at 0x40000000: zeros, then wrote and read back, "
+                 r"sum 0x[0-9a-f]+",
+                 r"\[slotee\] ATTEMPT write gpa 0xe0000000 with the slot still there",
+                 r"vm \"slotee\": EPT violation: write at GPA 0xe0000000 \(outside the VM's "
+                 r"memory map\).*",
+                 r"\[slotctl\] SLOTS refused remove after the target's restart: -2",
+                 r"\[slotctl\] SLOTS refused restarted target's RAM still configured: -14",
+                 r"\[slotctl\] TEST slots PASS",
+                 r"\[slotee\] ATTEMPT read gpa 0x40000000 after the restart",
+                 r"vm \"slotee\": EPT violation: read at GPA 0x40000000 \(outside the VM's memory "
+                 r"map\).*",
+                 r"vm \"slotee\": run-time slots: 1 added \(2097152 bytes\), 1 removed "
+                 r"\(2097152 bytes\), 1 dropped by restart or stop, 15 refused; 0 bytes now",
+                 r"audit: vm \"slotee\": .* 0 violation\(s\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r"\[slotee\] .*survived.*",
+                 r"audit: .* [1-9]\d* violation\(s\)"],
+         timeout=120),
+]
+
+# Run-time slots with a VM of two vCPUs: vCPU 0 adds a slot to its own VM while vCPU 1 runs and
+# uses it; the remove holds vCPU 1 (spinning in its guest) and flushes its CPU: its next read of
+# the slot faults outside the VM's map.
+TESTS += [
+    dict(name="slots-smp-self", machine="bochs", megs=256, cpus=2, cmdline="config=slots-smp",
+         expect=[r"smp: 2 CPUs online",
+                 r"\[slotsmp\] SLOTS smp slot at 0x40000000: zeros, then wrote and read back, "
+                 r"sum 0x[0-9a-f]+",
+                 r"\[slotsmp\] SLOTS smp: vCPU 1 used the slot \d+ times, then spun \d+ times "
+                 r"around the remove",
+                 r"\[slotsmp\] ATTEMPT vCPU 1 reads the removed slot at gpa 0x40000000",
+                 r"vm \"slotsmp\": EPT violation: read at GPA 0x40000040 \(outside the VM's memory "
+                 r"map\).*",
+                 r"vm \"slotsmp\": run-time slots: 1 added \(2097152 bytes\), 1 removed "
+                 r"\(2097152 bytes\), 0 dropped by restart or stop, 0 refused; 0 bytes now",
+                 r"audit: vm \"slotsmp\": .* 0 violation\(s\)"],
+         forbid=[r"FATAL.*", r".*FAIL.*", r".*survived.*", r"audit: .* [1-9]\d* violation\(s\)"],
+         timeout=120),
 ]
