@@ -10,28 +10,6 @@
 #include "ept/dirty.h"
 #include "lib/errno.h"
 
-#define EPTE_TABLE EPTE_RWX /* as ept.c: non-leaf entries grant all */
-
-static inline unsigned dl_shift(unsigned level)
-{
-	return PAGE_SHIFT + 9 * (level - 1);
-}
-
-static inline uint64_t dl_span(unsigned level)
-{
-	return 1ULL << dl_shift(level);
-}
-
-static inline unsigned dl_index(uint64_t g, unsigned level)
-{
-	return (unsigned)(g >> dl_shift(level)) & (EPT_ENTRIES - 1);
-}
-
-static inline bool dl_present(uint64_t e)
-{
-	return (e & EPTE_RWX) != 0;
-}
-
 static inline uint64_t *dl_table(uint64_t e)
 {
 	return hpa_to_va(hpa(e & EPTE_ADDR));
@@ -40,7 +18,7 @@ static inline uint64_t *dl_table(uint64_t e)
 /* A guest page that logging may touch: present, not our MMIO marker, not the APIC page. */
 static bool dl_loggable(const struct ept *ept, uint64_t e, uint64_t g)
 {
-	if (!dl_present(e) || ept_is_mmio_marker(e))
+	if (!epte_present(e) || ept_is_mmio_marker(e))
 		return false;
 	return !ept->apic_access.v || g != ept->apic_access_gpa;
 }
@@ -48,7 +26,7 @@ static bool dl_loggable(const struct ept *ept, uint64_t e, uint64_t g)
 /* Replace the large leaf *@e at @level by a table of 512 equivalent leaves (as ept.c). */
 static int dl_split(struct ept *ept, uint64_t *e, unsigned level)
 {
-	uint64_t attrs = *e & ~EPTE_ADDR, base = *e & EPTE_ADDR, child = dl_span(level - 1);
+	uint64_t attrs = *e & ~EPTE_ADDR, base = *e & EPTE_ADDR, child = ept_span(level - 1);
 	hpa_t pa;
 	uint64_t *t = page_alloc(0, OWNER_HYP, &pa);
 
@@ -73,10 +51,10 @@ static void dl_wait_write(uint64_t *e, enum ept_dirty_mode mode)
 static int dl_protect(struct ept *ept, uint64_t *t, unsigned level, uint64_t base, uint64_t start,
 		      uint64_t end, enum ept_dirty_mode mode)
 {
-	uint64_t span = dl_span(level);
-	unsigned last = (unsigned)((end - 1 - base) >> dl_shift(level));
+	uint64_t span = ept_span(level);
+	unsigned last = (unsigned)((end - 1 - base) >> ept_shift(level));
 
-	for (unsigned i = (unsigned)((start - base) >> dl_shift(level)); i <= last; i++) {
+	for (unsigned i = (unsigned)((start - base) >> ept_shift(level)); i <= last; i++) {
 		uint64_t eb = base + i * span, *e = &t[i];
 		int err;
 
@@ -117,13 +95,13 @@ static uint64_t *dl_pte(const struct ept *ept, uint64_t g)
 	if (g >= EPT_GPA_LIMIT)
 		return NULL;
 	for (unsigned l = EPT_LEVELS; l > 1; l--) {
-		uint64_t x = t[dl_index(g, l)];
+		uint64_t x = t[ept_index(g, l)];
 
-		if (!dl_present(x) || (l <= 3 && (x & EPTE_LEAF)))
+		if (!epte_present(x) || (l <= 3 && (x & EPTE_LEAF)))
 			return NULL;
 		t = dl_table(x);
 	}
-	e = &t[dl_index(g, 1)];
+	e = &t[ept_index(g, 1)];
 	return dl_loggable(ept, *e, ALIGN_DOWN(g, PAGE_SIZE)) ? e : NULL;
 }
 
@@ -145,9 +123,9 @@ static uint64_t *dl_pt(const struct ept *ept, uint64_t g)
 	uint64_t *t = ept->pml4_va;
 
 	for (unsigned l = EPT_LEVELS; l > 1; l--) {
-		uint64_t x = t[dl_index(g, l)];
+		uint64_t x = t[ept_index(g, l)];
 
-		if (!dl_present(x) || (l <= 3 && (x & EPTE_LEAF)))
+		if (!epte_present(x) || (l <= 3 && (x & EPTE_LEAF)))
 			return NULL;
 		t = dl_table(x);
 	}
@@ -173,7 +151,7 @@ uint64_t ept_dirty_reprotect(struct ept *ept, gpa_t base, const uint64_t *bitmap
 				span = ALIGN_DOWN(g, 2 * MiB);
 				pt = dl_pt(ept, g);
 			}
-			e = pt ? &pt[dl_index(g, 1)] : NULL;
+			e = pt ? &pt[ept_index(g, 1)] : NULL;
 			if (e && dl_loggable(ept, *e, g) && (*e & bit)) {
 				*e &= ~bit;
 				n++;
@@ -185,10 +163,10 @@ uint64_t ept_dirty_reprotect(struct ept *ept, gpa_t base, const uint64_t *bitmap
 static void dl_unprotect_range(struct ept *ept, uint64_t *t, unsigned level, uint64_t base,
 			       uint64_t start, uint64_t end)
 {
-	uint64_t span = dl_span(level);
-	unsigned last = (unsigned)((end - 1 - base) >> dl_shift(level));
+	uint64_t span = ept_span(level);
+	unsigned last = (unsigned)((end - 1 - base) >> ept_shift(level));
 
-	for (unsigned i = (unsigned)((start - base) >> dl_shift(level)); i <= last; i++) {
+	for (unsigned i = (unsigned)((start - base) >> ept_shift(level)); i <= last; i++) {
 		uint64_t eb = base + i * span, *e = &t[i];
 
 		if (!dl_loggable(ept, *e, eb) || (level <= 3 && level > 1 && (*e & EPTE_LEAF)))
@@ -207,13 +185,13 @@ static uint64_t *dl_pde(const struct ept *ept, uint64_t g)
 	uint64_t *t = ept->pml4_va;
 
 	for (unsigned l = EPT_LEVELS; l > 2; l--) {
-		uint64_t x = t[dl_index(g, l)];
+		uint64_t x = t[ept_index(g, l)];
 
-		if (!dl_present(x) || (l == 3 && (x & EPTE_LEAF)))
+		if (!epte_present(x) || (l == 3 && (x & EPTE_LEAF)))
 			return NULL;
 		t = dl_table(x);
 	}
-	return &t[dl_index(g, 2)];
+	return &t[ept_index(g, 2)];
 }
 
 /* Merge the table under *@pde when its 512 leaves are one aligned block, alike. */
@@ -222,7 +200,7 @@ static bool dl_merge(struct ept *ept, uint64_t *pde, uint64_t g)
 	const uint64_t same = ~(EPTE_ADDR | EPTE_A | EPTE_D);
 	uint64_t *t, base;
 
-	if (!dl_present(*pde) || (*pde & EPTE_LEAF))
+	if (!epte_present(*pde) || (*pde & EPTE_LEAF))
 		return false;
 	t = dl_table(*pde);
 	base = t[0] & EPTE_ADDR;

@@ -8,30 +8,8 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define EPTE_TABLE     EPTE_RWX /* non-leaf entries grant all; the leaf decides */
 #define EPT_MAP_FLAGS  (EPTE_RWX | EPTE_MT | EPTE_IPAT | EPT_MAP_PASSTHRU | EPT_MAP_APIC_ACCESS)
 #define EPT_PHYS_LIMIT 52
-
-/* SDM "EPT Translation Mechanism": 9 bits of GPA per level above the 4 KiB offset. */
-static inline unsigned ept_shift(unsigned level)
-{
-	return PAGE_SHIFT + 9 * (level - 1);
-}
-
-static inline uint64_t ept_span(unsigned level)
-{
-	return 1ULL << ept_shift(level);
-}
-
-static inline unsigned ept_index(uint64_t g, unsigned level)
-{
-	return (unsigned)(g >> ept_shift(level)) & (EPT_ENTRIES - 1);
-}
-
-static inline bool epte_present(uint64_t e)
-{
-	return (e & EPTE_RWX) != 0;
-}
 
 static inline bool epte_is_leaf(uint64_t e, unsigned level)
 {

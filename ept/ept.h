@@ -75,6 +75,28 @@ static_assert(EPTE_R == 0x1 && EPTE_W == 0x2 && EPTE_X == 0x4, "EPT R/W/X are bi
 #define EPT_ENTRIES   512
 #define EPT_GPA_LIMIT (1ULL << 48) /* reach of a 4-level walk */
 
+#define EPTE_TABLE EPTE_RWX /* non-leaf entries grant all; the leaf decides */
+/* SDM "EPT Translation Mechanism": 9 bits of GPA per level above the 4 KiB offset. */
+static inline unsigned ept_shift(unsigned level)
+{
+	return PAGE_SHIFT + 9 * (level - 1);
+}
+
+static inline uint64_t ept_span(unsigned level)
+{
+	return 1ULL << ept_shift(level);
+}
+
+static inline unsigned ept_index(uint64_t g, unsigned level)
+{
+	return (unsigned)(g >> ept_shift(level)) & (EPT_ENTRIES - 1);
+}
+
+static inline bool epte_present(uint64_t e)
+{
+	return (e & EPTE_RWX) != 0;
+}
+
 /* Leaf sizes, indexed by level - 1: 4 KiB PTE, 2 MiB PDE, 1 GiB PDPTE. */
 enum ept_leaf { EPT_LEAF_4K, EPT_LEAF_2M, EPT_LEAF_1G, EPT_LEAF_COUNT };
 
