@@ -13,14 +13,6 @@
 #include "vmx/pml.h"
 #include "vmx/vmcs.h"
 
-#define PROC2_ENABLE_PML BIT(17)
-
-/* VMCS encodings of the PML fields (SDM appendix "Field Encoding in VMCS"). */
-enum pml_field {
-	PML_ADDRESS = 0x200e,	  /* 64-bit control */
-	GUEST_PML_INDEX = 0x0812, /* 16-bit guest state */
-};
-
 #define PML_FIRST_INDEX	    (VM_DIRTY_PML_SLOTS - 1)
 #define EXITQ_NMI_UNBLOCKED BIT(12) /* "NMI unblocking due to IRET" */
 

@@ -20,6 +20,7 @@ enum vmcs_field {
 	GUEST_LDTR_SEL = 0x080c,
 	GUEST_TR_SEL = 0x080e,
 	GUEST_INTR_STATUS = 0x0810, /* RVI 7:0, SVI 15:8 */
+	GUEST_PML_INDEX = 0x0812,
 	HOST_ES_SEL = 0x0c00,
 	HOST_CS_SEL = 0x0c02,
 	HOST_SS_SEL = 0x0c04,
@@ -34,6 +35,7 @@ enum vmcs_field {
 	EXIT_MSR_STORE_ADDR = 0x2006,
 	EXIT_MSR_LOAD_ADDR = 0x2008,
 	ENTRY_MSR_LOAD_ADDR = 0x200a,
+	PML_ADDRESS = 0x200e,
 	TSC_OFFSET = 0x2010,
 	VIRTUAL_APIC_PAGE_ADDR = 0x2012,
 	APIC_ACCESS_ADDR = 0x2014,
@@ -220,6 +222,7 @@ static inline void __vmcs_write(uint32_t field, uint64_t value)
 #define PROC2_APIC_REG_VIRT	 BIT(8)
 #define PROC2_VIRT_INTR_DELIVERY BIT(9)
 #define PROC2_INVPCID		 BIT(12)
+#define PROC2_ENABLE_PML	 BIT(17)
 #define PROC2_XSAVES		 BIT(20)
 #define EXIT_HOST_64BIT		 BIT(9)
 #define EXIT_ACK_INTR		 BIT(15)
