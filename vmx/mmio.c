@@ -598,6 +598,13 @@ static void violation_stop(struct vm *vm, gpa_t a, uint64_t q, const char *why)
 }
 
 /* The emulation is inlined here (flatten), as in the misconfiguration exit. */
+/* The slot's rights allow the access the qualification describes (reads: every slot). */
+static inline bool rights_allow(const struct mem_slot *s, uint64_t q)
+{
+	return !(q & EPTQ_WRITE && !(s->rights & REGION_W)) &&
+	       !(q & EPTQ_FETCH && !(s->rights & REGION_X));
+}
+
 __attribute__((flatten)) void handle_ept_violation(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -611,13 +618,14 @@ __attribute__((flatten)) void handle_ept_violation(struct vcpu *v)
 		violation_stop(vm, a, q, "outside the VM's memory map");
 		return;
 	}
-	if (memslot_is_demand(s) && !(q & EPTQ_WRITE && !(s->rights & REGION_W)) &&
-	    !(q & EPTQ_FETCH && !(s->rights & REGION_X))) {
-		demand_fault(v, a); /* first touch of demand RAM, or the VM stops (vm/demand.c) */
-		return;
-	}
-	if (s->kind == REGION_RAM && !memslot_is_demand(s) && ramzero_fault(v, a))
+	if (memslot_is_demand(s)) {
+		if (rights_allow(s, q)) {
+			demand_fault(v, a); /* first touch, or the VM stops (vm/demand.c) */
+			return;
+		}
+	} else if (s->kind == REGION_RAM && ramzero_fault(v, a)) {
 		return; /* first touch of RAM zeroed lazily (vm/ramzero.c) */
+	}
 	if (s->kind == REGION_RAM && (q & EPTQ_WRITE) && vm_dirty_fault(v, s, a))
 		return; /* a logged page's first write since its harvest (vm/dirty.c) */
 	if (s->kind != REGION_MMIO_EMUL) {
